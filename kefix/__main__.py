@@ -1,0 +1,5 @@
+"""``python -m kefix``."""
+
+from kefix.cli import main
+
+main()

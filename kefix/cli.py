@@ -1,0 +1,116 @@
+"""The ``kefix`` command: check launch scripts, show the fixes as a diff, or apply them."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from kefix import __version__
+from kefix.config import Settings, StrategyFix
+from kefix.report.text import colorize_diff, render_findings
+from kefix.rules import DIAGNOSTICS, RULES, rule_by_code
+from kefix.runner import RunResult, run
+
+EXIT_CLEAN = 0
+EXIT_FINDINGS = 1
+EXIT_ERROR = 2
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--apply", "apply_fixes", is_flag=True, help="Write the safe fixes to the files.")
+@click.option("--diff", "diff_only", is_flag=True, help="Print only the diff of the fixes --apply would make.")
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that change what training does.")
+@click.option(
+    "--strategy-fix",
+    type=click.Choice([choice.value for choice in StrategyFix]),
+    default=StrategyFix.AUTO.value,
+    show_default=True,
+    help="Fix for KF001: keep what the launch writes (auto), align the strategies, or disable best-model loading.",
+)
+@click.option("--explain", metavar="CODE", help="Print the documentation of a rule and exit.")
+@click.option("--color/--no-color", default=None, help="Colour the output (default: only on a terminal).")
+@click.version_option(__version__, prog_name="kefix")
+def main(
+    paths: tuple[Path, ...],
+    apply_fixes: bool,
+    diff_only: bool,
+    unsafe_fixes: bool,
+    strategy_fix: str,
+    explain: str | None,
+    color: bool | None,
+) -> None:
+    """Find and fix inconsistent HuggingFace Trainer launch configurations in PATHS."""
+    if explain is not None:
+        sys.exit(_explain(explain))
+    if not paths:
+        raise click.UsageError("give at least one file or directory to check")
+    if apply_fixes and diff_only:
+        raise click.UsageError("--apply and --diff cannot be combined")
+    settings = Settings(strategy_fix=StrategyFix(strategy_fix), unsafe_fixes=unsafe_fixes)
+    result = run(list(paths), settings, apply=apply_fixes)
+    use_color = sys.stdout.isatty() if color is None else color
+    if diff_only:
+        click.echo("".join(file.diff for file in result.files), nl=False, color=use_color)
+    else:
+        _print_report(result, apply_fixes=apply_fixes, color=use_color)
+    for error in result.errors:
+        click.echo(error, err=True)
+    if result.errors:
+        sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_FINDINGS if result.remaining else EXIT_CLEAN)
+
+
+def _print_report(result: RunResult, *, apply_fixes: bool, color: bool) -> None:
+    blocks: list[str] = []
+    for file in result.files:
+        if file.analysis.findings:
+            blocks.append(render_findings(file.reported(), color=color))
+    diffs = "".join(file.diff for file in result.files)
+    unsafe = "".join(file.unsafe_diff for file in result.files)
+    if diffs and not apply_fixes:
+        blocks.append("Fixes --apply would make:\n" + (colorize_diff(diffs) if color else diffs))
+    if unsafe:
+        blocks.append(
+            "Unsafe fixes, applied only with --unsafe-fixes:\n"
+            + (colorize_diff(unsafe) if color else unsafe)
+        )
+    blocks.append(_summary(result, apply_fixes=apply_fixes))
+    click.echo("\n\n".join(block.rstrip("\n") for block in blocks), color=color)
+
+
+def _summary(result: RunResult, *, apply_fixes: bool) -> str:
+    total = result.findings
+    if total == 0:
+        return "All checks passed."
+    fixable = sum(
+        1 for file in result.files for reported in file.reported() if reported.fixed
+    )
+    unsafe_only = sum(
+        1
+        for file in result.files
+        for reported in file.reported()
+        if reported.finding.fix is not None and not reported.fixed and not reported.fix_dropped
+    )
+    plural = "s" if total != 1 else ""
+    if apply_fixes:
+        return f"Found {total} finding{plural} ({fixable} fixed, {result.remaining} remaining)."
+    text = f"Found {total} finding{plural}; {fixable} fixable with --apply"
+    if unsafe_only:
+        text += f", {unsafe_only} more with --unsafe-fixes"
+    return text + "."
+
+
+def _explain(code: str) -> int:
+    rule = rule_by_code(code.upper())
+    if rule is not None:
+        click.echo(f"# {rule.name} ({rule.code})\n\n{rule.documentation()}")
+        return EXIT_CLEAN
+    if code.upper() in DIAGNOSTICS:
+        click.echo(f"# {DIAGNOSTICS[code.upper()]} ({code.upper()})\n\nkefix's own diagnostic.")
+        return EXIT_CLEAN
+    known = ", ".join(rule.code for rule in RULES)
+    click.echo(f"kefix: unknown rule {code!r} (known: {known})", err=True)
+    return EXIT_ERROR

@@ -1,0 +1,288 @@
+"""The shared vocabulary of the pipeline: what adapters read, rules check and fixes change.
+
+Every stage speaks in these types so that a new source language, rule or output format plugs in
+without touching the others. Values are frozen: they flow one way through the pipeline.
+"""
+
+from __future__ import annotations
+
+import bisect
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Span:
+    """A half-open range ``[start, end)`` of character offsets in a file's decoded text."""
+
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Location:
+    """A 1-based line and column, as shown to users (``path:line:col``)."""
+
+    line: int
+    column: int
+
+
+class LineIndex:
+    """Maps character offsets of one text to lines and columns, and back."""
+
+    def __init__(self, text: str) -> None:
+        self._starts = [0]
+        for index, char in enumerate(text):
+            if char == "\n":
+                self._starts.append(index + 1)
+        self._length = len(text)
+
+    def location(self, offset: int) -> Location:
+        line = bisect.bisect_right(self._starts, offset) - 1
+        return Location(line + 1, offset - self._starts[line] + 1)
+
+    def line_start(self, line: int) -> int:
+        """Offset of the first character of 1-based ``line``."""
+        return self._starts[line - 1]
+
+    def line_end(self, line: int) -> int:
+        """Offset just past the last character of ``line``, before its newline (if any)."""
+        if line < len(self._starts):
+            return self._starts[line] - 1
+        return self._length
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """A value kefix cannot know statically; ``expression`` is the text that made it unknown."""
+
+    expression: str
+
+    def __str__(self) -> str:
+        return f"<unknown: {self.expression}>"
+
+
+# A field value after parsing it the way HfArgumentParser would.
+Scalar = str | int | float | bool | None
+FieldValue = Scalar | tuple[str, ...] | Unknown
+
+
+class ArgStyle(enum.Enum):
+    """How a flag carries its value on the command line."""
+
+    SPACE = "space"  # --k v
+    EQUALS = "equals"  # --k=v
+    BARE = "bare"  # --k
+
+
+@dataclass(frozen=True)
+class Arg:
+    """One flag of a launch as written: ``--evaluation_strategy "no"``.
+
+    ``name`` is the flag without leading dashes, exactly as spelled (dashes inside kept).
+    ``values`` holds the raw words after the flag (usually one; none for a bare flag, several
+    for list fields); each word is its shell-expanded text or ``Unknown``.
+    """
+
+    name: str
+    values: tuple[str | Unknown, ...]
+    style: ArgStyle
+    span: Span
+    flag_span: Span
+    value_spans: tuple[Span, ...] = ()
+
+
+@dataclass(frozen=True)
+class Launch:
+    """A start of a training entry point found in a source file.
+
+    ``entry`` is the script path or module as written (``src/finetune.py``, ``pkg.train``) or the
+    CLI name (``llamafactory-cli train``) for launchers that take TrainingArguments flags
+    themselves. ``opaque`` lists arguments whose words kefix cannot see (``"$@"``, ``$ARGS``):
+    any field not set explicitly may be set by them.
+    """
+
+    path: str
+    span: Span
+    launcher: str
+    entry: str | None
+    entry_kind: str  # "script" | "module" | "cli"
+    args: tuple[Arg, ...]
+    ordinal: int
+    workdir_hints: tuple[str, ...] = ()
+    opaque: tuple[Span, ...] = ()
+    detached: tuple[DetachedArgs, ...] = ()
+
+
+class BreakKind(enum.Enum):
+    """Why a ``\\``-continued launch lost some of its lines."""
+
+    COMMENT_LINE = "a comment line inside the continuation"
+    SPACE_AFTER_BACKSLASH = "a space after the trailing backslash"
+    MISSING_BACKSLASH = "a missing trailing backslash"
+    GLUED_BACKSLASH = "a backslash glued to a value joins the next line into it"
+
+
+@dataclass(frozen=True)
+class DetachedArgs:
+    """Training flags a broken continuation separates from their launch.
+
+    ``at`` is the span of the break itself (the comment line, the stray space, the line end that
+    lacks its backslash); ``names`` are the flags that never reach the launch.
+    """
+
+    kind: BreakKind
+    at: Span
+    names: tuple[str, ...]
+
+
+class Layer(enum.Enum):
+    """Where a value of the effective configuration comes from, lowest precedence first."""
+
+    TRANSFORMERS_DEFAULT = "transformers default"
+    DATACLASS_DEFAULT = "dataclass default"
+    CONFIG_FILE = "config file"
+    COMMAND_LINE = "command-line flag"
+
+
+@dataclass(frozen=True)
+class Origin:
+    """The layer, file and line a value was set in."""
+
+    layer: Layer
+    path: str | None = None
+    line: int | None = None
+    detail: str = ""
+
+    def describe(self) -> str:
+        """Provenance text shared by findings and reports: ``dataclass default, src/utils/args.py:14``."""
+        text = self.layer.value
+        if self.detail:
+            text += f" {self.detail}"
+        if self.path is not None:
+            text += f", {self.path}" + (f":{self.line}" if self.line is not None else "")
+        return text
+
+
+@dataclass(frozen=True)
+class ResolvedValue:
+    """One field of the effective configuration, with where it came from."""
+
+    name: str
+    value: FieldValue
+    origin: Origin
+    arg: Arg | None = None
+
+
+@dataclass(frozen=True)
+class EffectiveConfig:
+    """The TrainingArguments a launch would construct, as far as kefix can know them statically."""
+
+    launch: Launch
+    values: Mapping[str, ResolvedValue]
+    entry_path: str | None = None
+    notes: tuple[str, ...] = ()
+
+    def get(self, name: str) -> ResolvedValue | None:
+        return self.values.get(name)
+
+    def value(self, name: str) -> FieldValue:
+        resolved = self.values.get(name)
+        return None if resolved is None else resolved.value
+
+    def is_explicit(self, name: str) -> bool:
+        """True when the value was written in the launch itself, not inherited from a default."""
+        resolved = self.values.get(name)
+        return resolved is not None and resolved.origin.layer is Layer.COMMAND_LINE
+
+
+# ----------------------------------------------------------------------------- fix intents
+
+
+@dataclass(frozen=True)
+class SetArg:
+    """Give field ``name`` the value ``value``: rewrite its flag or insert one.
+
+    ``near`` names fields whose flags the new one should sit next to, in order of preference.
+    """
+
+    name: str
+    value: str | bool
+    near: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RemoveArg:
+    """Remove every flag that sets field ``name``."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class RenameArg:
+    """Spell the flag of ``old`` as ``new``, keeping its value."""
+
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class RepairContinuation:
+    """Reattach flags a broken ``\\``-continuation cut off from their launch."""
+
+    detached: DetachedArgs
+
+
+Intent = SetArg | RemoveArg | RenameArg | RepairContinuation
+
+
+class Applicability(enum.Enum):
+    """ruff's fix classes: safe fixes keep what training does, unsafe ones change it."""
+
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+
+
+@dataclass(frozen=True)
+class Fix:
+    """What a rule proposes, as intents; the owning adapter renders it in the file's style."""
+
+    description: str
+    intents: tuple[Intent, ...]
+    applicability: Applicability
+
+
+class Severity(enum.Enum):
+    ERROR = "error"  # transformers rejects the configuration
+    WARNING = "warning"  # the run starts but does something the user did not mean
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A problem in one launch (or one file, for kefix's own KF9xx diagnostics)."""
+
+    code: str
+    name: str
+    message: str
+    path: str
+    span: Span
+    severity: Severity
+    launch: Launch | None = None
+    origin_note: str = ""
+    fix: Fix | None = None
+    subject: str = ""
+
+    @property
+    def key(self) -> tuple[str, int, str]:
+        """Identity that survives re-parsing the fixed text, used to verify fixes."""
+        ordinal = -1 if self.launch is None else self.launch.ordinal
+        return (self.code, ordinal, self.subject or self.message)
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace ``span`` of a file's text by ``text``."""
+
+    span: Span
+    text: str

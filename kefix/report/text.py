@@ -1,0 +1,67 @@
+"""The default report: one line per finding, its notes, then the diff of the proposed fixes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import click
+
+from kefix.model import Applicability, Finding, LineIndex, Severity
+
+
+@dataclass(frozen=True)
+class ReportedFinding:
+    """A finding with what happened to its fix in this run."""
+
+    finding: Finding
+    text: str  # the text the finding's span refers to
+    fixed: bool = False
+    fix_dropped: str = ""
+
+
+def finding_line(reported: ReportedFinding) -> str:
+    """``path:line:col: KF001 [*] message`` (``[*]`` = a fix ``--apply`` makes)."""
+    finding = reported.finding
+    location = LineIndex(reported.text).location(finding.span.start)
+    marker = ""
+    if finding.fix is not None and not reported.fix_dropped:
+        marker = "[*] " if finding.fix.applicability is Applicability.SAFE else "[unsafe fix] "
+    return f"{finding.path}:{location.line}:{location.column}: {finding.code} {marker}{finding.message}"
+
+
+def render_findings(findings: Sequence[ReportedFinding], *, color: bool) -> str:
+    lines: list[str] = []
+    for reported in findings:
+        finding = reported.finding
+        line = finding_line(reported)
+        if color:
+            code_color = "red" if finding.severity is Severity.ERROR else "yellow"
+            line = line.replace(
+                f" {finding.code} ", " " + click.style(finding.code, fg=code_color, bold=True) + " ", 1
+            )
+        lines.append(line)
+        if finding.origin_note:
+            lines.append(f"  = note: {finding.origin_note}")
+        if finding.fix is not None:
+            status = "fixed" if reported.fixed else f"fix ({finding.fix.applicability.value})"
+            lines.append(f"  = {status}: {finding.fix.description}")
+        if reported.fix_dropped:
+            lines.append(f"  = fix not applied: {reported.fix_dropped}")
+    return "\n".join(lines)
+
+
+def colorize_diff(diff: str) -> str:
+    lines = []
+    for line in diff.splitlines(keepends=True):
+        if line.startswith(("+++", "---", "diff --git")):
+            lines.append(click.style(line, bold=True))
+        elif line.startswith("+"):
+            lines.append(click.style(line, fg="green"))
+        elif line.startswith("-"):
+            lines.append(click.style(line, fg="red"))
+        elif line.startswith("@@"):
+            lines.append(click.style(line, fg="cyan"))
+        else:
+            lines.append(line)
+    return "".join(lines)

@@ -1,0 +1,206 @@
+"""The effective TrainingArguments of a launch, value by value, each with the layer it came from.
+
+Layers, lowest first: transformers defaults -> defaults the entry script's own dataclasses
+override (found statically, across files) -> command-line flags. A value kefix cannot know is
+``Unknown``; rules stay silent on it rather than guess.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kefix.knowledge.training_args import (
+    FieldSpec,
+    InvalidFlagValue,
+    convert_value,
+    field_for_option,
+    training_fields,
+    transformers_version,
+)
+from kefix.model import (
+    Arg,
+    ArgStyle,
+    EffectiveConfig,
+    FieldValue,
+    Launch,
+    Layer,
+    LineIndex,
+    Origin,
+    ResolvedValue,
+    Unknown,
+)
+from kefix.paths import display_path
+from kefix.resolve.dataclasses import ParserSpec, read_parser_spec
+from kefix.resolve.entry_script import locate_entry
+
+# Names transformers used before renaming them, still written in many scripts. The version-aware
+# knowledge (renames per release) replaces this table; until then kefix reads both spellings.
+LEGACY_NAMES: Mapping[str, str] = {"evaluation_strategy": "eval_strategy"}
+
+# A launch whose entry script kefix cannot read counts as a training launch when it passes at
+# least this many TrainingArguments flags (a data-prep script rarely passes two).
+_MIN_FLAGS_WITHOUT_ENTRY = 2
+
+
+@dataclass(frozen=True)
+class FlagBinding:
+    """Which field a flag of the launch sets, and the value it gives it."""
+
+    arg: Arg
+    spec: FieldSpec
+    value: FieldValue
+
+
+@dataclass
+class Resolver:
+    """Resolves launches of one run; caches what it read from entry scripts."""
+
+    search_roots: Sequence[Path]
+    _specs: dict[Path, ParserSpec | None] = field(default_factory=dict)
+
+    def parser_spec(self, entry: Path) -> ParserSpec | None:
+        key = entry.resolve()
+        if key not in self._specs:
+            self._specs[key] = read_parser_spec(entry, self.search_roots)
+        return self._specs[key]
+
+    def resolve(self, launch: Launch, script: Path, text: str) -> EffectiveConfig | None:
+        """The effective configuration of ``launch``, or None when it does not run a Trainer."""
+        notes: list[str] = []
+        spec: ParserSpec | None = None
+        entry_path: Path | None = None
+        if launch.entry_kind != "cli":
+            entry_path = locate_entry(launch, script)
+            if entry_path is None:
+                notes.append(f"entry script {launch.entry or '?'} not found; "
+                             "using transformers defaults")
+            else:
+                spec = self.parser_spec(entry_path)
+                if spec is None or not spec.has_training_arguments:
+                    return None
+                notes.extend(spec.notes)
+        bindings = bind_flags(launch, spec)
+        if entry_path is None and launch.entry_kind != "cli":
+            if len({binding.spec.name for binding in bindings}) < _MIN_FLAGS_WITHOUT_ENTRY:
+                return None
+        values = _default_layer(spec)
+        lines = LineIndex(text)
+        for binding in bindings:
+            line = lines.location(binding.arg.span.start).line
+            values[binding.spec.name] = ResolvedValue(
+                binding.spec.name,
+                binding.value,
+                Origin(Layer.COMMAND_LINE, launch.path, line),
+                binding.arg,
+            )
+        if launch.opaque:
+            _hide_defaults_behind_opaque_args(values, launch, text)
+        return EffectiveConfig(
+            launch=launch,
+            values=values,
+            entry_path=None if entry_path is None else display_path(entry_path),
+            notes=tuple(notes),
+        )
+
+
+def _default_layer(spec: ParserSpec | None) -> dict[str, ResolvedValue]:
+    version = transformers_version()
+    values = {
+        name: ResolvedValue(
+            name,
+            field_spec.default,
+            Origin(Layer.TRANSFORMERS_DEFAULT, detail=f"({version})"),
+        )
+        for name, field_spec in training_fields().items()
+    }
+    if spec is not None:
+        for name, default in spec.training_defaults().items():
+            if not default.has_default:
+                continue
+            values[name] = ResolvedValue(
+                name,
+                default.value,
+                Origin(Layer.DATACLASS_DEFAULT, display_path(default.path), default.line),
+            )
+    return values
+
+
+def _hide_defaults_behind_opaque_args(
+    values: dict[str, ResolvedValue], launch: Launch, text: str
+) -> None:
+    """Arguments kefix cannot see (``"$@"``) may set any field the launch does not write."""
+    expressions = ", ".join(text[span.start : span.end] for span in launch.opaque)
+    for name, resolved in values.items():
+        if resolved.origin.layer is not Layer.COMMAND_LINE:
+            values[name] = ResolvedValue(
+                name, Unknown(f"may be set by {expressions}"), resolved.origin, resolved.arg
+            )
+
+
+def bind_flags(launch: Launch, spec: ParserSpec | None) -> list[FlagBinding]:
+    """The TrainingArguments flags of a launch in order (a later flag wins, as in argparse)."""
+    option_names = _all_option_names(spec)
+    bindings = []
+    for arg in launch.args:
+        found = _field_of(arg, option_names)
+        if found is None:
+            continue
+        field_spec, negated = found
+        bindings.append(FlagBinding(arg, field_spec, _arg_value(arg, field_spec, negated)))
+    return bindings
+
+
+def _field_of(
+    arg: Arg, option_names: frozenset[str] | None
+) -> tuple[FieldSpec, bool] | None:
+    name = LEGACY_NAMES.get(arg.name, arg.name)
+    found = field_for_option("--" + name)
+    if found is not None or option_names is None:
+        return found
+    # HfArgumentParser leaves argparse's abbreviations on: a unique prefix of any option of the
+    # script's parser selects it. Only with the full option set known is the prefix decidable.
+    matches = sorted(option for option in option_names if option.startswith(arg.name))
+    if len(matches) == 1:
+        return field_for_option("--" + matches[0])
+    return None
+
+
+def _all_option_names(spec: ParserSpec | None) -> frozenset[str] | None:
+    if spec is None:
+        return None
+    names: set[str] = set(spec.field_names())
+    for field_spec in training_fields().values():
+        names.update(option.lstrip("-") for option in field_spec.options + field_spec.negations)
+    return frozenset(names)
+
+
+def _arg_value(arg: Arg, spec: FieldSpec, negated: bool) -> FieldValue:
+    words: list[str] = []
+    for word in arg.values:
+        if isinstance(word, Unknown):
+            return word
+        words.append(word)
+    try:
+        return convert_value(spec, words, negated=negated, attached=arg.style is ArgStyle.EQUALS)
+    except InvalidFlagValue as error:
+        return Unknown(f"{' '.join(words)} ({error})")
+
+
+def field_arg(config: EffectiveConfig, name: str) -> Arg | None:
+    """The flag that sets ``name`` in the launch, if the command line sets it."""
+    resolved = config.get(name)
+    if resolved is None or resolved.origin.layer is not Layer.COMMAND_LINE:
+        return None
+    return resolved.arg
+
+
+def args_for_fields(config: EffectiveConfig, names: Iterable[str]) -> list[Arg]:
+    """Flags of the launch that set any of ``names``, in launch order."""
+    wanted = set(names)
+    return [
+        binding.arg
+        for binding in bind_flags(config.launch, None)
+        if binding.spec.name in wanted
+    ]

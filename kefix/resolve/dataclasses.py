@@ -1,0 +1,914 @@
+"""Find the dataclasses an entry script hands to HfArgumentParser and read their field defaults.
+
+Static only: files are parsed with libcst, never imported, so a project's own
+``TrainingArguments`` subclass (DeepKE's ``src/utils/args.py``) can be read even where its
+dependencies are not installed. Local imports are followed the way Python would find them when the
+entry script runs; anything not found in the project counts as an external library.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+
+import libcst as cst
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+
+from kefix.model import FieldValue, Unknown
+
+__all__ = ["FieldDefault", "ParsedDataclass", "ParserSpec", "read_parser_spec"]
+
+# transformers / trl classes that are (or derive from) transformers.TrainingArguments.
+_TRAINING_BASES = frozenset(
+    {
+        "TrainingArguments",
+        "Seq2SeqTrainingArguments",
+        "SFTConfig",
+        "DPOConfig",
+        "GRPOConfig",
+        "RewardConfig",
+        "PPOConfig",
+        "KTOConfig",
+        "ORPOConfig",
+        "CPOConfig",
+        "BCOConfig",
+        "GKDConfig",
+        "OnlineDPOConfig",
+        "RLOOConfig",
+        "PRMConfig",
+        "NashMDConfig",
+        "XPOConfig",
+    }
+)
+_TRAINING_PACKAGES = frozenset({"transformers", "trl"})
+_PARSER_NAMES = frozenset({"HfArgumentParser", "TrlParser"})
+_PARSER_ALIAS = re.compile(rb"\b(?:HfArgumentParser|TrlParser)\s+as\s+(\w+)")
+# Annotations that dataclasses do not turn into fields.
+_PSEUDO_FIELD = re.compile(r"^(?:typing\.|dataclasses\.)?(?:ClassVar|InitVar|KW_ONLY)\b")
+_MAX_IMPORT_LEVELS = 3  # how far to follow imports looking for the HfArgumentParser call
+_MAX_ALIAS_DEPTH = 24  # re-exports and aliases followed for one name before giving up
+_NO_DEFAULT = Unknown("<no default>")
+
+
+# ----------------------------------------------------------------------------- public results
+
+
+@dataclass(frozen=True)
+class FieldDefault:
+    """One dataclass field as declared; ``value`` is ``Unknown`` unless a literal kefix can read.
+
+    A field without a default (``has_default`` False) has the value ``Unknown("<no default>")``,
+    so that nobody mistakes "required" for a default of ``None``.
+    """
+
+    name: str
+    value: FieldValue
+    has_default: bool
+    path: Path
+    line: int
+    annotation: str
+
+
+@dataclass(frozen=True)
+class ParsedDataclass:
+    """A class passed to HfArgumentParser, with the fields its declaration and local bases give."""
+
+    name: str
+    path: Path
+    line: int
+    training_base: str | None
+    fields: tuple[FieldDefault, ...]
+
+
+@dataclass(frozen=True)
+class ParserSpec:
+    """What the HfArgumentParser of an entry script is built from, as far as kefix can read it."""
+
+    entry_path: Path
+    dataclasses: tuple[ParsedDataclass, ...]
+    notes: tuple[str, ...]
+
+    @property
+    def has_training_arguments(self) -> bool:
+        return any(parsed.training_base is not None for parsed in self.dataclasses)
+
+    def field_names(self) -> frozenset[str]:
+        """Every field of the local dataclasses: the options this entry script accepts itself."""
+        return frozenset(item.name for parsed in self.dataclasses for item in parsed.fields)
+
+    def training_defaults(self) -> Mapping[str, FieldDefault]:
+        """Defaults that the project's TrainingArguments subclass(es) declare over transformers'."""
+        defaults: dict[str, FieldDefault] = {}
+        for parsed in self.dataclasses:
+            if parsed.training_base is None:
+                continue
+            for item in parsed.fields:
+                if item.has_default:
+                    defaults.setdefault(item.name, item)
+        return MappingProxyType(defaults)
+
+
+def read_parser_spec(entry: Path, search_roots: Sequence[Path]) -> ParserSpec | None:
+    """Read the dataclasses the entry script's HfArgumentParser (or TrlParser) is built from.
+
+    Returns None when neither the entry script nor the local modules it imports (up to three
+    levels) build such a parser, e.g. argparse or fire scripts. When the entry script, or a local
+    module searched for the parser, cannot be read or parsed, the result is a spec without
+    dataclasses whose notes say why: kefix cannot tell whether a parser is built there.
+    """
+    return _Resolver(entry.resolve(), [root.resolve() for root in search_roots]).read()
+
+
+# ----------------------------------------------------------------------------- parsed modules
+
+
+@dataclass(frozen=True)
+class _FromImport:
+    """``from <level dots><module> import <name>``; ``name`` is ``*`` for a star import."""
+
+    module: str
+    level: int
+    name: str
+
+
+@dataclass(frozen=True)
+class _ModuleImport:
+    """``import <dotted>`` (bound to its first part) or ``import <dotted> as m``."""
+
+    dotted: str
+
+
+@dataclass(frozen=True, eq=False)
+class _ClassBinding:
+    node: cst.ClassDef
+
+
+@dataclass(frozen=True)
+class _FunctionBinding:
+    name: str
+
+
+@dataclass(frozen=True, eq=False)
+class _Assigned:
+    """A name bound by ``=``; ``value`` is None when it is bound more than once or by unpacking."""
+
+    value: cst.BaseExpression | None
+
+
+_Binding = _FromImport | _ModuleImport | _ClassBinding | _FunctionBinding | _Assigned
+
+
+@dataclass(frozen=True, eq=False)
+class _ParserCall:
+    """An ``HfArgumentParser(...)`` call with the names bound in its function before it."""
+
+    node: cst.Call
+    argument: cst.BaseExpression | None
+    scope: Mapping[str, _Binding]
+
+
+@dataclass(frozen=True, eq=False)
+class _Module:
+    path: Path
+    tree: cst.Module
+    positions: Mapping[cst.CSTNode, CodeRange]
+    bindings: Mapping[str, _Binding]
+    star_imports: tuple[_FromImport, ...]
+    imports: tuple[_FromImport | _ModuleImport, ...]
+    parser_calls: tuple[_ParserCall, ...]
+
+    def line(self, node: cst.CSTNode) -> int:
+        return self.positions[node].start.line
+
+    def code(self, node: cst.CSTNode) -> str:
+        return self.tree.code_for_node(node)
+
+
+def _dotted(expr: cst.BaseExpression) -> str | None:
+    if isinstance(expr, cst.Name):
+        return expr.value
+    if isinstance(expr, cst.Attribute):
+        head = _dotted(expr.value)
+        return None if head is None else f"{head}.{expr.attr.value}"
+    return None
+
+
+def _target_names(target: cst.BaseExpression) -> Iterator[str]:
+    if isinstance(target, cst.Name):
+        yield target.value
+    elif isinstance(target, (cst.Tuple, cst.List)):
+        for element in target.elements:
+            yield from _target_names(element.value)
+    elif isinstance(target, cst.StarredElement):
+        yield from _target_names(target.value)
+
+
+class _Collector(cst.CSTVisitor):
+    """Collects a module's top-level bindings, its imports and its HfArgumentParser calls."""
+
+    def __init__(self, parser_names: frozenset[str]) -> None:
+        super().__init__()
+        self.parser_names = parser_names
+        self.bindings: dict[str, _Binding] = {}
+        self.star_imports: list[_FromImport] = []
+        self.imports: list[_FromImport | _ModuleImport] = []
+        self.parser_calls: list[_ParserCall] = []
+        self._scopes: list[dict[str, _Binding] | None] = []  # function scopes; None: class body
+        self._handlers = 0
+
+    def _bind(self, name: str, binding: _Binding) -> None:
+        scope = self._scopes[-1] if self._scopes else self.bindings
+        if scope is None:
+            return
+        previous = scope.get(name)
+        if previous is not None and self._handlers:
+            return  # `except ImportError:` fallbacks do not replace the binding tried first
+        if isinstance(binding, _Assigned) and isinstance(previous, _Assigned):
+            binding = _Assigned(None)  # assigned twice: kefix cannot tell which value holds
+        scope[name] = binding
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._bind(node.name.value, _FunctionBinding(node.name.value))
+        self._scopes.append({})
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self._scopes.pop()
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._bind(node.name.value, _ClassBinding(node))
+        self._scopes.append(None)
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self._scopes.pop()
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        self._handlers += 1
+
+    def leave_ExceptHandler(self, original_node: cst.ExceptHandler) -> None:
+        self._handlers -= 1
+
+    def visit_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            dotted = _dotted(alias.name)
+            if dotted is None:
+                continue
+            self.imports.append(_ModuleImport(dotted))
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                self._bind(alias.asname.name.value, _ModuleImport(dotted))
+            else:
+                first = dotted.split(".")[0]
+                self._bind(first, _ModuleImport(first))
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        module = "" if node.module is None else (_dotted(node.module) or "")
+        level = len(node.relative)
+        if isinstance(node.names, cst.ImportStar):
+            star = _FromImport(module, level, "*")
+            self.imports.append(star)
+            if not self._scopes:
+                self.star_imports.append(star)
+            return
+        for alias in node.names:
+            if not isinstance(alias.name, cst.Name):
+                continue
+            spec = _FromImport(module, level, alias.name.value)
+            self.imports.append(spec)
+            bound = alias.name.value
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                bound = alias.asname.name.value
+            self._bind(bound, spec)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            if isinstance(target.target, cst.Name):
+                self._bind(target.target.value, _Assigned(node.value))
+            else:
+                for name in _target_names(target.target):
+                    self._bind(name, _Assigned(None))
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if isinstance(node.target, cst.Name) and node.value is not None:
+            self._bind(node.target.value, _Assigned(node.value))
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        if isinstance(node.target, cst.Name):
+            self._bind(node.target.value, _Assigned(None))
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        is_parser = (isinstance(func, cst.Name) and func.value in self.parser_names) or (
+            isinstance(func, cst.Attribute) and func.attr.value in _PARSER_NAMES
+        )
+        if not is_parser:
+            return
+        argument: cst.BaseExpression | None = None
+        for arg in node.args:
+            if arg.keyword is None and not arg.star:
+                argument = arg.value
+                break
+            if arg.keyword is not None and arg.keyword.value == "dataclass_types":
+                argument = arg.value
+                break
+        scope: dict[str, _Binding] = {}
+        for function_scope in self._scopes:
+            if function_scope is not None:
+                scope.update(function_scope)
+        self.parser_calls.append(_ParserCall(node, argument, MappingProxyType(scope)))
+
+
+_CACHE: dict[Path, tuple[tuple[int, int], _Module | str]] = {}
+
+
+def _load(path: Path) -> _Module | str:
+    """The parsed module at ``path``, or why it cannot be read; each version is parsed once."""
+    try:
+        stat = path.stat()
+    except OSError as error:
+        return f"cannot read {path}: {error.strerror or error}"
+    key = (stat.st_mtime_ns, stat.st_size)
+    cached = _CACHE.get(path)
+    if False:
+        return cached[1]
+    result = _parse(path)
+    _CACHE[path] = (key, result)
+    return result
+
+
+def _parse(path: Path) -> _Module | str:
+    try:
+        source = path.read_bytes()
+    except OSError as error:
+        return f"cannot read {path}: {error.strerror or error}"
+    try:
+        tree = cst.parse_module(source)
+        positions = MetadataWrapper(tree, unsafe_skip_copy=True).resolve(PositionProvider)
+    except cst.ParserSyntaxError as error:
+        return f"cannot parse {path}: syntax error at line {error.raw_line}"
+    except Exception as error:  # libcst raises assorted errors on odd input; none may escape
+        return f"cannot parse {path}: {type(error).__name__}"
+    parser_names = _PARSER_NAMES | {
+        match.decode("ascii", "replace") for match in _PARSER_ALIAS.findall(source)
+    }
+    collector = _Collector(frozenset(parser_names))
+    tree.visit(collector)
+    return _Module(
+        path=path,
+        tree=tree,
+        positions=positions,
+        bindings=MappingProxyType(collector.bindings),
+        star_imports=tuple(collector.star_imports),
+        imports=tuple(collector.imports),
+        parser_calls=tuple(collector.parser_calls),
+    )
+
+
+# ----------------------------------------------------------------------------- name resolution
+
+
+@dataclass(frozen=True)
+class _ModuleLocation:
+    """A module file, a package directory, or both (a package with its ``__init__.py``)."""
+
+    file: Path | None
+    package_dir: Path | None
+
+
+@dataclass(frozen=True, eq=False)
+class _LocalClass:
+    module: _Module
+    node: cst.ClassDef
+
+
+@dataclass(frozen=True, eq=False)
+class _LocalDefinition:
+    """A function or value defined in a local module: only where it lives matters."""
+
+    module: _Module
+
+
+@dataclass(frozen=True)
+class _LocalModule:
+    location: _ModuleLocation
+
+
+@dataclass(frozen=True)
+class _External:
+    dotted: str
+
+
+@dataclass(frozen=True)
+class _Unresolved:
+    reason: str
+
+
+_Target = _LocalClass | _LocalDefinition | _LocalModule | _External | _Unresolved
+
+
+def _locate_file(base: Path, parts: Sequence[str]) -> _ModuleLocation | None:
+    target = base.joinpath(*parts)
+    init = target / "__init__.py"
+    if init.is_file():
+        return _ModuleLocation(init, target)
+    if parts:
+        module = target.parent / f"{parts[-1]}.py"
+        if module.is_file():
+            return _ModuleLocation(module, None)
+    return None
+
+
+def _locate_namespace(base: Path, parts: Sequence[str]) -> _ModuleLocation | None:
+    target = base.joinpath(*parts)
+    return _ModuleLocation(None, target) if target.is_dir() else None
+
+
+def _search_dirs(start: Path, roots: Sequence[Path]) -> tuple[Path, ...]:
+    """Where absolute imports are looked for: the entry's directory, its parents up to the
+    outermost search root containing it (as a ``pip install -e .`` or PYTHONPATH would give),
+    then the search roots."""
+    dirs = [start]
+    containing = [root for root in roots if start.is_relative_to(root)]
+    if containing:
+        top = min(containing, key=lambda root: len(root.parts))
+        for parent in start.parents:
+            if not parent.is_relative_to(top):
+                break
+            dirs.append(parent)
+    dirs.extend(roots)
+    return tuple(dict.fromkeys(dirs))
+
+
+def _training_name(dotted: str) -> str | None:
+    parts = dotted.split(".")
+    if parts[0] in _TRAINING_PACKAGES and parts[-1] in _TRAINING_BASES:
+        return parts[-1]
+    return None
+
+
+@dataclass(frozen=True)
+class _ClassInfo:
+    parsed: ParsedDataclass
+    notes: tuple[str, ...]
+    post_init: tuple[tuple[str, str, str], ...]  # (class, where, field) its __post_init__s assign
+
+
+class _Resolver:
+    """Resolves names across the local modules of one entry script, collecting notes."""
+
+    def __init__(self, entry: Path, roots: Sequence[Path]) -> None:
+        self.entry = entry
+        self.search_dirs = _search_dirs(entry.parent, roots)
+        self.notes: list[str] = []
+        self.unreadable = False
+        self._locations: dict[tuple[Path, str, int], _ModuleLocation | _External | _Unresolved] = {}
+        self._classes: dict[tuple[Path, int], _ClassInfo] = {}
+        self._active: set[tuple[Path, int]] = set()
+
+    def read(self) -> ParserSpec | None:
+        module = self._module(self.entry)
+        found = None if module is None else self._find_parser_call(module)
+        if found is None:
+            if module is None or self.unreadable:
+                return ParserSpec(self.entry, (), self._unique_notes())
+            return None
+        call_module, call = found
+        parsed: list[ParsedDataclass] = []
+        for element in self._parser_elements(call_module, call):
+            parsed.append(self._dataclass(call_module, call, element))
+        return ParserSpec(self.entry, tuple(parsed), self._unique_notes())
+
+    def _unique_notes(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(self.notes))
+
+    def _module(self, path: Path) -> _Module | None:
+        loaded = _load(path)
+        if isinstance(loaded, str):
+            self.notes.append(loaded)
+            self.unreadable = True
+            return None
+        return loaded
+
+    # -- finding the parser
+
+    def _find_parser_call(self, entry: _Module) -> tuple[_Module, _ParserCall] | None:
+        """The parser the entry builds itself, else one built in modules it imports (BFS)."""
+        frontier = [entry]
+        seen = {entry.path}
+        for level in range(_MAX_IMPORT_LEVELS + 1):
+            candidates = [(module, call) for module in frontier for call in module.parser_calls]
+            if candidates:
+                # Inference or export parsers often sit next to the training one: prefer the latter.
+                for module, call in candidates:
+                    if self._builds_training_arguments(module, call):
+                        return module, call
+                return candidates[0]
+            if level == _MAX_IMPORT_LEVELS:
+                break
+            following: list[_Module] = []
+            for module in frontier:
+                for imported in self._imported_modules(module):
+                    if imported.path not in seen:
+                        seen.add(imported.path)
+                        following.append(imported)
+            frontier = following
+        return None
+
+    def _imported_modules(self, module: _Module) -> Iterator[_Module]:
+        """Local modules defining what ``module`` imports (re-exports followed to the source)."""
+        for spec in module.imports:
+            file: Path | None = None
+            if isinstance(spec, _ModuleImport) or spec.name == "*":
+                dotted = spec.dotted if isinstance(spec, _ModuleImport) else spec.module
+                level = 0 if isinstance(spec, _ModuleImport) else spec.level
+                location = self._find_module(module.path, dotted, level)
+                if isinstance(location, _ModuleLocation):
+                    file = location.file
+            else:
+                target = self._resolve_from(module, spec.module, spec.level, spec.name, 0)
+                if isinstance(target, (_LocalClass, _LocalDefinition)):
+                    file = target.module.path
+                elif isinstance(target, _LocalModule):
+                    file = target.location.file
+            if file is not None:
+                imported = self._module(file)
+                if imported is not None:
+                    yield imported
+
+    def _builds_training_arguments(self, module: _Module, call: _ParserCall) -> bool:
+        for element in self._parser_elements(module, call, quiet=True):
+            target = self._resolve_expr(module, call.scope, element, 0)
+            if isinstance(target, _External) and _training_name(target.dotted):
+                return True
+            if isinstance(target, _LocalClass) and self._class_info(target).parsed.training_base:
+                return True
+        return False
+
+    def _parser_elements(
+        self, module: _Module, call: _ParserCall, *, quiet: bool = False
+    ) -> list[cst.BaseExpression]:
+        """The class expressions passed to the parser, through a tuple/list variable if need be."""
+        where = f"{module.path}:{module.line(call.node)}"
+        if call.argument is None:
+            if not quiet:
+                self.notes.append(f"the parser at {where} is given no dataclass types")
+            return []
+        sequence = call.argument
+        if isinstance(sequence, cst.Name):
+            binding = call.scope.get(sequence.value, module.bindings.get(sequence.value))
+            if isinstance(binding, _Assigned) and isinstance(binding.value, (cst.Tuple, cst.List)):
+                sequence = binding.value
+        if not isinstance(sequence, (cst.Tuple, cst.List)):
+            return [sequence]
+        elements: list[cst.BaseExpression] = []
+        for element in sequence.elements:
+            if isinstance(element, cst.StarredElement):
+                if not quiet:
+                    self.notes.append(
+                        f"the parser at {where} unpacks {module.code(element.value)}: "
+                        "kefix does not follow it"
+                    )
+                continue
+            elements.append(element.value)
+        return elements
+
+    # -- names
+
+    def _find_module(
+        self, importer: Path, dotted: str, level: int
+    ) -> _ModuleLocation | _External | _Unresolved:
+        # Absolute imports resolve alike from every file; relative ones from the importer's package.
+        key = (importer.parent if level else self.entry, dotted, level)
+        if key not in self._locations:
+            self._locations[key] = self._search_module(importer, dotted, level)
+        return self._locations[key]
+
+    def _search_module(
+        self, importer: Path, dotted: str, level: int
+    ) -> _ModuleLocation | _External | _Unresolved:
+        parts = dotted.split(".") if dotted else []
+        if level:
+            base = importer.parent
+            for _ in range(level - 1):
+                base = base.parent
+            found = _locate_file(base, parts) or _locate_namespace(base, parts)
+            return found or _Unresolved(f"module {'.' * level}{dotted} is not next to {importer}")
+        for directory in self.search_dirs:
+            found = _locate_file(directory, parts)
+            if found is not None:
+                return found
+        for directory in self.search_dirs:
+            found = _locate_namespace(directory, parts)
+            if found is not None:
+                return found
+        if any(
+            _locate_file(directory, parts[:1]) or _locate_namespace(directory, parts[:1])
+            for directory in self.search_dirs
+        ):
+            return _Unresolved(f"module {dotted} is not in the project, though {parts[0]} is")
+        return _External(dotted)
+
+    def _resolve_expr(
+        self, module: _Module, scope: Mapping[str, _Binding], expr: cst.BaseExpression, depth: int
+    ) -> _Target:
+        dotted = _dotted(expr)
+        if dotted is None:
+            return _Unresolved(f"{module.code(expr)} is not a plain name")
+        head, *rest = dotted.split(".")
+        target = self._resolve_name(module, scope, head, depth)
+        for part in rest:
+            if isinstance(target, _External):
+                target = _External(f"{target.dotted}.{part}")
+            elif isinstance(target, _LocalModule):
+                target = self._lookup(target.location, part, depth + 1)
+            elif not isinstance(target, _Unresolved):
+                return _Unresolved(f"{dotted} is an attribute kefix does not follow")
+        return target
+
+    def _resolve_name(
+        self, module: _Module, scope: Mapping[str, _Binding], name: str, depth: int
+    ) -> _Target:
+        binding = scope.get(name, module.bindings.get(name))
+        if binding is not None:
+            return self._resolve_binding(module, scope, binding, depth)
+        for star in module.star_imports:
+            target = self._resolve_from(module, star.module, star.level, name, depth + 1)
+            if not isinstance(target, _Unresolved):
+                return target
+        return _Unresolved(f"{name} is neither defined nor imported in {module.path}")
+
+    def _resolve_binding(
+        self, module: _Module, scope: Mapping[str, _Binding], binding: _Binding, depth: int
+    ) -> _Target:
+        if depth > _MAX_ALIAS_DEPTH:
+            return _Unresolved(f"too many re-exports or an import cycle in {module.path}")
+        if isinstance(binding, _ClassBinding):
+            return _LocalClass(module, binding.node)
+        if isinstance(binding, _FunctionBinding):
+            return _LocalDefinition(module)
+        if isinstance(binding, _Assigned):
+            if binding.value is not None and _dotted(binding.value) is not None:
+                return self._resolve_expr(module, scope, binding.value, depth + 1)
+            return _LocalDefinition(module)
+        if isinstance(binding, _FromImport):
+            return self._resolve_from(module, binding.module, binding.level, binding.name, depth)
+        location = self._find_module(module.path, binding.dotted, 0)
+        return _LocalModule(location) if isinstance(location, _ModuleLocation) else location
+
+    def _resolve_from(
+        self, module: _Module, source: str, level: int, name: str, depth: int
+    ) -> _Target:
+        location = self._find_module(module.path, source, level)
+        if isinstance(location, _External):
+            return _External(f"{location.dotted}.{name}")
+        if isinstance(location, _Unresolved):
+            return location
+        return self._lookup(location, name, depth + 1)
+
+    def _lookup(self, location: _ModuleLocation, name: str, depth: int) -> _Target:
+        """``name`` in a local module: its own binding, a star import, then a submodule."""
+        if location.file is not None:
+            loaded = self._module(location.file)
+            if loaded is None:
+                return _Unresolved(f"{location.file} cannot be read")
+            binding = loaded.bindings.get(name)
+            if binding is not None:
+                return self._resolve_binding(loaded, {}, binding, depth)
+            for star in loaded.star_imports:
+                target = self._resolve_from(loaded, star.module, star.level, name, depth + 1)
+                if not isinstance(target, _Unresolved):
+                    return target
+        if location.package_dir is not None:
+            found = _locate_file(location.package_dir, [name]) or _locate_namespace(
+                location.package_dir, [name]
+            )
+            if found is not None:
+                return _LocalModule(found)
+        return _Unresolved(f"{name} is not defined in {location.file or location.package_dir}")
+
+    # -- classes
+
+    def _dataclass(
+        self, module: _Module, call: _ParserCall, element: cst.BaseExpression
+    ) -> ParsedDataclass:
+        line = module.line(call.node)
+        text = module.code(element)
+        target = self._resolve_expr(module, call.scope, element, 0)
+        if isinstance(target, _LocalClass):
+            info = self._class_info(target)
+            self.notes.extend(info.notes)
+            if info.parsed.training_base is not None:
+                self.notes.extend(
+                    f"{owner}.__post_init__ ({where}) may change {name}"
+                    for owner, where, name in info.post_init
+                )
+            return info.parsed
+        name = text.rsplit(".", 1)[-1]
+        training_base: str | None = None
+        if isinstance(target, _External):
+            name = target.dotted.rsplit(".", 1)[-1]
+            training_base = _training_name(target.dotted)
+            if training_base is None:
+                source = target.dotted.rsplit(".", 1)[0]
+                self.notes.append(
+                    f"class {text} comes from {source}, outside the project: "
+                    "kefix does not read its fields"
+                )
+        elif isinstance(target, _Unresolved):
+            self.notes.append(f"class {text} could not be resolved: {target.reason}")
+        else:
+            self.notes.append(f"{text} passed to the parser at {module.path}:{line} is not a class")
+        return ParsedDataclass(name, module.path, line, training_base, ())
+
+    def _class_info(self, cls: _LocalClass) -> _ClassInfo:
+        module, node = cls.module, cls.node
+        key = (module.path, module.line(node))
+        if key in self._classes:
+            return self._classes[key]
+        name = node.name.value
+        if key in self._active:
+            return _ClassInfo(
+                ParsedDataclass(name, module.path, key[1], None, ()),
+                (f"class {name} in {module.path} inherits from itself",),
+                (),
+            )
+        self._active.add(key)
+        try:
+            info = self._read_class(module, node)
+        finally:
+            self._active.discard(key)
+        self._classes[key] = info
+        return info
+
+    def _read_class(self, module: _Module, node: cst.ClassDef) -> _ClassInfo:
+        name = node.name.value
+        notes: list[str] = []
+        post_init: list[tuple[str, str, str]] = []
+        training_base: str | None = None
+        inherited: list[tuple[FieldDefault, ...]] = []
+        for base in node.bases:
+            if base.keyword is not None or base.star or _dotted(base.value) in (None, "object"):
+                continue  # metaclass=..., Generic[T], object
+            target = self._resolve_expr(module, {}, base.value, 0)
+            if isinstance(target, _LocalClass):
+                info = self._class_info(target)
+                notes.extend(info.notes)
+                post_init.extend(info.post_init)
+                inherited.append(info.parsed.fields)
+                training_base = training_base or info.parsed.training_base
+            elif isinstance(target, _External):
+                training_base = training_base or _training_name(target.dotted)
+            elif isinstance(target, _Unresolved):
+                notes.append(
+                    f"base {module.code(base.value)} of {name} could not be resolved: "
+                    f"{target.reason}"
+                )
+        # dataclasses collect base fields in reverse MRO order; an override keeps its position.
+        fields: dict[str, FieldDefault] = {}
+        for base_fields in reversed(inherited):
+            fields.update((item.name, item) for item in base_fields)
+        is_dataclass = any(
+            (_dotted(decorator.decorator) or _dotted(_callee(decorator.decorator)) or "").rsplit(
+                ".", 1
+            )[-1]
+            == "dataclass"
+            for decorator in node.decorators
+        )
+        for statement in _class_statements(node):
+            if isinstance(statement, cst.AnnAssign) and isinstance(statement.target, cst.Name):
+                if not is_dataclass:
+                    notes.append(
+                        f"{name} in {module.path} is not a @dataclass: "
+                        "its own annotations are not fields"
+                    )
+                    continue
+                declared = self._field(module, name, statement, notes)
+                if declared is not None:
+                    fields[declared.name] = declared
+            elif isinstance(statement, cst.Assign) and training_base is not None:
+                for target_name in _target_names(statement.targets[0].target):
+                    if not target_name.startswith("_") and not target_name.isupper():
+                        notes.append(
+                            f"{name}.{target_name} at {module.path}:{module.line(statement)} has "
+                            "no annotation, so the dataclass ignores it"
+                        )
+            elif isinstance(statement, cst.FunctionDef) and statement.name.value == "__post_init__":
+                assigned = _SelfAssignments()
+                statement.visit(assigned)
+                where = f"{module.path}:{module.line(statement)}"
+                post_init.extend((name, where, field_name) for field_name in assigned.names)
+        parsed = ParsedDataclass(
+            name, module.path, module.line(node), training_base, tuple(fields.values())
+        )
+        return _ClassInfo(parsed, tuple(notes), tuple(dict.fromkeys(post_init)))
+
+    def _field(
+        self, module: _Module, owner: str, statement: cst.AnnAssign, notes: list[str]
+    ) -> FieldDefault | None:
+        annotation = module.code(statement.annotation.annotation)
+        if _PSEUDO_FIELD.match(annotation) or not isinstance(statement.target, cst.Name):
+            return None
+        name = statement.target.value
+        value: FieldValue = _NO_DEFAULT
+        has_default = False
+        expr = statement.value
+        if isinstance(expr, cst.Call) and (_dotted(expr.func) or "").rsplit(".", 1)[-1] == "field":
+            for arg in expr.args:
+                keyword = None if arg.keyword is None else arg.keyword.value
+                if keyword == "default":
+                    value, has_default = _literal(module, arg.value, frozenset()), True
+                elif keyword == "default_factory":
+                    value = Unknown(f"default_factory={module.code(arg.value)}")
+                    has_default = True
+                elif keyword == "init" and _literal(module, arg.value, frozenset()) is False:
+                    notes.append(f"{owner}.{name} has init=False: no command-line flag sets it")
+        elif expr is not None:
+            value, has_default = _literal(module, expr, frozenset()), True
+        return FieldDefault(
+            name, value, has_default, module.path, module.line(statement), annotation
+        )
+
+
+def _callee(expr: cst.BaseExpression) -> cst.BaseExpression:
+    return expr.func if isinstance(expr, cst.Call) else expr
+
+
+def _class_statements(node: cst.ClassDef) -> Iterator[cst.CSTNode]:
+    body = node.body
+    if isinstance(body, cst.SimpleStatementSuite):
+        yield from body.body
+        return
+    for statement in body.body:
+        if isinstance(statement, cst.SimpleStatementLine):
+            yield from statement.body
+        else:
+            yield statement
+
+
+class _SelfAssignments(cst.CSTVisitor):
+    """Public attributes a method assigns on ``self`` (``setattr`` counts as "any field")."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: list[str] = []
+
+    def _target(self, target: cst.BaseExpression) -> None:
+        if isinstance(target, cst.Attribute):
+            owner, attribute = target.value, target.attr.value
+            if isinstance(owner, cst.Name) and owner.value == "self" and attribute[:1] != "_":
+                self.names.append(attribute)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._target(element.value)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self._target(target.target)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._target(node.target)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._target(node.target)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func, args = node.func, node.args
+        if isinstance(func, cst.Name) and func.value == "setattr" and args:
+            first = args[0].value
+            if isinstance(first, cst.Name) and first.value == "self":
+                self.names.append("fields through setattr")
+
+
+def _literal(module: _Module, expr: cst.BaseExpression, seen: frozenset[str]) -> FieldValue:
+    """The value of a literal expression, or of a module-level constant naming one."""
+    if isinstance(expr, cst.Name):
+        constants: dict[str, FieldValue] = {"True": True, "False": False, "None": None}
+        if expr.value in constants:
+            return constants[expr.value]
+        binding = module.bindings.get(expr.value)
+        if isinstance(binding, _Assigned) and binding.value is not None and expr.value not in seen:
+            value = _literal(module, binding.value, seen | {expr.value})
+            if not isinstance(value, Unknown):
+                return value
+    elif isinstance(expr, (cst.Integer, cst.Float)):
+        return expr.evaluated_value
+    elif isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
+        text = expr.evaluated_value
+        if isinstance(text, str):
+            return text
+    elif isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, (cst.Minus, cst.Plus)):
+        operand = _literal(module, expr.expression, seen)
+        if isinstance(operand, (int, float)) and not isinstance(operand, bool):
+            return -operand if isinstance(expr.operator, cst.Minus) else operand
+    elif isinstance(expr, (cst.List, cst.Tuple)):
+        items = [
+            None
+            if isinstance(element, cst.StarredElement)
+            else _literal(module, element.value, seen)
+            for element in expr.elements
+        ]
+        strings = tuple(item for item in items if isinstance(item, str))
+        if len(strings) == len(items):
+            return strings
+    return Unknown(module.code(expr))

@@ -1,0 +1,57 @@
+"""Find the file a launch runs: ``src/finetune.py`` relative to wherever the script runs from.
+
+Scripts are started from the repository root, from their own directory, or after a ``cd``; kefix
+tries those places in that order and takes the first file that exists, never guessing past it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from kefix.model import Launch
+
+_MAX_ANCESTORS = 8
+
+
+def locate_entry(launch: Launch, script: Path) -> Path | None:
+    """The entry script or module file of ``launch`` started from ``script``, if it exists."""
+    if launch.entry is None or launch.entry_kind == "cli":
+        return None
+    relatives = _relative_candidates(launch)
+    for base in _base_directories(launch, script.parent):
+        for relative in relatives:
+            candidate = base / relative
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def _relative_candidates(launch: Launch) -> list[Path]:
+    entry = launch.entry or ""
+    if launch.entry_kind == "module":
+        module = Path(*entry.split("."))
+        return [module.with_suffix(".py"), module / "__main__.py"]
+    return [Path(entry)]
+
+
+def _base_directories(launch: Launch, script_dir: Path) -> Iterator[Path]:
+    for hint in launch.workdir_hints:
+        if hint.startswith("$SCRIPT_DIR"):
+            yield script_dir / ("." + hint[len("$SCRIPT_DIR") :])
+        elif not Path(hint).is_absolute():
+            yield script_dir / hint
+            for ancestor in _ancestors(script_dir):
+                yield ancestor / hint
+    yield script_dir
+    yield from _ancestors(script_dir)
+
+
+def _ancestors(directory: Path) -> Iterator[Path]:
+    """Parents of ``directory`` up to the repository root (the first one holding ``.git``)."""
+    current = directory.resolve()
+    for _ in range(_MAX_ANCESTORS):
+        if (current / ".git").exists() or current.parent == current:
+            return
+        current = current.parent
+        yield current

@@ -1,0 +1,60 @@
+"""What every rule shares: its identity, its documentation and how it builds findings."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Iterator
+from typing import ClassVar
+
+from kefix.config import Settings
+from kefix.model import EffectiveConfig, Finding, Fix, Layer, Severity, Span
+
+
+class Rule:
+    """A check of one effective configuration. The subclass docstring is the rule's documentation,
+    in four sections: What it does / Why it matters / Example / Fix safety."""
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    severity: ClassVar[Severity]
+
+    def check(self, config: EffectiveConfig, settings: Settings) -> Iterator[Finding]:
+        raise NotImplementedError
+
+    @classmethod
+    def documentation(cls) -> str:
+        return inspect.cleandoc(cls.__doc__ or "")
+
+    def finding(
+        self,
+        config: EffectiveConfig,
+        message: str,
+        *,
+        at: tuple[str, ...] = (),
+        origin_note: str = "",
+        fix: Fix | None = None,
+        subject: str = "",
+    ) -> Finding:
+        """A finding located at the first of the fields ``at`` that the launch writes, or at the
+        launch itself when the culprit is a default."""
+        return Finding(
+            code=self.code,
+            name=self.name,
+            message=message,
+            path=config.launch.path,
+            span=location_span(config, at),
+            severity=self.severity,
+            launch=config.launch,
+            origin_note=origin_note,
+            fix=fix,
+            subject=subject,
+        )
+
+
+def location_span(config: EffectiveConfig, fields: tuple[str, ...]) -> Span:
+    for name in fields:
+        resolved = config.get(name)
+        if resolved is not None and resolved.origin.layer is Layer.COMMAND_LINE and resolved.arg:
+            return resolved.arg.span
+    launch = config.launch
+    return Span(launch.span.start, launch.span.start)

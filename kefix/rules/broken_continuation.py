@@ -1,0 +1,86 @@
+"""KF003 broken-continuation: flags a broken ``\\`` continuation cuts off from their launch."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from kefix.config import Settings
+from kefix.knowledge.training_args import training_fields
+from kefix.model import (
+    Applicability,
+    BreakKind,
+    EffectiveConfig,
+    Finding,
+    Fix,
+    RepairContinuation,
+    Severity,
+    Span,
+)
+from kefix.resolve import LEGACY_NAMES
+from kefix.rules.base import Rule
+
+_REPAIRS = {
+    BreakKind.COMMENT_LINE: "move the comment line above the launch",
+    BreakKind.SPACE_AFTER_BACKSLASH: "remove the blank after the backslash",
+    BreakKind.MISSING_BACKSLASH: "add the missing backslash",
+    BreakKind.GLUED_BACKSLASH: "put a blank before the backslash",
+}
+
+
+class BrokenContinuation(Rule):
+    """## What it does
+    Finds launches whose `\\`-continued flags never reach the training script: a comment line
+    inside the block, a blank after the backslash, a line that lacks its backslash, or a
+    backslash glued to a value when the next line starts at column 0.
+
+    ## Why it matters
+    Bash ends the command at the first unescaped newline. The flags below it run as a separate
+    command (`--save_strategy: command not found`, easy to miss in a log) and training starts
+    without them; a glued backslash joins the next flag into the value (`0.03--fp16`). No error
+    from transformers: the run is just not the one the script describes.
+
+    ## Example
+    ```bash
+    torchrun train.py \\
+        --learning_rate 2e-5 \\
+        # --deepspeed ds.json \\
+        --save_strategy epoch
+    ```
+    Use instead:
+    ```bash
+    # --deepspeed ds.json \\
+    torchrun train.py \\
+        --learning_rate 2e-5 \\
+        --save_strategy epoch
+    ```
+
+    ## Fix safety
+    Safe: the repair keeps every character the user wrote (a comment moves above the launch) and
+    gives the launch the flags its script spells out.
+    """
+
+    code = "KF003"
+    name = "broken-continuation"
+    severity = Severity.ERROR
+
+    def check(self, config: EffectiveConfig, settings: Settings) -> Iterator[Finding]:
+        known = training_fields()
+        for detached in config.launch.detached:
+            training = [
+                name
+                for name in detached.names
+                if LEGACY_NAMES.get(name, name).replace("-", "_") in known
+            ]
+            lost = ", ".join("--" + name for name in (training or list(detached.names)))
+            yield Finding(
+                code=self.code,
+                name=self.name,
+                message=f"{lost} never reach{'es' if len(detached.names) == 1 else ''} this "
+                f"launch: {detached.kind.value} ends the command",
+                path=config.launch.path,
+                span=Span(detached.at.start, detached.at.start),
+                severity=self.severity,
+                launch=config.launch,
+                fix=Fix(_REPAIRS[detached.kind], (RepairContinuation(detached),), Applicability.SAFE),
+                subject=f"{detached.kind.name}:{','.join(detached.names)}",
+            )

@@ -1,0 +1,111 @@
+"""A kefix run over paths: read each file, analyse it, fix it, write it (the I/O edge)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kefix.analyze import FileAnalysis, analyze_text
+from kefix.config import Settings
+from kefix.discover import MAX_FILE_BYTES, discover
+from kefix.fix import FixOutcome, fix_file
+from kefix.paths import display_path
+from kefix.report.diff import unified_diff
+from kefix.report.text import ReportedFinding
+from kefix.resolve import Resolver
+from kefix.write import FileChangedOnDisk, SourceText, read_source, write_atomically
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """One file's findings, the fixes that passed verification and the diffs they make."""
+
+    source: SourceText
+    analysis: FileAnalysis
+    outcome: FixOutcome  # the fixes this run applies (or would apply)
+    diff: str  # original -> outcome text
+    unsafe_diff: str  # outcome text -> text with the unsafe fixes too (dry run only)
+    written: bool = False
+
+    def reported(self) -> list[ReportedFinding]:
+        applied = {finding.key for finding in self.outcome.applied}
+        dropped = {drop.finding.key: drop.reason for drop in self.outcome.dropped}
+        return [
+            ReportedFinding(
+                finding,
+                self.analysis.text,
+                fixed=finding.key in applied,
+                fix_dropped=dropped.get(finding.key, ""),
+            )
+            for finding in self.analysis.findings
+        ]
+
+
+@dataclass
+class RunResult:
+    files: list[FileResult] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # KF902 lines: files kefix could not read
+
+    @property
+    def findings(self) -> int:
+        return sum(len(result.analysis.findings) for result in self.files)
+
+    @property
+    def remaining(self) -> int:
+        """Findings still true after this run (all of them, unless fixes were written)."""
+        return sum(
+            len(result.outcome.final.findings) if result.written else len(result.analysis.findings)
+            for result in self.files
+        )
+
+
+def run(paths: Sequence[Path], settings: Settings, *, apply: bool) -> RunResult:
+    """Check (and with ``apply`` fix) every source under ``paths``."""
+    result = RunResult()
+    roots = [path if path.is_dir() else path.parent for path in paths] + [Path.cwd()]
+    resolver = Resolver(roots)
+    for source_file in discover(paths):
+        display = display_path(source_file.path)
+        try:
+            if source_file.path.stat().st_size > MAX_FILE_BYTES:
+                result.errors.append(f"{display}:1:1: KF902 skipped: larger than 2 MiB")
+                continue
+            source = read_source(source_file.path)
+        except OSError as error:
+            result.errors.append(f"{display}:1:1: KF902 could not read: {error.strerror or error}")
+            continue
+        file_result = _check_file(source, display, resolver, settings, apply=apply)
+        if file_result is not None:
+            result.files.append(file_result)
+    for index, file_result in enumerate(result.files):
+        if apply and file_result.outcome.changed:
+            try:
+                write_atomically(file_result.source, file_result.outcome.final.text)
+            except (FileChangedOnDisk, OSError) as error:
+                result.errors.append(f"{file_result.analysis.display}:1:1: KF902 not written: {error}")
+                continue
+            result.files[index] = FileResult(
+                file_result.source,
+                file_result.analysis,
+                file_result.outcome,
+                file_result.diff,
+                file_result.unsafe_diff,
+                written=True,
+            )
+    return result
+
+
+def _check_file(
+    source: SourceText, display: str, resolver: Resolver, settings: Settings, *, apply: bool
+) -> FileResult | None:
+    analysis = analyze_text(source.path, display, source.text, resolver, settings)
+    if not analysis.launches and not analysis.findings:
+        return None
+    outcome = fix_file(analysis, resolver, settings, include_unsafe=settings.unsafe_fixes)
+    diff = unified_diff(display, analysis.text, outcome.final.text)
+    unsafe_diff = ""
+    if not apply and not settings.unsafe_fixes:
+        with_unsafe = fix_file(outcome.final, resolver, settings, include_unsafe=True)
+        unsafe_diff = unified_diff(display, outcome.final.text, with_unsafe.final.text)
+    return FileResult(source, analysis, outcome, diff, unsafe_diff)

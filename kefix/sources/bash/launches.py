@@ -1,0 +1,245 @@
+"""Bash commands to ``Launch`` records: which entry point runs, with which flags, as written."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from kefix.model import Arg, ArgStyle, Launch, Span, Unknown
+from kefix.sources.bash.continuations import find_detached, merge_glued_words
+from kefix.sources.bash.launchers import EntryRule, command_word, match_launcher
+from kefix.sources.bash.syntax import BashSyntax, Command, Word
+
+_NEGATIVE_NUMBER = re.compile(r"-\.?\d")
+_EQUALS_FLAG = re.compile(r"(--?[A-Za-z_][\w.-]*)=")
+_DIRNAME_OF_SCRIPT = re.compile(
+    r"""^"?\$\(\s*dirname\s+"?\$(?:0|\{0\}|\{BASH_SOURCE(?:\[0\])?\}|BASH_SOURCE)"?\s*\)"?(?P<rest>.*)$"""
+)
+_PYTHON_SWITCHES_WITH_VALUE = frozenset({"-W", "-X", "-Q"})
+
+
+@dataclass(frozen=True)
+class _EntryPoint:
+    launcher: str
+    entry: str | None
+    kind: str
+    first_flag: int  # index of the first word passed to the entry point
+
+
+def find_launches(path: str, syntax: BashSyntax) -> tuple[Launch, ...]:
+    """Every launch of a training entry point in a parsed script, in file order."""
+    launches: list[Launch] = []
+    for index, command in enumerate(syntax.commands):
+        words, glued = merge_glued_words(syntax.text, command.words)
+        entry = _entry_point(words)
+        if entry is None:
+            continue
+        args, opaque = _pair_arguments(words[entry.first_flag :])
+        launches.append(
+            Launch(
+                path=path,
+                span=command.span,
+                launcher=entry.launcher,
+                entry=entry.entry,
+                entry_kind=entry.kind,
+                args=args,
+                ordinal=len(launches),
+                workdir_hints=_workdir_hints(syntax, command),
+                opaque=opaque,
+                detached=glued + find_detached(syntax, index),
+            )
+        )
+    return tuple(launches)
+
+
+def _static(word: Word) -> str | None:
+    return word.value if isinstance(word.value, str) else None
+
+
+def _entry_point(words: Sequence[Word], launcher_prefix: str = "") -> _EntryPoint | None:
+    position = 0
+    while position < len(words):
+        first = _static(words[position])
+        if first is None:
+            return None
+        head = [command_word(first)]
+        cursor = position + 1
+        if head[0] == "python":
+            cursor = _skip_python_switches(words, cursor)
+            if cursor < len(words) and _static(words[cursor]) == "-c":
+                return None
+            if cursor + 1 < len(words) and _static(words[cursor]) == "-m":
+                head += ["-m", _static(words[cursor + 1]) or ""]
+        else:
+            head += [_static(word) or "" for word in words[cursor : cursor + 2]]
+        row = match_launcher(head)
+        if row is None:
+            return None
+        after = cursor + len(row.command) - 1 if head[0] == "python" else position + len(row.command)
+        if row.entry is EntryRule.WRAPPER:
+            position = _skip_options(words, after, row.value_options, allow_assignments=True)
+            continue
+        if row.entry is EntryRule.CLI:
+            return _EntryPoint(row.name, row.name, "cli", after)
+        if row.command == ("python",) and cursor + 1 < len(words) and head[1:2] == ["-m"]:
+            return _EntryPoint("python", head[2], "module", cursor + 2)
+        return _script_entry(words, after, row.name, row.value_options, row.module_options)
+    return None
+
+
+def _skip_python_switches(words: Sequence[Word], cursor: int) -> int:
+    while cursor < len(words):
+        text = _static(words[cursor])
+        if text is None or not text.startswith("-") or text in ("-m", "-c"):
+            break
+        cursor += 2 if text in _PYTHON_SWITCHES_WITH_VALUE else 1
+    return cursor
+
+
+def _skip_options(
+    words: Sequence[Word], cursor: int, value_options: frozenset[str], *, allow_assignments: bool
+) -> int:
+    while cursor < len(words):
+        text = _static(words[cursor])
+        if text is None:
+            break
+        if text.startswith("-"):
+            cursor += 2 if text in value_options else 1
+        elif allow_assignments and re.match(r"[A-Za-z_]\w*=", text):
+            cursor += 1
+        else:
+            break
+    return cursor
+
+
+def _script_entry(
+    words: Sequence[Word],
+    cursor: int,
+    launcher: str,
+    value_options: frozenset[str],
+    module_options: frozenset[str],
+) -> _EntryPoint | None:
+    while cursor < len(words):
+        word = words[cursor]
+        text = _static(word)
+        if text is None:
+            if word.raw.endswith(".py") or word.raw.endswith('.py"'):
+                return _EntryPoint(launcher, None, "script", cursor + 1)
+            cursor += 1
+            continue
+        if text.startswith("-") and len(text) > 1:
+            if text in module_options and cursor + 1 < len(words):
+                module = _static(words[cursor + 1])
+                return _EntryPoint(launcher, module, "module", cursor + 2)
+            cursor += 2 if text in value_options else 1
+            continue
+        if text.endswith(".py"):
+            return _EntryPoint(launcher, text, "script", cursor + 1)
+        cursor += 1  # the value of a launcher option kefix does not list
+    return None
+
+
+def _is_flag(text: str) -> bool:
+    return text.startswith("-") and text != "-" and not _NEGATIVE_NUMBER.match(text)
+
+
+def _pair_arguments(words: Sequence[Word]) -> tuple[tuple[Arg, ...], tuple[Span, ...]]:
+    """Group words into flags with their values the way argparse would read them.
+
+    A flag takes the words after it until the next flag; an unknown word past the first value
+    (``--a 1 $EXTRA``) or a splat (``"$@"``) may hold any flags, so it is opaque.
+    """
+    args: list[Arg] = []
+    opaque: list[Span] = []
+    index = 0
+    while index < len(words):
+        word = words[index]
+        text = _static(word)
+        if word.splat or (text is None and not _EQUALS_FLAG.match(word.raw)):
+            opaque.append(word.span)
+            index += 1
+            continue
+        flag_text = text if text is not None else word.raw
+        if flag_text == "--":
+            nested = _entry_point(words[index + 1 :])
+            if nested is not None:
+                return _pair_arguments(words[index + 1 + nested.first_flag :])
+            break
+        if not _is_flag(flag_text):
+            index += 1  # a positional (config file, key=value override): later layers read it
+            continue
+        equals = _EQUALS_FLAG.match(word.raw)
+        if equals is not None and flag_text.startswith("--"):
+            args.append(_equals_arg(word, equals))
+            index += 1
+            continue
+        values: list[Word] = []
+        cursor = index + 1
+        while cursor < len(words):
+            candidate = words[cursor]
+            candidate_text = _static(candidate)
+            if candidate.splat or (candidate_text is not None and _is_flag(candidate_text)):
+                break
+            if candidate_text is None and (values or _EQUALS_FLAG.match(candidate.raw)):
+                break
+            values.append(candidate)
+            cursor += 1
+        end = values[-1].span.end if values else word.span.end
+        args.append(
+            Arg(
+                name=flag_text.lstrip("-"),
+                values=tuple(_value_of(value) for value in values),
+                style=ArgStyle.SPACE if values else ArgStyle.BARE,
+                span=Span(word.span.start, end),
+                flag_span=word.span,
+                value_spans=tuple(value.span for value in values),
+            )
+        )
+        index = cursor
+    return tuple(args), tuple(opaque)
+
+
+def _value_of(word: Word) -> str | Unknown:
+    return word.value if isinstance(word.value, str) else Unknown(word.raw)
+
+
+def _equals_arg(word: Word, equals: re.Match[str]) -> Arg:
+    flag = equals.group(1)
+    split = word.span.start + len(flag) + 1
+    raw_value = word.raw[len(flag) + 1 :]
+    value: str | Unknown
+    if isinstance(word.value, str):
+        value = word.value.split("=", 1)[1]
+    else:
+        value = Unknown(raw_value)
+    return Arg(
+        name=flag.lstrip("-"),
+        values=(value,),
+        style=ArgStyle.EQUALS,
+        span=word.span,
+        flag_span=Span(word.span.start, word.span.start + len(flag)),
+        value_spans=(Span(split, word.span.end),),
+    )
+
+
+def _workdir_hints(syntax: BashSyntax, launch: Command) -> tuple[str, ...]:
+    """Directories a preceding ``cd`` moved to, latest first (``$(dirname $0)`` kept symbolic)."""
+    hints: list[str] = []
+    for command in syntax.commands:
+        if command.span.start >= launch.span.start:
+            break
+        if len(command.words) != 2 or _static(command.words[0]) not in ("cd", "pushd"):
+            continue
+        target = command.words[1]
+        dirname = _DIRNAME_OF_SCRIPT.match(target.raw)
+        if dirname is not None:
+            hints.append("$SCRIPT_DIR" + dirname.group("rest").strip('"'))
+        elif isinstance(target.value, str):
+            hints.append(target.value)
+    return tuple(reversed(hints))
+
+
+def with_path(launch: Launch, path: str) -> Launch:
+    """The same launch reported under another display path."""
+    return replace(launch, path=path)

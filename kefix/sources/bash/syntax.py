@@ -1,0 +1,320 @@
+"""Bash syntax through tree-sitter: commands as static words with spans, and same-file variables.
+
+tree-sitter-bash recovers from errors locally and never rejects a whole file, which is what a
+linter of 880 real scripts needs (bashlex rejects a quarter of them). Everything here is static:
+a word whose value depends on run time (``$(cmd)``, ``$((1+2))``, an unknown variable) is
+``Unknown``, never a guess.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import tree_sitter
+import tree_sitter_bash
+
+from kefix.model import Span, Unknown
+
+_SPLAT_PARAMETERS = frozenset({"@", "*"})
+# Nodes whose bodies run conditionally, repeatedly or later: an assignment inside one of them
+# makes the variable's value at a launch unknowable without running the script.
+_CONDITIONAL_NODES = frozenset(
+    {
+        "if_statement",
+        "elif_clause",
+        "else_clause",
+        "for_statement",
+        "c_style_for_statement",
+        "while_statement",
+        "case_statement",
+        "case_item",
+        "function_definition",
+        "subshell",
+        "list",
+        "pipeline",
+        "compound_statement",
+    }
+)
+
+
+@functools.cache
+def _parser() -> tree_sitter.Parser:
+    return tree_sitter.Parser(tree_sitter.Language(tree_sitter_bash.language()))
+
+
+@dataclass(frozen=True)
+class Word:
+    """One shell word of a command: its static value (or Unknown) and where it is.
+
+    ``splat`` marks words that expand to any number of arguments (``"$@"``, ``${ARR[@]}``,
+    ``$ARGS`` holding several words), so the arguments they carry are invisible to kefix.
+    """
+
+    value: str | Unknown
+    span: Span
+    raw: str
+    splat: bool = False
+
+
+@dataclass(frozen=True)
+class Command:
+    """A simple command: env-var prefixes, the command words, and where it sits."""
+
+    words: tuple[Word, ...]
+    span: Span
+    env: Mapping[str, str | Unknown]
+    conditional: bool  # inside an if/loop/function/pipeline... (for variable tracking)
+    in_function: bool
+
+
+@dataclass(frozen=True)
+class Assignment:
+    name: str
+    value: str | Unknown
+    offset: int
+    conditional: bool
+
+
+@dataclass(frozen=True)
+class ParseError:
+    span: Span
+    text: str
+
+
+@dataclass(frozen=True)
+class BashSyntax:
+    """The parts of a script kefix reads: its commands, assignments, comments and parse errors."""
+
+    text: str
+    commands: tuple[Command, ...]
+    comments: tuple[Span, ...]
+    errors: tuple[ParseError, ...]
+
+
+class _Offsets:
+    """Converts tree-sitter byte offsets to character offsets of the decoded text."""
+
+    def __init__(self, text: str, data: bytes) -> None:
+        self._identity = len(text) == len(data)
+        self._table: list[int] = []
+        if not self._identity:
+            table = [0] * (len(data) + 1)
+            position = 0
+            for index, char in enumerate(text):
+                width = len(char.encode("utf-8", "surrogateescape"))
+                for extra in range(width):
+                    table[position + extra] = index
+                position += width
+            table[position] = len(text)
+            self._table = table
+
+    def char(self, byte_offset: int) -> int:
+        return byte_offset if self._identity else self._table[byte_offset]
+
+    def span(self, node: tree_sitter.Node) -> Span:
+        return Span(self.char(node.start_byte), self.char(node.end_byte))
+
+
+def parse_bash(text: str) -> BashSyntax:
+    """Parse a whole script; never raises on bad input (errors come back as ``ParseError``)."""
+    data = text.encode("utf-8", "surrogateescape")
+    tree = _parser().parse(data)
+    reader = _Reader(text, data)
+    reader.walk(tree.root_node, conditional=False, in_function=False)
+    reader.read_commands()
+    return BashSyntax(
+        text=text,
+        commands=tuple(reader.commands),
+        comments=tuple(reader.comments),
+        errors=tuple(reader.errors),
+    )
+
+
+class _Reader:
+    def __init__(self, text: str, data: bytes) -> None:
+        self.text = text
+        self.offsets = _Offsets(text, data)
+        self.commands: list[Command] = []
+        self.comments: list[Span] = []
+        self.errors: list[ParseError] = []
+        self.assignments: dict[str, list[Assignment]] = {}
+        self.loop_variables: set[str] = set()
+        self._in_function = False
+        self._pending: list[tuple[tree_sitter.Node, bool, bool]] = []
+
+    # -- traversal -------------------------------------------------------------------------
+
+    def walk(self, node: tree_sitter.Node, *, conditional: bool, in_function: bool) -> None:
+        kind = node.type
+        if kind == "ERROR":
+            span = self.offsets.span(node)
+            self.errors.append(ParseError(span, self.text[span.start : span.end]))
+        elif kind == "comment":
+            self.comments.append(self.offsets.span(node))
+            return
+        elif kind == "command":
+            # Words are evaluated once every assignment is known (see read_commands).
+            self._pending.append((node, conditional, in_function))
+            # Command substitutions inside arguments hold commands too, but they only run
+            # to produce a value; launches there are not training runs kefix can fix.
+            return
+        elif kind == "variable_assignment":
+            self._assignment(node, conditional)
+            return
+        elif kind in ("for_statement", "select_statement"):
+            variable = node.child_by_field_name("variable")
+            if variable is not None:
+                self.loop_variables.add(self._node_text(variable))
+        nested_conditional = conditional or kind in _CONDITIONAL_NODES
+        nested_in_function = in_function or kind == "function_definition"
+        for child in node.children:
+            self.walk(child, conditional=nested_conditional, in_function=nested_in_function)
+
+    def read_commands(self) -> None:
+        for node, conditional, in_function in self._pending:
+            self.commands.append(self._command(node, conditional, in_function))
+
+    def _node_text(self, node: tree_sitter.Node) -> str:
+        span = self.offsets.span(node)
+        return self.text[span.start : span.end]
+
+    def _assignment(self, node: tree_sitter.Node, conditional: bool) -> None:
+        name_node = node.child_by_field_name("name")
+        value_node = node.child_by_field_name("value")
+        if name_node is None:
+            return
+        name = self._node_text(name_node)
+        if name_node.type != "variable_name":
+            # arr[0]=x: an element, not the variable; the variable is no longer a plain string
+            self.loop_variables.add(name.split("[", 1)[0])
+            return
+        offset = self.offsets.char(node.start_byte)
+        if value_node is None:
+            value: str | Unknown = ""
+        elif value_node.type == "array":
+            value = Unknown(self._node_text(value_node))
+        else:
+            value = self._evaluate(value_node, offset, in_function=False).value
+        if self._node_text(node)[len(name) :].startswith("+="):
+            value = Unknown(self._node_text(node))
+        self.assignments.setdefault(name, []).append(
+            Assignment(name, value, offset, conditional)
+        )
+
+    def _command(self, node: tree_sitter.Node, conditional: bool, in_function: bool) -> Command:
+        offset = self.offsets.char(node.start_byte)
+        env: dict[str, str | Unknown] = {}
+        words: list[Word] = []
+        for child in node.children:
+            if child.type == "variable_assignment":
+                name_node = child.child_by_field_name("name")
+                value_node = child.child_by_field_name("value")
+                if name_node is not None:
+                    env[self._node_text(name_node)] = (
+                        self._evaluate(value_node, offset, in_function).value
+                        if value_node is not None
+                        else ""
+                    )
+            elif child.type == "command_name":
+                for part in child.children:
+                    words.append(self._evaluate(part, offset, in_function))
+            elif child.is_named and child.type not in ("comment", "file_redirect", "herestring_redirect"):
+                words.append(self._evaluate(child, offset, in_function))
+        return Command(
+            words=tuple(words),
+            span=self.offsets.span(node),
+            env=env,
+            conditional=conditional,
+            in_function=in_function,
+        )
+
+    # -- static evaluation -----------------------------------------------------------------
+
+    def _evaluate(self, node: tree_sitter.Node, at: int, in_function: bool) -> Word:
+        span = self.offsets.span(node)
+        raw = self.text[span.start : span.end]
+        # Inside a function the launch runs when the function is called, not where it is
+        # written: only a variable assigned once in the whole file has a certain value there.
+        position = len(self.text) + 1 if in_function else at
+        self._in_function = in_function
+        value, splat = self._value(node, position, quoted=False)
+        return Word(value=value, span=span, raw=raw, splat=splat)
+
+    def _value(self, node: tree_sitter.Node, at: int, *, quoted: bool) -> tuple[str | Unknown, bool]:
+        kind = node.type
+        raw = self._node_text(node)
+        if kind in ("word", "number"):
+            return _unescape_word(raw), False
+        if kind == "raw_string":
+            return raw[1:-1], False
+        if kind == "string":
+            return self._join(node.named_children, at, quoted=True, raw=raw)
+        if kind == "string_content":
+            return _unescape_double_quoted(raw), False
+        if kind == "concatenation":
+            return self._join(node.children, at, quoted=quoted, raw=raw)
+        if kind == "simple_expansion":
+            name = raw[1:]
+            if name in _SPLAT_PARAMETERS:
+                return Unknown(raw), True
+            return self._variable(name, at, raw, quoted=quoted)
+        if kind == "expansion":
+            match = re.fullmatch(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", raw)
+            if match:
+                return self._variable(match.group(1), at, raw, quoted=quoted)
+            return Unknown(raw), "[@]" in raw or "[*]" in raw
+        # command/arithmetic/process substitution, ansi-c strings, brace expansion, globs...
+        return Unknown(raw), False
+
+    def _join(
+        self, children: list[tree_sitter.Node], at: int, *, quoted: bool, raw: str
+    ) -> tuple[str | Unknown, bool]:
+        parts: list[str] = []
+        splat = False
+        unknown = False
+        for child in children:
+            value, child_splat = self._value(child, at, quoted=quoted)
+            splat = splat or child_splat
+            if isinstance(value, Unknown):
+                unknown = True
+            else:
+                parts.append(value)
+        if unknown:
+            return Unknown(raw), splat
+        return "".join(parts), splat
+
+    def _variable(
+        self, name: str, at: int, raw: str, *, quoted: bool
+    ) -> tuple[str | Unknown, bool]:
+        value = self.variable_at(name, at)
+        if isinstance(value, Unknown):
+            return Unknown(raw), False
+        if not quoted and re.search(r"\s", value):
+            # An unquoted expansion of a value with blanks splits into several words.
+            return Unknown(raw), True
+        return value, False
+
+    def variable_at(self, name: str, at: int) -> str | Unknown:
+        """The value of ``name`` at offset ``at`` if one unconditional assignment decides it."""
+        if name in self.loop_variables:
+            return Unknown(f"${name}")
+        earlier = [a for a in self.assignments.get(name, ()) if a.offset < at]
+        if not earlier or any(a.conditional for a in earlier):
+            return Unknown(f"${name}")
+        if self._in_function and len(earlier) > 1:
+            return Unknown(f"${name}")
+        return earlier[-1].value
+
+
+def _unescape_word(raw: str) -> str:
+    """Remove the quoting a bare word carries: line continuations and backslash escapes."""
+    text = re.sub(r"\\\r?\n", "", raw)
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+def _unescape_double_quoted(raw: str) -> str:
+    text = re.sub(r"\\\r?\n", "", raw)
+    return re.sub(r"\\([$`\"\\])", r"\1", text)

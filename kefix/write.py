@@ -1,0 +1,98 @@
+"""Read a source file losslessly and write its fixed text back atomically.
+
+A fix must change only the characters it means to change, so text is decoded with
+surrogateescape (undecodable bytes survive), a BOM stays as "\\ufeff" and line endings are never
+translated. Writing goes through a temp file and os.replace so a crash never leaves half a file,
+and refuses to overwrite edits made after the file was read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+ENCODING = "utf-8"
+ERRORS = "surrogateescape"
+
+
+class FileChangedOnDisk(Exception):
+    """The file changed between read and write; nothing was written."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"{path}: changed on disk since it was read; not overwritten")
+        self.path = path
+
+
+@dataclass(frozen=True)
+class SourceText:
+    """A file's exact bytes and their lossless decoding."""
+
+    path: Path
+    text: str
+    raw: bytes
+
+
+def read_source(path: Path) -> SourceText:
+    """Read `path` so that encoding `text` with utf-8/surrogateescape gives back `raw` exactly."""
+    raw = path.read_bytes()
+    return SourceText(path=path, text=raw.decode(ENCODING, ERRORS), raw=raw)
+
+
+def write_atomically(source: SourceText, new_text: str) -> None:
+    """Replace the file's content with `new_text`, atomically and only if it is unchanged.
+
+    Encode with utf-8/surrogateescape, write to a temp file in the same directory (os.replace
+    is only atomic within one file system), fsync, keep the original's permission bits, and
+    os.replace it over the real file. A symlink is kept: its target is rewritten. Just before
+    replacing, the file is re-read; if its bytes differ from `source.raw` (someone edited it
+    meanwhile) the temp file is removed and FileChangedOnDisk is raised.
+    """
+    # Encode first: a text that cannot be encoded must fail before anything touches the disk.
+    payload = new_text.encode(ENCODING, ERRORS)
+    target = Path(os.path.realpath(source.path))
+    try:
+        mode = stat.S_IMODE(target.stat().st_mode)
+    except FileNotFoundError:
+        raise FileChangedOnDisk(source.path) from None
+    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".kefix")
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        # mkstemp creates 0600; chmod is not subject to the umask, so the bits come out exact.
+        os.chmod(tmp, mode)
+        if _current_bytes(target) != source.raw:
+            raise FileChangedOnDisk(source.path)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+    _fsync_directory(target.parent)
+
+
+def _current_bytes(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Persist the rename itself; not every platform lets a directory be opened, so best effort."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

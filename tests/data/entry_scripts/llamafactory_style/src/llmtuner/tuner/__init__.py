@@ -1,0 +1,1 @@
+from llmtuner.tuner.tune import export_model, run_exp

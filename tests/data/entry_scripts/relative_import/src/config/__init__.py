@@ -1,0 +1,3 @@
+from .arguments import ModelArgs, TrainArgs
+
+__all__ = ["ModelArgs", "TrainArgs"]

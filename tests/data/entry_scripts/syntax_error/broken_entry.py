@@ -1,0 +1,4 @@
+from transformers import HfArgumentParser
+
+def main(:
+    parser = HfArgumentParser(TrainingArguments)
