@@ -21,17 +21,24 @@ EXIT_ERROR = 2
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--apply", "apply_fixes", is_flag=True, help="Write the safe fixes to the files.")
-@click.option("--diff", "diff_only", is_flag=True, help="Print only the diff of the fixes --apply would make.")
-@click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that change what training does.")
+@click.option(
+    "--diff", "diff_only", is_flag=True, help="Print only the diff of the fixes --apply would make."
+)
+@click.option(
+    "--unsafe-fixes", is_flag=True, help="Also apply fixes that change what training does."
+)
 @click.option(
     "--strategy-fix",
     type=click.Choice([choice.value for choice in StrategyFix]),
     default=StrategyFix.AUTO.value,
     show_default=True,
-    help="Fix for KF001: keep what the launch writes (auto), align the strategies, or disable best-model loading.",
+    help="Fix for KF001: keep what the launch writes (auto), align the strategies, "
+    "or stop loading the best model.",
 )
 @click.option("--explain", metavar="CODE", help="Print the documentation of a rule and exit.")
-@click.option("--color/--no-color", default=None, help="Colour the output (default: only on a terminal).")
+@click.option(
+    "--color/--no-color", default=None, help="Colour the output (default: only on a terminal)."
+)
 @click.version_option(__version__, prog_name="kefix")
 def main(
     paths: tuple[Path, ...],
@@ -67,7 +74,7 @@ def _print_report(result: RunResult, *, apply_fixes: bool, color: bool) -> None:
     blocks: list[str] = []
     for file in result.files:
         if file.analysis.findings:
-            blocks.append(render_findings(file.reported(), color=color))
+            blocks.append(render_findings(file.reported(), applied=apply_fixes, color=color))
     diffs = "".join(file.diff for file in result.files)
     unsafe = "".join(file.unsafe_diff for file in result.files)
     if diffs and not apply_fixes:
@@ -85,9 +92,7 @@ def _summary(result: RunResult, *, apply_fixes: bool) -> str:
     total = result.findings
     if total == 0:
         return "All checks passed."
-    fixable = sum(
-        1 for file in result.files for reported in file.reported() if reported.fixed
-    )
+    fixable = sum(1 for file in result.files for reported in file.reported() if reported.fixed)
     unsafe_only = sum(
         1
         for file in result.files

@@ -57,6 +57,9 @@ def source_kind(path: Path, *, explicit: bool = False) -> str | None:
             first_line = handle.readline(200).rstrip()
     except OSError:
         return "bash" if explicit else None
-    if first_line.startswith(b"#!") and first_line.rsplit(b"/", 1)[-1].split()[-1] in _SHEBANG_SHELLS:
+    if (
+        first_line.startswith(b"#!")
+        and first_line.rsplit(b"/", 1)[-1].split()[-1] in _SHEBANG_SHELLS
+    ):
         return "bash"
     return "bash" if explicit else None

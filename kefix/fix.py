@@ -7,6 +7,7 @@ finding may appear. A fix that fails is dropped and reported; the file never get
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -14,8 +15,8 @@ from kefix.analyze import FileAnalysis, analyze_text
 from kefix.config import Settings
 from kefix.model import (
     Applicability,
-    EffectiveConfig,
     Edit,
+    EffectiveConfig,
     Finding,
     Intent,
     RemoveArg,
@@ -72,11 +73,7 @@ def fix_file(
     given_up: set[tuple[str, int, str]] = set()
     for _ in range(_MAX_FIXES_PER_FILE):
         finding = next(
-            (
-                f
-                for f in current.findings
-                if wants_fix(f, include_unsafe) and f.key not in given_up
-            ),
+            (f for f in current.findings if wants_fix(f, include_unsafe) and f.key not in given_up),
             None,
         )
         if finding is None:
@@ -152,7 +149,7 @@ def apply_edits(text: str, edits: Sequence[Edit]) -> str:
     Insertions at the same offset keep the order they were given in.
     """
     ordered = sorted(edits, key=lambda edit: (edit.span.start, edit.span.end))
-    for previous, following in zip(ordered, ordered[1:]):
+    for previous, following in itertools.pairwise(ordered):
         if following.span.start < previous.span.end:
             raise OverlappingEdits(f"overlapping edits at offset {following.span.start}")
     result = text

@@ -156,7 +156,7 @@ class Origin:
     detail: str = ""
 
     def describe(self) -> str:
-        """Provenance text shared by findings and reports: ``dataclass default, src/utils/args.py:14``."""
+        """Provenance text of findings and reports: ``dataclass default, src/utils/args.py:14``."""
         text = self.layer.value
         if self.detail:
             text += f" {self.detail}"

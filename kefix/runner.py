@@ -83,7 +83,9 @@ def run(paths: Sequence[Path], settings: Settings, *, apply: bool) -> RunResult:
             try:
                 write_atomically(file_result.source, file_result.outcome.final.text)
             except (FileChangedOnDisk, OSError) as error:
-                result.errors.append(f"{file_result.analysis.display}:1:1: KF902 not written: {error}")
+                result.errors.append(
+                    f"{file_result.analysis.display}:1:1: KF902 not written: {error}"
+                )
                 continue
             result.files[index] = FileResult(
                 file_result.source,

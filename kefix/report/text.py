@@ -27,10 +27,11 @@ def finding_line(reported: ReportedFinding) -> str:
     marker = ""
     if finding.fix is not None and not reported.fix_dropped:
         marker = "[*] " if finding.fix.applicability is Applicability.SAFE else "[unsafe fix] "
-    return f"{finding.path}:{location.line}:{location.column}: {finding.code} {marker}{finding.message}"
+    position = f"{finding.path}:{location.line}:{location.column}"
+    return f"{position}: {finding.code} {marker}{finding.message}"
 
 
-def render_findings(findings: Sequence[ReportedFinding], *, color: bool) -> str:
+def render_findings(findings: Sequence[ReportedFinding], *, applied: bool, color: bool) -> str:
     lines: list[str] = []
     for reported in findings:
         finding = reported.finding
@@ -38,13 +39,18 @@ def render_findings(findings: Sequence[ReportedFinding], *, color: bool) -> str:
         if color:
             code_color = "red" if finding.severity is Severity.ERROR else "yellow"
             line = line.replace(
-                f" {finding.code} ", " " + click.style(finding.code, fg=code_color, bold=True) + " ", 1
+                f" {finding.code} ",
+                " " + click.style(finding.code, fg=code_color, bold=True) + " ",
+                1,
             )
         lines.append(line)
         if finding.origin_note:
             lines.append(f"  = note: {finding.origin_note}")
         if finding.fix is not None:
-            status = "fixed" if reported.fixed else f"fix ({finding.fix.applicability.value})"
+            if reported.fixed:
+                status = "fixed" if applied else "fix"
+            else:
+                status = f"{finding.fix.applicability.value} fix, not applied"
             lines.append(f"  = {status}: {finding.fix.description}")
         if reported.fix_dropped:
             lines.append(f"  = fix not applied: {reported.fix_dropped}")

@@ -74,17 +74,21 @@ class Resolver:
         if launch.entry_kind != "cli":
             entry_path = locate_entry(launch, script)
             if entry_path is None:
-                notes.append(f"entry script {launch.entry or '?'} not found; "
-                             "using transformers defaults")
+                notes.append(
+                    f"entry script {launch.entry or '?'} not found; using transformers defaults"
+                )
             else:
                 spec = self.parser_spec(entry_path)
                 if spec is None or not spec.has_training_arguments:
                     return None
                 notes.extend(spec.notes)
         bindings = bind_flags(launch, spec)
-        if entry_path is None and launch.entry_kind != "cli":
-            if len({binding.spec.name for binding in bindings}) < _MIN_FLAGS_WITHOUT_ENTRY:
-                return None
+        if (
+            entry_path is None
+            and launch.entry_kind != "cli"
+            and not _looks_like_training(launch, bindings)
+        ):
+            return None
         values = _default_layer(spec)
         lines = LineIndex(text)
         for binding in bindings:
@@ -103,6 +107,21 @@ class Resolver:
             entry_path=None if entry_path is None else display_path(entry_path),
             notes=tuple(notes),
         )
+
+
+def _looks_like_training(launch: Launch, bindings: list[FlagBinding]) -> bool:
+    """Without its entry script, a launch counts as training when it passes TrainingArguments
+    flags (including flags a broken continuation cut off: the script meant to pass them)."""
+    names = {binding.spec.name for binding in bindings}
+    for detached in launch.detached:
+        names.update(field for name in detached.names if (field := training_field_name(name)))
+    return len(names) >= _MIN_FLAGS_WITHOUT_ENTRY
+
+
+def training_field_name(flag_name: str) -> str | None:
+    """The TrainingArguments field a flag name (without dashes in front) spells, if any."""
+    found = field_for_option("--" + LEGACY_NAMES.get(flag_name, flag_name))
+    return None if found is None else found[0].name
 
 
 def _default_layer(spec: ParserSpec | None) -> dict[str, ResolvedValue]:
@@ -152,9 +171,7 @@ def bind_flags(launch: Launch, spec: ParserSpec | None) -> list[FlagBinding]:
     return bindings
 
 
-def _field_of(
-    arg: Arg, option_names: frozenset[str] | None
-) -> tuple[FieldSpec, bool] | None:
+def _field_of(arg: Arg, option_names: frozenset[str] | None) -> tuple[FieldSpec, bool] | None:
     name = LEGACY_NAMES.get(arg.name, arg.name)
     found = field_for_option("--" + name)
     if found is not None or option_names is None:
@@ -200,7 +217,5 @@ def args_for_fields(config: EffectiveConfig, names: Iterable[str]) -> list[Arg]:
     """Flags of the launch that set any of ``names``, in launch order."""
     wanted = set(names)
     return [
-        binding.arg
-        for binding in bind_flags(config.launch, None)
-        if binding.spec.name in wanted
+        binding.arg for binding in bind_flags(config.launch, None) if binding.spec.name in wanted
     ]

@@ -330,7 +330,7 @@ def _load(path: Path) -> _Module | str:
         return f"cannot read {path}: {error.strerror or error}"
     key = (stat.st_mtime_ns, stat.st_size)
     cached = _CACHE.get(path)
-    if False:
+    if cached is not None and cached[0] == key:
         return cached[1]
     result = _parse(path)
     _CACHE[path] = (key, result)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kefix.config import Settings
-from kefix.knowledge.training_args import training_fields
 from kefix.model import (
     Applicability,
     BreakKind,
@@ -16,7 +15,7 @@ from kefix.model import (
     Severity,
     Span,
 )
-from kefix.resolve import LEGACY_NAMES
+from kefix.resolve import training_field_name
 from kefix.rules.base import Rule
 
 _REPAIRS = {
@@ -64,13 +63,8 @@ class BrokenContinuation(Rule):
     severity = Severity.ERROR
 
     def check(self, config: EffectiveConfig, settings: Settings) -> Iterator[Finding]:
-        known = training_fields()
         for detached in config.launch.detached:
-            training = [
-                name
-                for name in detached.names
-                if LEGACY_NAMES.get(name, name).replace("-", "_") in known
-            ]
+            training = [name for name in detached.names if training_field_name(name)]
             lost = ", ".join("--" + name for name in (training or list(detached.names)))
             yield Finding(
                 code=self.code,
@@ -81,6 +75,8 @@ class BrokenContinuation(Rule):
                 span=Span(detached.at.start, detached.at.start),
                 severity=self.severity,
                 launch=config.launch,
-                fix=Fix(_REPAIRS[detached.kind], (RepairContinuation(detached),), Applicability.SAFE),
+                fix=Fix(
+                    _REPAIRS[detached.kind], (RepairContinuation(detached),), Applicability.SAFE
+                ),
                 subject=f"{detached.kind.name}:{','.join(detached.names)}",
             )

@@ -92,7 +92,7 @@ def _flag_names(command: Command) -> tuple[str, ...]:
 
 
 def _classify_gap(gap: str, offset: int, names: tuple[str, ...]) -> DetachedArgs | None:
-    """What separates a launch from the flags after it; None when it is not a broken continuation."""
+    """What separates a launch from the flags after it; None if not a broken continuation."""
     blanks = _SPACE_AFTER_BACKSLASH.match(gap)
     if blanks is not None and gap[blanks.end() :].strip(" \t") == "":
         span = Span(offset + blanks.start("blanks"), offset + blanks.end("blanks"))

@@ -76,7 +76,9 @@ def _entry_point(words: Sequence[Word], launcher_prefix: str = "") -> _EntryPoin
         row = match_launcher(head)
         if row is None:
             return None
-        after = cursor + len(row.command) - 1 if head[0] == "python" else position + len(row.command)
+        after = (
+            cursor + len(row.command) - 1 if head[0] == "python" else position + len(row.command)
+        )
         if row.entry is EntryRule.WRAPPER:
             position = _skip_options(words, after, row.value_options, allow_assignments=True)
             continue
@@ -208,11 +210,9 @@ def _equals_arg(word: Word, equals: re.Match[str]) -> Arg:
     flag = equals.group(1)
     split = word.span.start + len(flag) + 1
     raw_value = word.raw[len(flag) + 1 :]
-    value: str | Unknown
-    if isinstance(word.value, str):
-        value = word.value.split("=", 1)[1]
-    else:
-        value = Unknown(raw_value)
+    value: str | Unknown = (
+        word.value.split("=", 1)[1] if isinstance(word.value, str) else Unknown(raw_value)
+    )
     return Arg(
         name=flag.lstrip("-"),
         values=(value,),

@@ -14,6 +14,7 @@ from collections import Counter
 from kefix.model import Arg, ArgStyle, BreakKind, DetachedArgs, Edit, Launch, Span
 
 _LINE_CONTINUATION = re.compile(r"[ \t]*\\\r?$")
+_NUMBER_OR_BOOL = re.compile(r"-?[\d.]+(e-?\d+)?|(?i:true|false)")
 _SAFE_BARE_WORD = re.compile(r"[A-Za-z0-9_./:@%+,=-]+")
 
 
@@ -60,7 +61,9 @@ class LaunchStyle:
         start, end = self.line_of(arg.span.start)
         before = self.text[start : arg.span.start]
         after = self.text[arg.span.end : end]
-        return before.strip() == "" and (after.strip() == "" or bool(_LINE_CONTINUATION.fullmatch(after)))
+        return before.strip() == "" and (
+            after.strip() == "" or bool(_LINE_CONTINUATION.fullmatch(after))
+        )
 
     def indentation(self, arg: Arg) -> str:
         start, _ = self.line_of(arg.span.start)
@@ -73,7 +76,9 @@ def _bare_bools_preferred(launch: Launch) -> bool:
     valued = sum(
         1
         for arg in launch.args
-        if len(arg.values) == 1 and isinstance(arg.values[0], str) and arg.values[0].lower() in ("true", "false")
+        if len(arg.values) == 1
+        and isinstance(arg.values[0], str)
+        and arg.values[0].lower() in ("true", "false")
     )
     return bare > 0 and bare >= valued
 
@@ -85,10 +90,13 @@ def _dashes_preferred(launch: Launch) -> bool:
 
 
 def _quote_preferred(text: str, launch: Launch) -> bool:
+    """Whether the launch quotes its word values (numbers and booleans do not count)."""
     quoted = 0
     plain = 0
     for arg in launch.args:
-        for span in arg.value_spans:
+        for value, span in zip(arg.values, arg.value_spans, strict=True):
+            if not isinstance(value, str) or _NUMBER_OR_BOOL.fullmatch(value):
+                continue
             if text[span.start : span.start + 1] in ('"', "'"):
                 quoted += 1
             else:
@@ -112,7 +120,11 @@ def set_value(text: str, launch: Launch, arg: Arg, name: str, value: str | bool)
         flag = text[arg.flag_span.start : arg.flag_span.end]
         if arg.name.replace("-", "_") != name:
             flag = style.flag(name)
-        if value is True and arg.style is ArgStyle.BARE and flag == text[arg.flag_span.start : arg.flag_span.end]:
+        if (
+            value is True
+            and arg.style is ArgStyle.BARE
+            and flag == text[arg.flag_span.start : arg.flag_span.end]
+        ):
             return []
         separator = "=" if style.equals else " "
         return [Edit(arg.span, flag + separator + style.value(value))]
@@ -120,7 +132,9 @@ def set_value(text: str, launch: Launch, arg: Arg, name: str, value: str | bool)
     return [Edit(Span(first.start, last.end), style.value(value))]
 
 
-def insert_flag(text: str, launch: Launch, anchor: Arg | None, name: str, value: str | bool) -> list[Edit]:
+def insert_flag(
+    text: str, launch: Launch, anchor: Arg | None, name: str, value: str | bool
+) -> list[Edit]:
     """Add ``--name value`` after ``anchor`` (or after the launch's last flag)."""
     style = LaunchStyle(text, launch)
     flag_text = style.flag_text(name, value)
@@ -129,7 +143,11 @@ def insert_flag(text: str, launch: Launch, anchor: Arg | None, name: str, value:
     if anchor is None:
         return [Edit(Span(launch.span.end, launch.span.end), " " + flag_text)]
     if style.alone_on_line(anchor) and _multiline(style, launch):
-        newline = "\r\n" if style.text[anchor.span.end : style.line_of(anchor.span.end)[1]].endswith("\r") else "\n"
+        newline = (
+            "\r\n"
+            if style.text[anchor.span.end : style.line_of(anchor.span.end)[1]].endswith("\r")
+            else "\n"
+        )
         continuation = " \\" + newline + style.indentation(anchor)
         return [Edit(Span(anchor.span.end, anchor.span.end), continuation + flag_text)]
     return [Edit(Span(anchor.span.end, anchor.span.end), " " + flag_text)]

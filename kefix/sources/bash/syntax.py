@@ -200,9 +200,7 @@ class _Reader:
             value = self._evaluate(value_node, offset, in_function=False).value
         if self._node_text(node)[len(name) :].startswith("+="):
             value = Unknown(self._node_text(node))
-        self.assignments.setdefault(name, []).append(
-            Assignment(name, value, offset, conditional)
-        )
+        self.assignments.setdefault(name, []).append(Assignment(name, value, offset, conditional))
 
     def _command(self, node: tree_sitter.Node, conditional: bool, in_function: bool) -> Command:
         offset = self.offsets.char(node.start_byte)
@@ -221,7 +219,11 @@ class _Reader:
             elif child.type == "command_name":
                 for part in child.children:
                     words.append(self._evaluate(part, offset, in_function))
-            elif child.is_named and child.type not in ("comment", "file_redirect", "herestring_redirect"):
+            elif child.is_named and child.type not in (
+                "comment",
+                "file_redirect",
+                "herestring_redirect",
+            ):
                 words.append(self._evaluate(child, offset, in_function))
         return Command(
             words=tuple(words),
@@ -243,7 +245,9 @@ class _Reader:
         value, splat = self._value(node, position, quoted=False)
         return Word(value=value, span=span, raw=raw, splat=splat)
 
-    def _value(self, node: tree_sitter.Node, at: int, *, quoted: bool) -> tuple[str | Unknown, bool]:
+    def _value(
+        self, node: tree_sitter.Node, at: int, *, quoted: bool
+    ) -> tuple[str | Unknown, bool]:
         kind = node.type
         raw = self._node_text(node)
         if kind in ("word", "number"):
