@@ -25,7 +25,7 @@ from kefix.model import (
     SetArg,
 )
 from kefix.resolve import Resolver, args_for_fields, field_arg
-from kefix.sources.bash import render
+from kefix.sources.bash import crosscheck, render
 
 _MAX_FIXES_PER_FILE = 50
 
@@ -100,6 +100,11 @@ def _verification_failure(before: FileAnalysis, after: FileAnalysis, target: Fin
         return "the finding is still there after the fix"
     if len(after.launches) != len(before.launches):
         return "the fix changed which commands are launches"
+    if target.launch is not None:
+        fixed_launch = after.launches[target.launch.ordinal]
+        misread = crosscheck.disagreement(after.text, fixed_launch)
+        if misread:
+            return f"the fixed launch is ambiguous: {misread}"
     before_keys = {finding.key for finding in before.findings}
     new = [finding for finding in after.findings if finding.key not in before_keys]
     if new:

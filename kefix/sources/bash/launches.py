@@ -35,6 +35,7 @@ def find_launches(path: str, syntax: BashSyntax) -> tuple[Launch, ...]:
         entry = _entry_point(words)
         if entry is None:
             continue
+        entry = _nested_entry_point(words, entry.first_flag) or entry
         args, opaque = _pair_arguments(words[entry.first_flag :])
         launches.append(
             Launch(
@@ -87,6 +88,21 @@ def _entry_point(words: Sequence[Word], launcher_prefix: str = "") -> _EntryPoin
         if row.command == ("python",) and cursor + 1 < len(words) and head[1:2] == ["-m"]:
             return _EntryPoint("python", head[2], "module", cursor + 2)
         return _script_entry(words, after, row.name, row.value_options, row.module_options)
+    return None
+
+
+def _nested_entry_point(words: Sequence[Word], start: int) -> _EntryPoint | None:
+    """The launch a job submitter runs after ``--`` (``python mason.py ... -- python train.py``).
+
+    The nested command may follow setup words (``source env.sh \\&\\& python train.py``).
+    """
+    separator = next((i for i in range(start, len(words)) if _static(words[i]) == "--"), None)
+    if separator is None:
+        return None
+    for position in range(separator + 1, len(words)):
+        nested = _entry_point(words[position:])
+        if nested is not None:
+            return replace(nested, first_flag=position + nested.first_flag)
     return None
 
 
@@ -164,9 +180,6 @@ def _pair_arguments(words: Sequence[Word]) -> tuple[tuple[Arg, ...], tuple[Span,
             continue
         flag_text = text if text is not None else word.raw
         if flag_text == "--":
-            nested = _entry_point(words[index + 1 :])
-            if nested is not None:
-                return _pair_arguments(words[index + 1 + nested.first_flag :])
             break
         if not _is_flag(flag_text):
             index += 1  # a positional (config file, key=value override): later layers read it
