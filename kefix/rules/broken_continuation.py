@@ -18,6 +18,13 @@ from kefix.model import (
 from kefix.resolve import training_field_name
 from kefix.rules.base import Rule
 
+_CONSEQUENCES = {
+    BreakKind.COMMENT_LINE: "a comment line inside the continuation ends the command",
+    BreakKind.SPACE_AFTER_BACKSLASH: "a blank after the trailing backslash ends the command",
+    BreakKind.MISSING_BACKSLASH: "a line without a trailing backslash ends the command",
+    BreakKind.GLUED_BACKSLASH: "a backslash glued to the value before it joins the line into "
+    "that value",
+}
 _REPAIRS = {
     BreakKind.COMMENT_LINE: "move the comment line above the launch",
     BreakKind.SPACE_AFTER_BACKSLASH: "remove the blank after the backslash",
@@ -70,7 +77,7 @@ class BrokenContinuation(Rule):
                 code=self.code,
                 name=self.name,
                 message=f"{lost} never reach{'es' if len(detached.names) == 1 else ''} this "
-                f"launch: {detached.kind.value} ends the command",
+                f"launch: {_CONSEQUENCES[detached.kind]}",
                 path=config.launch.path,
                 span=Span(detached.at.start, detached.at.start),
                 severity=self.severity,

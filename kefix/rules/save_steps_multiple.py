@@ -51,17 +51,19 @@ class SaveStepsMultiple(Rule):
             return
         save = _number(config.value("save_steps"))
         evaluation = _number(config.value("eval_steps"))
-        source = "eval_steps"
-        if evaluation == 0 or config.value("eval_steps") is None:
+        inherited = evaluation == 0 or config.value("eval_steps") is None
+        if inherited:
             evaluation = _number(config.value("logging_steps"))
-            source = "eval_steps (unset, so logging_steps)"
         if save is None or evaluation is None or evaluation <= 0 or save <= 0:
             return
+        source = f"eval_steps={_show(evaluation)}" + (
+            " (unset: taken from logging_steps)" if inherited else ""
+        )
         at = ("save_steps", "eval_steps", "logging_steps")
         if (save < 1) != (evaluation < 1):
             yield self.finding(
                 config,
-                f"save_steps={_show(save)} and {source}={_show(evaluation)} mix a ratio and a step "
+                f"save_steps={_show(save)} and {source} mix a ratio and a step "
                 "count, so saves cannot be guaranteed to fall on evaluations; transformers raises "
                 "ValueError at start-up",
                 at=at,
@@ -72,7 +74,7 @@ class SaveStepsMultiple(Rule):
                 return
             yield self.finding(
                 config,
-                f"save_steps={_show(save)} is not a multiple of {source}={_show(evaluation)}; "
+                f"save_steps={_show(save)} is not a multiple of {source}; "
                 "transformers raises ValueError at start-up",
                 at=at,
             )
@@ -82,7 +84,7 @@ class SaveStepsMultiple(Rule):
         rounded = math.ceil(save / evaluation) * evaluation
         yield self.finding(
             config,
-            f"save_steps={_show(save)} is not a round multiple of {source}={_show(evaluation)}; "
+            f"save_steps={_show(save)} is not a round multiple of {source}; "
             "transformers raises ValueError at start-up",
             at=at,
             fix=Fix(
