@@ -38,7 +38,7 @@ def flags_read_by_bashlex(statement: str) -> list[str] | None:
 
 
 def disagreement(text: str, launch: Launch) -> str:
-    """Why bashlex reads the launch's flags differently from kefix; '' when it agrees or abstains."""
+    """Why bashlex reads the launch's flags otherwise than kefix; '' if it agrees or abstains."""
     theirs = flags_read_by_bashlex(text[launch.span.start : launch.span.end])
     if theirs is None:
         return ""

@@ -1,0 +1,126 @@
+"""The command line as users run it: dry run, --diff | git apply, --apply, exit codes."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+DEEPKE = Path(__file__).resolve().parent.parent / "fixtures" / "deepke"
+
+
+def kefix(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "kefix", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    files = sorted(path for path in root.rglob("*") if path.is_file())
+    return {str(path.relative_to(root)): path.read_bytes() for path in files}
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    target = tmp_path / "deepke"
+    shutil.copytree(DEEPKE, target)
+    return target
+
+
+def test_dry_run_reports_findings_with_origin_and_writes_nothing(project: Path) -> None:
+    before = snapshot(project)
+    result = kefix("ft_scripts", cwd=project)
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert (
+        "ft_scripts/fine_baichuan.bash:23:5: KF001 [*] load_best_model_at_end=True needs "
+        "matching strategies, but eval_strategy is 'no' and save_strategy is 'epoch'; "
+        "transformers raises ValueError at start-up"
+    ) in lines
+    assert (
+        "  = note: load_best_model_at_end=True comes from dataclass default, src/utils/args.py:14"
+    ) in lines
+    assert "+    --load_best_model_at_end False \\" in lines
+    assert lines[-1] == "Found 3 findings; 1 fixable with --apply, 2 more with --unsafe-fixes."
+    assert snapshot(project) == before
+
+
+@pytest.mark.parametrize("unsafe", [False, True], ids=["safe", "unsafe"])
+def test_diff_applied_with_git_equals_apply(project: Path, tmp_path: Path, unsafe: bool) -> None:
+    other = tmp_path / "other"
+    shutil.copytree(project, other)
+    flags = ["--unsafe-fixes"] if unsafe else []
+    diff = kefix("--diff", *flags, ".", cwd=project)
+    assert diff.returncode == 1
+    assert diff.stdout.startswith("diff --git a/ft_scripts/")
+    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+    subprocess.run(["git", "apply", "-"], input=diff.stdout, text=True, cwd=project, check=True)
+    applied = kefix("--apply", *flags, ".", cwd=other)
+    assert applied.returncode == (0 if unsafe else 1)
+    shutil.rmtree(project / ".git")
+    assert snapshot(project) == snapshot(other)
+
+
+def test_second_apply_changes_nothing(project: Path) -> None:
+    first = kefix("--apply", "--unsafe-fixes", ".", cwd=project)
+    assert first.returncode == 0, first.stdout
+    assert first.stdout.splitlines()[-1] == "Found 3 findings (3 fixed, 0 remaining)."
+    after_first = snapshot(project)
+    second = kefix("--apply", "--unsafe-fixes", ".", cwd=project)
+    assert second.returncode == 0
+    assert second.stdout.strip() == "All checks passed."
+    assert snapshot(project) == after_first
+
+
+def test_apply_keeps_the_executable_bit(project: Path) -> None:
+    script = project / "ft_scripts" / "fine_baichuan.bash"
+    script.chmod(0o755)
+    kefix("--apply", ".", cwd=project)
+    assert script.stat().st_mode & 0o777 == 0o755
+    assert "--load_best_model_at_end False" in script.read_text()
+
+
+def test_clean_script_exits_zero(project: Path) -> None:
+    result = kefix("ft_scripts/fine_llama.bash", cwd=project)
+    assert result.returncode == 0
+    assert result.stdout.strip() == "All checks passed."
+
+
+def test_missing_path_is_a_usage_error(tmp_path: Path) -> None:
+    result = kefix("no/such/dir", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "does not exist" in result.stderr
+
+
+def test_unreadable_file_is_reported_and_the_run_goes_on(project: Path) -> None:
+    (project / "ft_scripts" / "broken.sh").symlink_to(project / "missing.sh")
+    result = kefix("ft_scripts", cwd=project)
+    assert result.returncode == 2
+    assert "ft_scripts/broken.sh:1:1: KF902 could not read" in result.stderr
+    assert "fine_baichuan.bash:23:5: KF001" in result.stdout
+
+
+def test_strategy_fix_align_proposes_evaluation_instead(project: Path) -> None:
+    result = kefix("--diff", "--unsafe-fixes", "--strategy-fix", "align", ".", cwd=project)
+    assert '+    --evaluation_strategy "epoch" \\' in result.stdout.splitlines()
+    assert "--load_best_model_at_end False" not in result.stdout
+
+
+def test_explain_prints_the_rule_documentation(tmp_path: Path) -> None:
+    result = kefix("--explain", "KF001", cwd=tmp_path)
+    assert result.returncode == 0
+    assert result.stdout.startswith("# strategy-mismatch (KF001)")
+    for section in ("## What it does", "## Why it matters", "## Example", "## Fix safety"):
+        assert section in result.stdout
+
+
+def test_explain_unknown_code_is_an_error(tmp_path: Path) -> None:
+    result = kefix("--explain", "KF999", cwd=tmp_path)
+    assert result.returncode == 2
