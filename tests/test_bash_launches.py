@@ -529,7 +529,7 @@ def test_spans_cover_exactly_the_source_text_of_each_style() -> None:
 def test_spans_are_character_offsets_after_chinese_comments() -> None:
     text = """\
 # 百川模型的 LoRA 微调脚本
-# 学习率：2e-5，训练 3 轮
+# 学习率 2e-5 训练 3 轮
 output_dir='输出/百川'
 python src/finetune.py \\
     --output_dir "$output_dir" \\
@@ -637,7 +637,10 @@ def test_trailing_backslash_at_end_of_file_keeps_the_launch() -> None:
 
 
 def test_launch_after_garbage_is_still_found() -> None:
-    text = "fi ) esac ;; }}\n\x00\x01 ((( \npython train.py --output_dir out\n"
+    text = (
+        "fi ) esac ;; }}\n\x00\x01\x7f\ufffd garbage \x1b[31m ;;\n"
+        "python train.py --output_dir out\n"
+    )
     launches = _launches(text)
     assert [launch.entry for launch in launches] == ["train.py"]
     assert [(arg.name, arg.values) for arg in launches[0].args] == [("output_dir", ("out",))]

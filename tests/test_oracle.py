@@ -40,9 +40,7 @@ RULE_FIELDS = (
     "fp16",
     "bf16",
 )
-FIELDS = {
-    f.name for f in dataclasses.fields(transformers.Seq2SeqTrainingArguments) if f.init
-}
+FIELDS = {f.name for f in dataclasses.fields(transformers.Seq2SeqTrainingArguments) if f.init}
 
 
 def _argv(config: EffectiveConfig) -> list[str]:
