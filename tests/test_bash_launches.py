@@ -417,6 +417,28 @@ done
     assert _arg(launch, "seed").values == (Unknown("$i"),)
 
 
+def test_variable_changed_later_in_a_for_loop_body_is_unknown_at_the_launch() -> None:
+    text = """\
+out=runs/base
+for seed in 1 2 3; do
+    python train.py --output_dir $out --seed 1
+    out=${out}_next
+done
+"""
+    launch = _only_launch(text)
+    assert _arg(launch, "output_dir").values == (Unknown("$out"),)
+
+
+def test_variable_assigned_before_a_loop_and_not_changed_in_it_is_known() -> None:
+    text = """\
+out=runs/base
+for seed in 1 2 3; do
+    python train.py --output_dir $out --seed 1
+done
+"""
+    assert _arg(_only_launch(text), "output_dir").values == ("runs/base",)
+
+
 def test_variable_reassigned_at_top_level_takes_the_later_value() -> None:
     text = """\
 lr=1e-4
@@ -650,3 +672,14 @@ def test_launch_after_old_arithmetic_is_read() -> None:
     launch = _only_launch("steps=$[ 10 * 2 ]\npython train.py --max_steps $steps --seed 3\n")
     assert _arg(launch, "max_steps").values == (Unknown("$steps"),)
     assert _arg(launch, "seed").values == ("3",)
+
+
+def test_a_launch_tree_sitter_cannot_read_is_reported_not_guessed() -> None:
+    text = """\
+echo start
+torchrun --nproc_per_node 2 train.py --output_dir "$(date +%s" --fp16
+python other.py --output_dir out --do_train
+"""
+    parsed = parse_launch_script("run.sh", text)
+    assert [problem.code for problem in parsed.problems] == ["KF901"]
+    assert all(launch.entry != "train.py" for launch in parsed.launches)

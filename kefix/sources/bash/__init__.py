@@ -6,7 +6,7 @@ import re
 
 from kefix.model import Finding, Severity
 from kefix.sources import ParsedSource
-from kefix.sources.bash.launches import find_launches
+from kefix.sources.bash.launches import find_launches, looks_like_launch
 from kefix.sources.bash.syntax import BashSyntax, parse_bash
 
 _LAUNCHER_HINT = re.compile(
@@ -21,20 +21,29 @@ def parse_launch_script(path: str, text: str) -> ParsedSource:
 
 
 def _unparsed_launches(path: str, syntax: BashSyntax) -> tuple[Finding, ...]:
-    problems = []
+    """KF901 for launches tree-sitter could not read whole: once per line, the first one wins."""
+    suspects = [
+        (command.span, "could not parse this launch")
+        for command in syntax.commands
+        if command.has_error and looks_like_launch(command)
+    ]
     for error in syntax.errors:
         match = _LAUNCHER_HINT.search(error.text)
-        if match is None:
-            continue
-        problems.append(
+        if match is not None:
+            near = match.group(1)
+            suspects.append((error.span, f"could not parse this statement (near `{near}`)"))
+    problems: dict[int, Finding] = {}
+    for span, message in sorted(suspects, key=lambda suspect: suspect[0].start):
+        line = syntax.text.count("\n", 0, span.start)
+        problems.setdefault(
+            line,
             Finding(
                 code="KF901",
                 name="could-not-parse",
-                message=f"could not parse this statement (near `{match.group(1)}`); "
-                "its launch was not checked",
+                message=message,
                 path=path,
-                span=error.span,
+                span=span,
                 severity=Severity.ERROR,
-            )
+            ),
         )
-    return tuple(problems)
+    return tuple(problems.values())

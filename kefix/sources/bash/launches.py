@@ -31,6 +31,8 @@ def find_launches(path: str, syntax: BashSyntax) -> tuple[Launch, ...]:
     """Every launch of a training entry point in a parsed script, in file order."""
     launches: list[Launch] = []
     for index, command in enumerate(syntax.commands):
+        if command.has_error:
+            continue  # reported as KF901 by the adapter, never analysed on a misreading
         words, glued = merge_glued_words(syntax.text, command.words)
         entry = _entry_point(words)
         if entry is None:
@@ -52,6 +54,11 @@ def find_launches(path: str, syntax: BashSyntax) -> tuple[Launch, ...]:
             )
         )
     return tuple(launches)
+
+
+def looks_like_launch(command: Command) -> bool:
+    """Whether a command starts a training entry point (used for commands kefix cannot trust)."""
+    return _entry_point(command.words) is not None
 
 
 def _static(word: Word) -> str | None:

@@ -57,10 +57,14 @@ class LaunchStyle:
         return start, len(self.text) if end == -1 else end
 
     def alone_on_line(self, arg: Arg) -> bool:
-        """The arg is the only thing on its line, apart from indentation and a trailing ``\\``."""
+        """The arg is the only flag on its line, apart from indentation and a trailing ``\\``.
+
+        What follows the launch itself (``| tee log``, ``> log 2>&1 &``) does not count: it
+        stays after whatever ends up last.
+        """
         start, end = self.line_of(arg.span.start)
         before = self.text[start : arg.span.start]
-        after = self.text[arg.span.end : end]
+        after = self.text[arg.span.end : min(end, max(self.launch.span.end, arg.span.end))]
         return before.strip() == "" and (
             after.strip() == "" or bool(_LINE_CONTINUATION.fullmatch(after))
         )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import tree_sitter
 import tree_sitter_bash
@@ -37,6 +37,11 @@ _CONDITIONAL_NODES = frozenset(
         "pipeline",
         "compound_statement",
     }
+)
+
+
+_LOOP_NODES = frozenset(
+    {"for_statement", "c_style_for_statement", "while_statement", "select_statement"}
 )
 
 
@@ -68,6 +73,7 @@ class Command:
     env: Mapping[str, str | Unknown]
     conditional: bool  # inside an if/loop/function/pipeline... (for variable tracking)
     in_function: bool
+    has_error: bool = False  # tree-sitter had to recover inside it: its words are not reliable
 
 
 @dataclass(frozen=True)
@@ -142,6 +148,7 @@ class _Reader:
         self.errors: list[ParseError] = []
         self.assignments: dict[str, list[Assignment]] = {}
         self.loop_variables: set[str] = set()
+        self.loops: list[Span] = []
         self._in_function = False
         self._pending: list[tuple[tree_sitter.Node, bool, bool]] = []
 
@@ -164,7 +171,8 @@ class _Reader:
         elif kind == "variable_assignment":
             self._assignment(node, conditional)
             return
-        elif kind in ("for_statement", "select_statement"):
+        if kind in _LOOP_NODES:
+            self.loops.append(self.offsets.span(node))
             variable = node.child_by_field_name("variable")
             if variable is not None:
                 self.loop_variables.add(self._node_text(variable))
@@ -175,7 +183,22 @@ class _Reader:
 
     def read_commands(self) -> None:
         for node, conditional, in_function in self._pending:
-            self.commands.append(self._command(node, conditional, in_function))
+            command = self._command(node, conditional, in_function)
+            if not command.has_error and self._error_on_lines_of(command.span):
+                # tree-sitter stopped the command where it lost track (an unclosed quote or
+                # "$(" ): the words it kept are only part of what bash would run.
+                command = replace(command, has_error=True)
+            self.commands.append(command)
+
+    def _error_on_lines_of(self, span: Span) -> bool:
+        line_end = self.text.find("\n", span.end)
+        last = len(self.text) if line_end == -1 else line_end
+        return any(
+            error.span.start <= last
+            and error.span.end > span.start
+            and error.text.strip(" \t\r\n\\")  # a stray trailing "\" loses no word
+            for error in self.errors
+        )
 
     def _node_text(self, node: tree_sitter.Node) -> str:
         span = self.offsets.span(node)
@@ -231,6 +254,7 @@ class _Reader:
             env=env,
             conditional=conditional,
             in_function=in_function,
+            has_error=node.has_error,
         )
 
     # -- static evaluation -----------------------------------------------------------------
@@ -305,7 +329,14 @@ class _Reader:
         """The value of ``name`` at offset ``at`` if one unconditional assignment decides it."""
         if name in self.loop_variables:
             return Unknown(f"${name}")
-        earlier = [a for a in self.assignments.get(name, ()) if a.offset < at]
+        assignments = self.assignments.get(name, ())
+        enclosing_loops = [loop for loop in self.loops if loop.start <= at < loop.end]
+        # In a loop, an assignment later in the body runs before the launch's next pass.
+        earlier = [
+            a
+            for a in assignments
+            if a.offset < at or any(loop.start <= a.offset < loop.end for loop in enclosing_loops)
+        ]
         if not earlier or any(a.conditional for a in earlier):
             return Unknown(f"${name}")
         if self._in_function and len(earlier) > 1:
