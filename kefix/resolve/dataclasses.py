@@ -8,6 +8,7 @@ entry script runs; anything not found in the project counts as an external libra
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -174,11 +175,16 @@ class _ParserCall:
 class _Module:
     path: Path
     tree: cst.Module
-    positions: Mapping[cst.CSTNode, CodeRange]
     bindings: Mapping[str, _Binding]
     star_imports: tuple[_FromImport, ...]
     imports: tuple[_FromImport | _ModuleImport, ...]
     parser_calls: tuple[_ParserCall, ...]
+
+    @functools.cached_property
+    def positions(self) -> Mapping[cst.CSTNode, CodeRange]:
+        # Computed on first use: most modules are only visited for their imports, and position
+        # metadata costs as much as parsing itself.
+        return MetadataWrapper(self.tree, unsafe_skip_copy=True).resolve(PositionProvider)
 
     def line(self, node: cst.CSTNode) -> int:
         return self.positions[node].start.line
@@ -344,7 +350,6 @@ def _parse(path: Path) -> _Module | str:
         return f"cannot read {path}: {error.strerror or error}"
     try:
         tree = cst.parse_module(source)
-        positions = MetadataWrapper(tree, unsafe_skip_copy=True).resolve(PositionProvider)
     except cst.ParserSyntaxError as error:
         return f"cannot parse {path}: syntax error at line {error.raw_line}"
     except Exception as error:  # libcst raises assorted errors on odd input; none may escape
@@ -357,7 +362,6 @@ def _parse(path: Path) -> _Module | str:
     return _Module(
         path=path,
         tree=tree,
-        positions=positions,
         bindings=MappingProxyType(collector.bindings),
         star_imports=tuple(collector.star_imports),
         imports=tuple(collector.imports),
