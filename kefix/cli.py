@@ -60,7 +60,7 @@ def main(
     result = run(list(paths), settings, apply=apply_fixes)
     use_color = sys.stdout.isatty() if color is None else color
     if diff_only:
-        click.echo("".join(file.diff for file in result.files), nl=False, color=use_color)
+        _write_exact("".join(file.diff for file in result.files))
     else:
         _print_report(result, apply_fixes=apply_fixes, color=use_color)
     for error in result.errors:
@@ -68,6 +68,14 @@ def main(
     if result.errors:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FINDINGS if result.remaining else EXIT_CLEAN)
+
+
+def _write_exact(text: str) -> None:
+    """Write text with the bytes it was read from (undecodable bytes included): a diff piped to
+    ``git apply`` must match the files byte for byte."""
+    stream = click.get_binary_stream("stdout")
+    stream.write(text.encode("utf-8", "surrogateescape"))
+    stream.flush()
 
 
 def _print_report(result: RunResult, *, apply_fixes: bool, color: bool) -> None:

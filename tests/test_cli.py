@@ -124,3 +124,27 @@ def test_explain_prints_the_rule_documentation(tmp_path: Path) -> None:
 def test_explain_unknown_code_is_an_error(tmp_path: Path) -> None:
     result = kefix("--explain", "KF999", cwd=tmp_path)
     assert result.returncode == 2
+
+
+def test_diff_of_a_gbk_script_applies_byte_for_byte(tmp_path: Path) -> None:
+    project = tmp_path / "gbk"
+    (project / "scripts").mkdir(parents=True)
+    original = (
+        "# 百川2 微调\n".encode("gbk")
+        + b"python train.py --output_dir \xb0\xd9 --model_name_or_path gpt2 --fp16 --bf16\n"
+    )
+    (project / "scripts" / "run.sh").write_bytes(original)
+    other = tmp_path / "other"
+    shutil.copytree(project, other)
+    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+    raw = subprocess.run(
+        [sys.executable, "-m", "kefix", "--diff", "--unsafe-fixes", "."],
+        cwd=project,
+        capture_output=True,
+        check=False,
+    ).stdout
+    subprocess.run(["git", "apply", "-"], input=raw, cwd=project, check=True)
+    kefix("--apply", "--unsafe-fixes", ".", cwd=other)
+    fixed = (project / "scripts" / "run.sh").read_bytes()
+    assert fixed == (other / "scripts" / "run.sh").read_bytes()
+    assert fixed == original.replace(b" --fp16 --bf16", b" --bf16")

@@ -53,7 +53,7 @@ def render_findings(findings: Sequence[ReportedFinding], *, applied: bool, color
                 status = f"{finding.fix.applicability.value} fix, not applied"
             lines.append(f"  = {status}: {finding.fix.description}")
         if reported.fix_dropped:
-            lines.append(f"  = fix not applied: {reported.fix_dropped}")
+            lines.append(f"  = KF903 fix not applied: {reported.fix_dropped}")
     return "\n".join(lines)
 
 
