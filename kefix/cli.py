@@ -73,9 +73,9 @@ def main(
 def _write_exact(text: str) -> None:
     """Write text with the bytes it was read from (undecodable bytes included): a diff piped to
     ``git apply`` must match the files byte for byte."""
-    stream = click.get_binary_stream("stdout")
-    stream.write(text.encode("utf-8", "surrogateescape"))
-    stream.flush()
+    sys.stdout.flush()
+    sys.stdout.buffer.write(text.encode("utf-8", "surrogateescape"))
+    sys.stdout.buffer.flush()
 
 
 def _print_report(result: RunResult, *, apply_fixes: bool, color: bool) -> None:

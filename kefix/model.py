@@ -9,7 +9,7 @@ from __future__ import annotations
 import bisect
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -173,6 +173,7 @@ class ResolvedValue:
     value: FieldValue
     origin: Origin
     arg: Arg | None = None
+    overrides: tuple[ResolvedValue, ...] = ()  # the lower layers this value replaced, latest first
 
 
 @dataclass(frozen=True)
@@ -183,17 +184,20 @@ class EffectiveConfig:
     values: Mapping[str, ResolvedValue]
     entry_path: str | None = None
     notes: tuple[str, ...] = ()
+    # Fields the rules looked at, so a report can show every value a verdict rests on.
+    read: set[str] = field(default_factory=set, compare=False, repr=False)
 
     def get(self, name: str) -> ResolvedValue | None:
+        self.read.add(name)
         return self.values.get(name)
 
     def value(self, name: str) -> FieldValue:
-        resolved = self.values.get(name)
+        resolved = self.get(name)
         return None if resolved is None else resolved.value
 
     def is_explicit(self, name: str) -> bool:
         """True when the value was written in the launch itself, not inherited from a default."""
-        resolved = self.values.get(name)
+        resolved = self.get(name)
         return resolved is not None and resolved.origin.layer is Layer.COMMAND_LINE
 
 

@@ -53,6 +53,18 @@ class FlagBinding:
     value: FieldValue
 
 
+@dataclass(frozen=True)
+class Resolution:
+    """A launch and what resolving it found; ``config`` is None when it runs no Trainer,
+    and ``reason`` says why (or what kefix had to do without, e.g. a missing entry script)."""
+
+    launch: Launch
+    entry_path: Path | None
+    spec: ParserSpec | None
+    config: EffectiveConfig | None
+    reason: str = ""
+
+
 @dataclass
 class Resolver:
     """Resolves launches of one run; caches what it read from entry scripts."""
@@ -68,45 +80,60 @@ class Resolver:
 
     def resolve(self, launch: Launch, script: Path, text: str) -> EffectiveConfig | None:
         """The effective configuration of ``launch``, or None when it does not run a Trainer."""
-        notes: list[str] = []
+        return self.resolve_launch(launch, script, text).config
+
+    def resolve_launch(self, launch: Launch, script: Path, text: str) -> Resolution:
+        """What kefix learnt about ``launch``: its entry point, parser, and configuration."""
         spec: ParserSpec | None = None
         entry_path: Path | None = None
         if launch.entry_kind != "cli":
             entry_path = locate_entry(launch, script)
-            if entry_path is None:
-                notes.append(
-                    f"entry script {launch.entry or '?'} not found; using transformers defaults"
-                )
-            else:
+            if entry_path is not None:
                 spec = self.parser_spec(entry_path)
-                if spec is None or not spec.has_training_arguments:
-                    return None
-                notes.extend(spec.notes)
+                if spec is None:
+                    return Resolution(
+                        launch, entry_path, None, None, f"{launch.entry} builds no HfArgumentParser"
+                    )
+                if not spec.has_training_arguments:
+                    return Resolution(
+                        launch,
+                        entry_path,
+                        spec,
+                        None,
+                        f"the HfArgumentParser of {launch.entry} has no TrainingArguments",
+                    )
         bindings = bind_flags(launch, spec)
-        if (
-            entry_path is None
-            and launch.entry_kind != "cli"
-            and not _looks_like_training(launch, bindings)
-        ):
-            return None
+        reason = ""
+        if entry_path is None and launch.entry_kind != "cli":
+            reason = f"entry script {launch.entry or '(dynamic)'} not found"
+            if not _looks_like_training(launch, bindings):
+                return Resolution(
+                    launch, None, None, None, reason + " and fewer than two TrainingArguments flags"
+                )
         values = _default_layer(spec)
         lines = LineIndex(text)
         for binding in bindings:
             line = lines.location(binding.arg.span.start).line
+            previous = values.get(binding.spec.name)
             values[binding.spec.name] = ResolvedValue(
                 binding.spec.name,
                 binding.value,
                 Origin(Layer.COMMAND_LINE, launch.path, line),
                 binding.arg,
+                overrides=() if previous is None else (previous, *previous.overrides),
             )
         if launch.opaque:
             _hide_defaults_behind_opaque_args(values, launch, text)
-        return EffectiveConfig(
+        notes = [reason] if reason else []
+        if spec is not None:
+            notes.extend(spec.notes)
+        config = EffectiveConfig(
             launch=launch,
             values=values,
             entry_path=None if entry_path is None else display_path(entry_path),
             notes=tuple(notes),
         )
+        return Resolution(launch, entry_path, spec, config, reason)
 
 
 def _looks_like_training(launch: Launch, bindings: list[FlagBinding]) -> bool:
@@ -138,10 +165,12 @@ def _default_layer(spec: ParserSpec | None) -> dict[str, ResolvedValue]:
         for name, default in spec.training_defaults().items():
             if not default.has_default:
                 continue
+            previous = values.get(name)
             values[name] = ResolvedValue(
                 name,
                 default.value,
                 Origin(Layer.DATACLASS_DEFAULT, display_path(default.path), default.line),
+                overrides=() if previous is None else (previous,),
             )
     return values
 
@@ -154,7 +183,11 @@ def _hide_defaults_behind_opaque_args(
     for name, resolved in values.items():
         if resolved.origin.layer is not Layer.COMMAND_LINE:
             values[name] = ResolvedValue(
-                name, Unknown(f"may be set by {expressions}"), resolved.origin, resolved.arg
+                name,
+                Unknown(f"may be set by {expressions}"),
+                resolved.origin,
+                resolved.arg,
+                resolved.overrides,
             )
 
 
