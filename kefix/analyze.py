@@ -7,7 +7,7 @@ from pathlib import Path
 
 from kefix.config import Settings
 from kefix.model import EffectiveConfig, Finding, Launch
-from kefix.resolve import Resolver
+from kefix.resolve import Resolution, Resolver
 from kefix.rules import RULES
 from kefix.sources.bash import parse_launch_script
 
@@ -20,8 +20,13 @@ class FileAnalysis:
     display: str
     text: str
     launches: tuple[Launch, ...]
-    configs: tuple[EffectiveConfig, ...]
+    resolutions: tuple[Resolution, ...]
     findings: tuple[Finding, ...]
+
+    @property
+    def configs(self) -> tuple[EffectiveConfig, ...]:
+        """Configurations of the launches that run a Trainer."""
+        return tuple(r.config for r in self.resolutions if r.config is not None)
 
     def config_of(self, launch: Launch) -> EffectiveConfig | None:
         """The configuration of the launch with the same ordinal (stable across fixes)."""
@@ -33,14 +38,11 @@ def analyze_text(
 ) -> FileAnalysis:
     """Findings of a bash script's text; ``path`` locates the entry scripts its launches run."""
     parsed = parse_launch_script(display, text)
-    configs = tuple(
-        config
-        for launch in parsed.launches
-        if (config := resolver.resolve(launch, path, text)) is not None
-    )
+    resolutions = tuple(resolver.resolve_launch(launch, path, text) for launch in parsed.launches)
     findings = list(parsed.problems)
-    for config in configs:
-        for rule in RULES:
-            findings.extend(rule.check(config, settings))
+    for resolution in resolutions:
+        if resolution.config is not None:
+            for rule in RULES:
+                findings.extend(rule.check(resolution.config, settings))
     findings.sort(key=lambda finding: (finding.span.start, finding.code))
-    return FileAnalysis(path, display, text, parsed.launches, configs, tuple(findings))
+    return FileAnalysis(path, display, text, parsed.launches, resolutions, tuple(findings))

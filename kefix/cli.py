@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import click
 
 from kefix import __version__
 from kefix.config import Settings, StrategyFix
+from kefix.report.effective import config_text, json_document, launch_records, launches_text
 from kefix.report.text import colorize_diff, render_findings
 from kefix.rules import DIAGNOSTICS, RULES, rule_by_code
 from kefix.runner import RunResult, run
@@ -37,6 +39,24 @@ EXIT_ERROR = 2
 )
 @click.option("--explain", metavar="CODE", help="Print the documentation of a rule and exit.")
 @click.option(
+    "--show-launches",
+    is_flag=True,
+    help="List every launch found: entry point, parser dataclasses, or why it is not checked.",
+)
+@click.option(
+    "--show-config",
+    metavar="FILE[:LINE]",
+    help="Show the effective TrainingArguments of the launches in FILE (at LINE), with origins.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format of --show-launches and --show-config.",
+)
+@click.option(
     "--color/--no-color", default=None, help="Colour the output (default: only on a terminal)."
 )
 @click.version_option(__version__, prog_name="kefix")
@@ -47,11 +67,36 @@ def main(
     unsafe_fixes: bool,
     strategy_fix: str,
     explain: str | None,
+    show_launches: bool,
+    show_config: str | None,
+    output_format: str,
     color: bool | None,
 ) -> None:
     """Find and fix inconsistent HuggingFace Trainer launch configurations in PATHS."""
     if explain is not None:
         sys.exit(_explain(explain))
+    if show_config is not None:
+        path, line = _file_and_line(show_config)
+        paths = (*paths, path)
+    if output_format == "json" and not (show_launches or show_config):
+        raise click.UsageError("--format json applies to --show-launches and --show-config")
+    if show_launches or show_config is not None:
+        settings = Settings(strategy_fix=StrategyFix(strategy_fix))
+        result = run(list(paths), settings, apply=False)
+        analyses = [file.analysis for file in result.files]
+        if show_config is not None:
+            analyses = [a for a in analyses if a.path.resolve() == path.resolve()]
+            records = launch_records(analyses, line)
+        else:
+            records = launch_records(analyses)
+        if output_format == "json":
+            document = json_document(records, with_values=show_config is not None)
+            click.echo(json.dumps(document, indent=2))
+        else:
+            click.echo(config_text(records, show_config) if show_config else launches_text(records))
+        for error in result.errors:
+            click.echo(error, err=True)
+        sys.exit(EXIT_ERROR if result.errors else EXIT_CLEAN)
     if not paths:
         raise click.UsageError("give at least one file or directory to check")
     if apply_fixes and diff_only:
@@ -68,6 +113,18 @@ def main(
     if result.errors:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FINDINGS if result.remaining else EXIT_CLEAN)
+
+
+def _file_and_line(argument: str) -> tuple[Path, int | None]:
+    """``run.sh`` or ``run.sh:12``; a usage error when the file does not exist."""
+    path, line = Path(argument), None
+    if not path.exists() and ":" in argument:
+        head, _, tail = argument.rpartition(":")
+        if tail.isdigit():
+            path, line = Path(head), int(tail)
+    if not path.is_file():
+        raise click.BadParameter(f"no such file: {path}", param_hint="--show-config")
+    return path, line
 
 
 def _write_exact(text: str) -> None:

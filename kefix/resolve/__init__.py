@@ -118,7 +118,7 @@ class Resolver:
             values[binding.spec.name] = ResolvedValue(
                 binding.spec.name,
                 binding.value,
-                Origin(Layer.COMMAND_LINE, launch.path, line),
+                Origin(Layer.COMMAND_LINE, launch.path, line, detail=f"--{binding.arg.name}"),
                 binding.arg,
                 overrides=() if previous is None else (previous, *previous.overrides),
             )
