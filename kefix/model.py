@@ -165,6 +165,27 @@ class Origin:
         return text
 
 
+class FlagStatus(enum.Enum):
+    """What the launched parser makes of a flag."""
+
+    FIELD = "field"  # sets a TrainingArguments field
+    OTHER = "other"  # a field of another dataclass of the parser (model, data, ...)
+    UNKNOWN = "unknown"  # no dataclass kefix knows of has it
+    AMBIGUOUS = "ambiguous"  # a prefix of several options: argparse rejects it
+
+
+@dataclass(frozen=True)
+class FlagRecord:
+    """One flag of a launch as the launched parser reads it."""
+
+    arg: Arg
+    field: str | None  # the TrainingArguments field it sets
+    value: FieldValue
+    status: FlagStatus
+    candidates: tuple[str, ...] = ()  # options an abbreviation could stand for
+    error: str = ""  # what HfArgumentParser says about the value when it rejects it
+
+
 @dataclass(frozen=True)
 class ResolvedValue:
     """One field of the effective configuration, with where it came from."""
@@ -184,6 +205,9 @@ class EffectiveConfig:
     values: Mapping[str, ResolvedValue]
     entry_path: str | None = None
     notes: tuple[str, ...] = ()
+    flags: tuple[FlagRecord, ...] = ()
+    parser_known: bool = False  # every dataclass of the launched parser was read
+    other_options: frozenset[str] = frozenset()  # fields of the parser's other dataclasses
     # Fields the rules looked at, so a report can show every value a verdict rests on.
     read: set[str] = field(default_factory=set, compare=False, repr=False)
 
@@ -218,9 +242,10 @@ class SetArg:
 
 @dataclass(frozen=True)
 class RemoveArg:
-    """Remove every flag that sets field ``name``."""
+    """Remove every flag that sets field ``name`` (but the last one, with ``keep_last``)."""
 
     name: str
+    keep_last: bool = False
 
 
 @dataclass(frozen=True)

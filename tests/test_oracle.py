@@ -112,3 +112,67 @@ def test_the_deepke_case_is_rejected_by_transformers_as_kefix_says() -> None:
     error = transformers_rejects(_argv(config))
     assert "requires the save and eval strategy to match" in error
     assert [f.code for f in analysis.findings if f.code in REJECTING_RULES] == ["KF001"]
+
+
+@dataclasses.dataclass
+class _ModelArguments:
+    """Mirrors fixtures/rules/src/arguments.py (kefix reads it statically; the test may not)."""
+
+    model_name_or_path: str | None = None
+    template: str = "default"
+
+
+@dataclasses.dataclass
+class _DataArguments:
+    data_path: str | None = None
+    max_length: int = 1024
+
+
+FLAG_RULES = {"KF110", "KF111", "KF112"} | REJECTING_RULES
+FLAG_SCRIPTS = sorted(
+    path
+    for code in ("KF110", "KF111", "KF112", "KF113")
+    for path in (ROOT / "rules" / code).glob("*.sh")
+    if not path.name.endswith((".fixed.sh", ".unsafe.sh"))
+)
+
+
+def _written_argv(config: EffectiveConfig) -> list[str] | None:
+    argv: list[str] = []
+    for arg in config.launch.args:
+        words = [word for word in arg.values if isinstance(word, str)]
+        if len(words) != len(arg.values):
+            return None
+        if arg.style.value == "equals":
+            argv.append(f"--{arg.name}={words[0]}")
+        else:
+            argv += [f"--{arg.name}", *words]
+    return argv
+
+
+@pytest.mark.parametrize("script", FLAG_SCRIPTS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_flag_verdicts_agree_with_the_real_parser(script: Path) -> None:
+    analysis, _ = _analyze(script, script.read_text())
+    parser = transformers.HfArgumentParser(
+        (_ModelArguments, _DataArguments, transformers.TrainingArguments)
+    )
+    checked = 0
+    for config in analysis.configs:
+        if config.launch.entry != "src/train.py" or (argv := _written_argv(config)) is None:
+            continue
+        kefix_rejects = any(
+            f.code in FLAG_RULES
+            and f.launch is not None
+            and f.launch.ordinal == config.launch.ordinal
+            for f in analysis.findings
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                parser.parse_args_into_dataclasses(argv)
+                error = ""
+            except (ValueError, SystemExit) as raised:
+                error = str(raised) or "argparse exit"
+        assert kefix_rejects == bool(error), f"argv={argv} transformers: {error!r}"
+        checked += 1
+    assert checked

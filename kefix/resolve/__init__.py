@@ -24,6 +24,8 @@ from kefix.model import (
     ArgStyle,
     EffectiveConfig,
     FieldValue,
+    FlagRecord,
+    FlagStatus,
     Launch,
     Layer,
     LineIndex,
@@ -102,7 +104,8 @@ class Resolver:
                         None,
                         f"the HfArgumentParser of {launch.entry} has no TrainingArguments",
                     )
-        bindings = bind_flags(launch, spec)
+        flags = read_flags(launch, spec)
+        bindings = _bindings(flags)
         reason = ""
         if entry_path is None and launch.entry_kind != "cli":
             reason = f"entry script {launch.entry or '(dynamic)'} not found"
@@ -132,6 +135,9 @@ class Resolver:
             values=values,
             entry_path=None if entry_path is None else display_path(entry_path),
             notes=tuple(notes),
+            flags=flags,
+            parser_known=spec is not None and _every_dataclass_read(spec),
+            other_options=frozenset() if spec is None else spec.field_names(),
         )
         return Resolution(launch, entry_path, spec, config, reason)
 
@@ -193,28 +199,52 @@ def _hide_defaults_behind_opaque_args(
 
 def bind_flags(launch: Launch, spec: ParserSpec | None) -> list[FlagBinding]:
     """The TrainingArguments flags of a launch in order (a later flag wins, as in argparse)."""
-    option_names = _all_option_names(spec)
-    bindings = []
+    return _bindings(read_flags(launch, spec))
+
+
+def _bindings(flags: Iterable[FlagRecord]) -> list[FlagBinding]:
+    fields = training_fields()
+    return [
+        FlagBinding(record.arg, fields[record.field], record.value)
+        for record in flags
+        if record.field is not None
+    ]
+
+
+def _every_dataclass_read(spec: ParserSpec) -> bool:
+    """Whether kefix knows every option of the parser (needed to call a flag unknown)."""
+    return bool(spec.dataclasses) and all(
+        dataclass.fields or dataclass.training_base for dataclass in spec.dataclasses
+    )
+
+
+def read_flags(launch: Launch, spec: ParserSpec | None) -> tuple[FlagRecord, ...]:
+    """What the launched parser makes of each flag of the launch, in order."""
+    options = _all_option_names(spec)
+    other_fields = frozenset() if spec is None else spec.field_names()
+    records = []
     for arg in launch.args:
-        found = _field_of(arg, option_names)
+        name = LEGACY_NAMES.get(arg.name, arg.name)
+        found = field_for_option("--" + name)
+        candidates: tuple[str, ...] = ()
+        if found is None and arg.name not in other_fields and options is not None:
+            # HfArgumentParser leaves argparse's abbreviations on: a unique prefix of any option
+            # of the script's parser selects it. Only with every option known is that decidable.
+            candidates = tuple(sorted(o for o in options if o.startswith(arg.name)))
+            if len(candidates) == 1:
+                found = field_for_option("--" + candidates[0])
         if found is None:
+            status = FlagStatus.OTHER if arg.name in other_fields else FlagStatus.UNKNOWN
+            if len(candidates) > 1:
+                status = FlagStatus.AMBIGUOUS
+            elif len(candidates) == 1:
+                status = FlagStatus.OTHER  # abbreviates a field of another dataclass
+            records.append(FlagRecord(arg, None, None, status, candidates))
             continue
         field_spec, negated = found
-        bindings.append(FlagBinding(arg, field_spec, _arg_value(arg, field_spec, negated)))
-    return bindings
-
-
-def _field_of(arg: Arg, option_names: frozenset[str] | None) -> tuple[FieldSpec, bool] | None:
-    name = LEGACY_NAMES.get(arg.name, arg.name)
-    found = field_for_option("--" + name)
-    if found is not None or option_names is None:
-        return found
-    # HfArgumentParser leaves argparse's abbreviations on: a unique prefix of any option of the
-    # script's parser selects it. Only with the full option set known is the prefix decidable.
-    matches = sorted(option for option in option_names if option.startswith(arg.name))
-    if len(matches) == 1:
-        return field_for_option("--" + matches[0])
-    return None
+        value, error = _arg_value(arg, field_spec, negated)
+        records.append(FlagRecord(arg, field_spec.name, value, FlagStatus.FIELD, candidates, error))
+    return tuple(records)
 
 
 def _all_option_names(spec: ParserSpec | None) -> frozenset[str] | None:
@@ -226,22 +256,31 @@ def _all_option_names(spec: ParserSpec | None) -> frozenset[str] | None:
     return frozenset(names)
 
 
-def _arg_value(arg: Arg, spec: FieldSpec, negated: bool) -> FieldValue:
+def _arg_value(arg: Arg, spec: FieldSpec, negated: bool) -> tuple[FieldValue, str]:
+    """The value HfArgumentParser gives the field, and its error message if it rejects it."""
     words: list[str] = []
     for word in arg.values:
         if isinstance(word, Unknown):
-            return word
+            return word, ""
         words.append(word)
     try:
-        return convert_value(spec, words, negated=negated, attached=arg.style is ArgStyle.EQUALS)
+        value = convert_value(spec, words, negated=negated, attached=arg.style is ArgStyle.EQUALS)
     except InvalidFlagValue as error:
-        return Unknown(f"{' '.join(words)} ({error})")
+        return Unknown(" ".join(words)), str(error)
+    return value, ""
 
 
 def field_arg(config: EffectiveConfig, name: str) -> Arg | None:
-    """The flag that sets ``name`` in the launch, if the command line sets it."""
-    resolved = config.get(name)
-    if resolved is None or resolved.origin.layer is not Layer.COMMAND_LINE:
+    """The flag that sets ``name`` in the launch, if the command line sets it.
+
+    ``name`` may also be a flag that is no field of the target release (a removed or misspelt
+    one): then the last flag written that way.
+    """
+    resolved = config.values.get(name)
+    if resolved is None:
+        written = [record.arg for record in config.flags if record.arg.name == name]
+        return written[-1] if written else None
+    if resolved.origin.layer is not Layer.COMMAND_LINE:
         return None
     return resolved.arg
 

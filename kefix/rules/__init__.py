@@ -10,6 +10,10 @@ from kefix.rules.broken_continuation import BrokenContinuation
 from kefix.rules.precision_conflict import PrecisionConflict
 from kefix.rules.save_steps_multiple import SaveStepsMultiple
 from kefix.rules.strategy_mismatch import StrategyMismatch
+from kefix.rules.ambiguous_abbreviation import AmbiguousAbbreviation
+from kefix.rules.duplicate_flag import DuplicateFlag
+from kefix.rules.invalid_value import InvalidValue
+from kefix.rules.unknown_flag import UnknownFlag
 
 RULES: tuple[Rule, ...] = (
     StrategyMismatch(),
@@ -17,6 +21,10 @@ RULES: tuple[Rule, ...] = (
     BrokenContinuation(),
     PrecisionConflict(),
     Bf16NativeModel(),
+    UnknownFlag(),
+    AmbiguousAbbreviation(),
+    InvalidValue(),
+    DuplicateFlag(),
 )
 
 # kefix's own diagnostics (KF9xx): not rules over a configuration, but codes users can see.

@@ -31,18 +31,19 @@ class Rule:
         message: str,
         *,
         at: tuple[str, ...] = (),
+        span: Span | None = None,
         origin_note: str = "",
         fix: Fix | None = None,
         subject: str = "",
     ) -> Finding:
-        """A finding located at the first of the fields ``at`` that the launch writes, or at the
-        launch itself when the culprit is a default."""
+        """A finding at ``span``, else at the first of the fields ``at`` that the launch writes,
+        else at the launch itself (the culprit is a default)."""
         return Finding(
             code=self.code,
             name=self.name,
             message=message,
             path=config.launch.path,
-            span=location_span(config, at),
+            span=span if span is not None else location_span(config, at),
             severity=self.severity,
             launch=config.launch,
             origin_note=origin_note,

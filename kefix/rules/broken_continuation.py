@@ -73,17 +73,14 @@ class BrokenContinuation(Rule):
         for detached in config.launch.detached:
             training = [name for name in detached.names if training_field_name(name)]
             lost = ", ".join("--" + name for name in (training or list(detached.names)))
-            yield Finding(
-                code=self.code,
-                name=self.name,
-                message=f"{lost} never reach{'es' if len(detached.names) == 1 else ''} this "
-                f"launch: {_CONSEQUENCES[detached.kind]}",
-                path=config.launch.path,
+            verb = "reaches" if len(detached.names) == 1 else "reach"
+            repair = Fix(
+                _REPAIRS[detached.kind], (RepairContinuation(detached),), Applicability.SAFE
+            )
+            yield self.finding(
+                config,
+                f"{lost} never {verb} this launch: {_CONSEQUENCES[detached.kind]}",
                 span=Span(detached.at.start, detached.at.start),
-                severity=self.severity,
-                launch=config.launch,
-                fix=Fix(
-                    _REPAIRS[detached.kind], (RepairContinuation(detached),), Applicability.SAFE
-                ),
+                fix=repair,
                 subject=f"{detached.kind.name}:{','.join(detached.names)}",
             )
