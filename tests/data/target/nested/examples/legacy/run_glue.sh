@@ -1,0 +1,1 @@
+python run_glue.py --output_dir out

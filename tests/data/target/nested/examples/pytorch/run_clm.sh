@@ -1,0 +1,1 @@
+python run_clm.py --output_dir out
