@@ -140,8 +140,9 @@ def _print_report(result: RunResult, *, apply_fixes: bool, color: bool) -> None:
     for file in result.files:
         if file.analysis.findings:
             blocks.append(render_findings(file.reported(), applied=apply_fixes, color=color))
-    diffs = "".join(file.diff for file in result.files)
-    unsafe = "".join(file.unsafe_diff for file in result.files)
+    # The report masks secrets (tokens in env-var prefixes); --diff cannot: a patch is exact.
+    diffs = "".join(file.shown_diff for file in result.files)
+    unsafe = "".join(file.shown_unsafe_diff for file in result.files)
     if diffs and not apply_fixes:
         blocks.append("Fixes --apply would make:\n" + (colorize_diff(diffs) if color else diffs))
     if unsafe:

@@ -1,8 +1,11 @@
 """Fix intents -> edits -> verified new text.
 
 Fixes are applied one at a time, each rendered against the text the previous one produced, and
-each verified by analysing the new text again: the finding it targets must be gone and no new
-finding may appear. A fix that fails is dropped and reported; the file never gets it.
+each verified by analysing the new text again: the finding it targets must be gone, no new
+finding may appear, and the new text must parse to exactly the intended change: the launch's
+flags differ from before only as the fix's intents say, its other words and every other command
+of the script read the same as before. A fix that fails is dropped and reported (KF903); the file
+never gets it.
 """
 
 from __future__ import annotations
@@ -13,21 +16,32 @@ from dataclasses import dataclass
 
 from kefix.analyze import FileAnalysis, analyze_text
 from kefix.config import Settings
+from kefix.knowledge.training_args import InvalidFlagValue, convert_value, training_fields
 from kefix.model import (
     Applicability,
+    Arg,
+    BreakKind,
     Edit,
     EffectiveConfig,
+    FieldValue,
     Finding,
     Intent,
+    Launch,
+    LineIndex,
     RemoveArg,
     RenameArg,
     RepairContinuation,
     SetArg,
+    Span,
+    Unknown,
 )
-from kefix.resolve import Resolver, args_for_fields, field_arg
+from kefix.resolve import Resolver, args_for_fields, field_arg, training_field_name
 from kefix.sources.bash import crosscheck, render
+from kefix.sources.bash.continuations import merge_glued_words
+from kefix.sources.bash.syntax import BashSyntax, Command, Word, parse_bash
 
-_MAX_FIXES_PER_FILE = 50
+# Applied and dropped fixes together; a dropped fix is retried after each applied one.
+_MAX_FIX_ATTEMPTS_PER_FILE = 200
 
 
 class CannotRender(Exception):
@@ -66,12 +80,16 @@ def wants_fix(finding: Finding, include_unsafe: bool) -> bool:
 def fix_file(
     analysis: FileAnalysis, resolver: Resolver, settings: Settings, *, include_unsafe: bool
 ) -> FixOutcome:
-    """Apply, one by one and verified, every fix of ``analysis`` that the applicability allows."""
+    """Apply, one by one and verified, every fix of ``analysis`` that the applicability allows.
+
+    A fix dropped on one text is tried again once another fix has changed the text (a repaired
+    continuation can make a flag fix verifiable), so one run reaches the fixed point.
+    """
     current = analysis
     applied: list[Finding] = []
-    dropped: list[DroppedFix] = []
+    dropped: dict[tuple[str, int, str], DroppedFix] = {}
     given_up: set[tuple[str, int, str]] = set()
-    for _ in range(_MAX_FIXES_PER_FILE):
+    for _ in range(_MAX_FIX_ATTEMPTS_PER_FILE):
         finding = next(
             (f for f in current.findings if wants_fix(f, include_unsafe) and f.key not in given_up),
             None,
@@ -82,16 +100,18 @@ def fix_file(
         try:
             new_text = apply_edits(current.text, plan_edits(current, finding))
         except (CannotRender, OverlappingEdits) as error:
-            dropped.append(DroppedFix(finding, str(error)))
+            dropped[finding.key] = DroppedFix(finding, str(error))
             continue
         candidate = analyze_text(current.path, current.display, new_text, resolver, settings)
         reason = _verification_failure(current, candidate, finding)
         if reason:
-            dropped.append(DroppedFix(finding, reason))
+            dropped[finding.key] = DroppedFix(finding, reason)
             continue
         current = candidate
         applied.append(finding)
-    return FixOutcome(analysis, current, tuple(applied), tuple(dropped))
+        dropped.pop(finding.key, None)
+        given_up.clear()
+    return FixOutcome(analysis, current, tuple(applied), tuple(dropped.values()))
 
 
 def _verification_failure(before: FileAnalysis, after: FileAnalysis, target: Finding) -> str:
@@ -109,6 +129,281 @@ def _verification_failure(before: FileAnalysis, after: FileAnalysis, target: Fin
     new = [finding for finding in after.findings if finding.key not in before_keys]
     if new:
         return f"the fix would cause {new[0].code}: {new[0].message}"
+    return semantic_difference(before, after, target)
+
+
+# ----------------------------------------------------------------------- semantic verification
+
+
+@dataclass(frozen=True)
+class _Kept:
+    """A flag the fix must leave exactly as it was."""
+
+    name: str
+    values: tuple[str | Unknown, ...]
+
+
+@dataclass(frozen=True)
+class _Set:
+    """The flag a SetArg writes: any spelling of ``field`` that gives it ``value``."""
+
+    field: str
+    value: str | bool
+
+
+@dataclass(frozen=True)
+class _Renamed:
+    """The flag a RenameArg respells: ``field``'s name, the old values."""
+
+    field: str
+    values: tuple[str | Unknown, ...]
+
+
+_Expected = _Kept | _Set | _Renamed
+
+
+def semantic_difference(before: FileAnalysis, after: FileAnalysis, target: Finding) -> str:
+    """Why the new text does more (or less) than ``target``'s fix intends; '' if it does not.
+
+    Compares parses, not text: the fixed launch must run the same entry point with the same
+    environment and non-flag words, its flags must be the old ones transformed exactly as the
+    intents say, and every other command of the script must read as the same words.
+    """
+    if target.fix is None or target.launch is None:
+        return ""
+    ordinal = target.launch.ordinal
+    old_launch, new_launch = before.launches[ordinal], after.launches[ordinal]
+    config = before.config_of(old_launch)
+    new_config = after.config_of(new_launch)
+    if config is None or new_config is None:
+        return "the fixed launch no longer reads as a training launch"
+    old_syntax, new_syntax = parse_bash(before.text), parse_bash(after.text)
+    old_command = _command_at(old_syntax, old_launch.span)
+    new_command = _command_at(new_syntax, new_launch.span)
+    if old_command is None or new_command is None:
+        return "the fixed launch is not one command any more"
+    if (old_launch.launcher, old_launch.entry, old_launch.entry_kind) != (
+        new_launch.launcher,
+        new_launch.entry,
+        new_launch.entry_kind,
+    ):
+        return "the fix would change what the launch runs"
+    if dict(old_command.env) != dict(new_command.env):
+        return "the fix would change the launch's environment variables"
+    if len(old_launch.opaque) != len(new_launch.opaque):
+        return "the fix would change the launch's opaque arguments"
+    repairs = [i for i in target.fix.intents if isinstance(i, RepairContinuation)]
+    if repairs:
+        reason, absorbed = _check_repair(
+            before.text, after.text, old_syntax, old_command, new_command, repairs
+        )
+        if reason:
+            return reason
+    else:
+        absorbed = []
+        old_words = _other_words(before.text, old_command, old_launch)
+        if old_words != _other_words(after.text, new_command, new_launch):
+            return "the fix would change the launch's words other than its flags"
+        expected = _expected_args(config, old_launch, target.fix.intents)
+        reason = _match_args(expected, list(new_launch.args), new_config)
+        if reason:
+            return reason
+    old_others = [c for c in old_syntax.commands if c is not old_command and c not in absorbed]
+    new_others = [c for c in new_syntax.commands if c is not new_command]
+    reason = _compare_commands(before.text, old_others, after.text, new_others)
+    if reason:
+        return reason
+    if len(new_syntax.errors) > len(old_syntax.errors):
+        return "the fixed text has a syntax error the original did not have"
+    return ""
+
+
+def _command_at(syntax: BashSyntax, span: Span) -> Command | None:
+    return next((command for command in syntax.commands if command.span == span), None)
+
+
+def _merged(text: str, command: Command) -> list[Word]:
+    return merge_glued_words(text, command.words)[0]
+
+
+def _other_words(text: str, command: Command, launch: Launch) -> list[str | Unknown]:
+    """Values of the launch's words that belong to no flag: command, entry point, positionals."""
+    spans = [arg.span for arg in launch.args]
+    return [
+        word.value
+        for word in _merged(text, command)
+        if not any(span.start <= word.span.start and word.span.end <= span.end for span in spans)
+    ]
+
+
+def _expected_args(
+    config: EffectiveConfig, launch: Launch, intents: Sequence[Intent]
+) -> list[_Expected]:
+    """The launch's flags as the intents say they should read after the fix, in order.
+
+    Flags a SetArg inserts are appended: where they land is the renderer's choice, and
+    ``_match_args`` accepts them anywhere.
+    """
+    slots: list[tuple[Span | None, _Expected]] = [
+        (arg.span, _Kept(arg.name, arg.values)) for arg in launch.args
+    ]
+
+    def replace_arg(arg: Arg, expected: _Expected) -> None:
+        for index, (span, _) in enumerate(slots):
+            if span == arg.span:
+                slots[index] = (span, expected)
+                return
+        slots.append((None, expected))
+
+    for intent in intents:
+        if isinstance(intent, SetArg):
+            arg = field_arg(config, intent.name)
+            if arg is None:
+                slots.append((None, _Set(intent.name, intent.value)))
+            else:
+                replace_arg(arg, _Set(intent.name, intent.value))
+        elif isinstance(intent, RemoveArg):
+            removed = {arg.span for arg in _removed_args(config, intent)}
+            slots = [slot for slot in slots if slot[0] not in removed]
+        elif isinstance(intent, RenameArg):
+            arg = field_arg(config, intent.old)
+            if arg is not None:
+                replace_arg(arg, _Renamed(intent.new, arg.values))
+    return [expected for _, expected in slots]
+
+
+def _field(name: str) -> str:
+    return training_field_name(name) or name.replace("-", "_")
+
+
+def _intended_value(field: str, value: str | bool) -> FieldValue:
+    spec = training_fields().get(field)
+    if isinstance(value, bool) or spec is None:
+        return value
+    try:
+        return convert_value(spec, [value])
+    except InvalidFlagValue:
+        return value
+
+
+def _fits(expected: _Expected, arg: Arg, config: EffectiveConfig) -> bool:
+    if isinstance(expected, _Kept):
+        return arg.name == expected.name and arg.values == expected.values
+    if isinstance(expected, _Renamed):
+        return _field(arg.name) == expected.field and arg.values == expected.values
+    if _field(arg.name) != expected.field:
+        return False
+    resolved = config.get(expected.field)
+    return (
+        resolved is not None
+        and resolved.arg == arg
+        and resolved.value == _intended_value(expected.field, expected.value)
+    )
+
+
+def _match_args(expected: list[_Expected], actual: list[Arg], config: EffectiveConfig) -> str:
+    """'' when ``actual`` is ``expected`` in order, inserted flags allowed anywhere."""
+    inserted = [item for item in expected if isinstance(item, _Set)]
+    fixed = [item for item in expected if not isinstance(item, _Set)]
+    # _Set items that replace a flag in place are matched in place first; only if that fails
+    # are they treated as insertions (the renderer may rewrite a bare flag as a new word pair).
+    if len(actual) == len(expected) and all(
+        _fits(item, arg, config) for item, arg in zip(expected, actual, strict=True)
+    ):
+        return ""
+    if _match_with_insertions(fixed, inserted, actual, config):
+        return ""
+    wanted = ", ".join(_describe(item) for item in expected)
+    got = ", ".join("--" + arg.name for arg in actual)
+    return f"the fixed launch's flags are not the intended ones (wanted {wanted}; got {got})"
+
+
+def _match_with_insertions(
+    fixed: Sequence[_Expected],
+    inserted: Sequence[_Expected],
+    actual: list[Arg],
+    config: EffectiveConfig,
+) -> bool:
+    if not inserted:
+        return len(fixed) == len(actual) and all(
+            _fits(item, arg, config) for item, arg in zip(fixed, actual, strict=True)
+        )
+    first, rest = inserted[0], inserted[1:]
+    return any(
+        _fits(first, arg, config)
+        and _match_with_insertions(fixed, rest, actual[:index] + actual[index + 1 :], config)
+        for index, arg in enumerate(actual)
+    )
+
+
+def _describe(item: _Expected) -> str:
+    if isinstance(item, _Set):
+        return f"--{item.field} {item.value}"
+    if isinstance(item, _Renamed):
+        return f"--{item.field}"
+    return f"--{item.name}"
+
+
+def _check_repair(
+    old_text: str,
+    new_text: str,
+    old_syntax: BashSyntax,
+    old_command: Command,
+    new_command: Command,
+    repairs: Sequence[RepairContinuation],
+) -> tuple[str, list[Command]]:
+    """A repaired continuation joins the cut-off words to the launch and changes nothing else.
+
+    Returns the reason it does not (or '') and the commands the launch absorbed.
+    """
+    old_values = [word.value for word in _merged(old_text, old_command)]
+    new_values = [word.value for word in _merged(new_text, new_command)]
+    absorbed: list[Command] = []
+    glued = 0
+    following = [c for c in old_syntax.commands if c.span.start >= old_command.span.end]
+    for repair in repairs:
+        if repair.detached.kind is BreakKind.GLUED_BACKSLASH:
+            glued += 1
+            continue
+        orphan = next(
+            (c for c in following if c.span.start >= repair.detached.at.end and c not in absorbed),
+            None,
+        )
+        if orphan is None:
+            return "the cut-off flags are not where the break is", []
+        absorbed.append(orphan)
+        old_values += [word.value for word in _merged(old_text, orphan)]
+    if glued:
+        # tree-sitter already splits a glued word; bash did not. Only that boundary may move.
+        unmerged_old = [word.value for word in old_command.words]
+        unmerged_new = [word.value for word in new_command.words]
+        if unmerged_old != unmerged_new or len(new_values) != len(old_values) + glued:
+            return "the repaired launch reads as other words than the ones it had", []
+        return "", absorbed
+    if new_values != old_values:
+        return "the repaired launch reads as other words than the ones it had", []
+    return "", absorbed
+
+
+def _compare_commands(
+    old_text: str, old: Sequence[Command], new_text: str, new: Sequence[Command]
+) -> str:
+    """'' when both lists read as the same commands; else where the first difference is."""
+
+    def reading(text: str, command: Command) -> tuple[object, ...]:
+        words = tuple(word.value for word in _merged(text, command))
+        return (
+            words,
+            tuple(sorted(command.env.items(), key=lambda item: item[0])),
+            command.has_error,
+        )
+
+    for old_command, new_command in itertools.zip_longest(old, new):
+        if old_command is None or new_command is None:
+            return "the fix would change the number of commands in the script"
+        if reading(old_text, old_command) != reading(new_text, new_command):
+            line = LineIndex(old_text).location(old_command.span.start).line
+            return f"the fix would change another command (line {line})"
     return ""
 
 
@@ -134,7 +429,7 @@ def _render_intent(text: str, config: EffectiveConfig, intent: Intent) -> list[E
         anchor = next((a for name in intent.near if (a := field_arg(config, name))), None)
         return render.insert_flag(text, launch, anchor, intent.name, intent.value)
     if isinstance(intent, RemoveArg):
-        args = args_for_fields(config, [intent.name])
+        args = _removed_args(config, intent)
         if not args:
             raise CannotRender(f"the launch has no --{intent.name} to remove")
         return [edit for arg in args for edit in render.remove_flag(text, launch, arg)]
@@ -146,6 +441,12 @@ def _render_intent(text: str, config: EffectiveConfig, intent: Intent) -> list[E
     if isinstance(intent, RepairContinuation):
         return render.repair_continuation(text, launch, intent.detached)
     raise CannotRender(f"unknown intent {intent!r}")
+
+
+def _removed_args(config: EffectiveConfig, intent: RemoveArg) -> list[Arg]:
+    """The flags a RemoveArg deletes: all that set the field, or all but the one that wins."""
+    args = args_for_fields(config, [intent.name])
+    return args[:-1] if intent.keep_last else args
 
 
 def apply_edits(text: str, edits: Sequence[Edit]) -> str:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from kefix.analyze import FileAnalysis, analyze_text
 from kefix.config import Settings
-from kefix.discover import MAX_FILE_BYTES, discover
+from kefix.discover import MAX_FILE_BYTES, Roots, Skipped, discover
 from kefix.fix import FixOutcome, fix_file
 from kefix.paths import display_path
 from kefix.report.diff import unified_diff
@@ -27,6 +28,15 @@ class FileResult:
     diff: str  # original -> outcome text
     unsafe_diff: str  # outcome text -> text with the unsafe fixes too (dry run only)
     written: bool = False
+
+    @property
+    def shown_diff(self) -> str:
+        """``diff`` for people to read: secrets masked (``--diff`` must keep the exact bytes)."""
+        return mask_secrets(self.diff)
+
+    @property
+    def shown_unsafe_diff(self) -> str:
+        return mask_secrets(self.unsafe_diff)
 
     def reported(self) -> list[ReportedFinding]:
         applied = {finding.key for finding in self.outcome.applied}
@@ -63,10 +73,14 @@ class RunResult:
 def run(paths: Sequence[Path], settings: Settings, *, apply: bool) -> RunResult:
     """Check (and with ``apply`` fix) every source under ``paths``."""
     result = RunResult()
-    roots = [path if path.is_dir() else path.parent for path in paths] + [Path.cwd()]
-    resolver = Resolver(roots)
+    roots = Roots.of(paths)
+    search_roots = [path if path.is_dir() else path.parent for path in paths] + [Path.cwd()]
+    resolver = Resolver(search_roots)
     for source_file in discover(paths):
         display = display_path(source_file.path)
+        if isinstance(source_file, Skipped):
+            result.errors.append(f"{display}:1:1: KF902 {source_file.reason}")
+            continue
         try:
             if source_file.path.stat().st_size > MAX_FILE_BYTES:
                 result.errors.append(f"{display}:1:1: KF902 skipped: larger than 2 MiB")
@@ -75,17 +89,25 @@ def run(paths: Sequence[Path], settings: Settings, *, apply: bool) -> RunResult:
         except OSError as error:
             result.errors.append(f"{display}:1:1: KF902 could not read: {error.strerror or error}")
             continue
+        if len(source.raw) > MAX_FILE_BYTES:  # grew between stat and read
+            result.errors.append(f"{display}:1:1: KF902 skipped: larger than 2 MiB")
+            continue
         file_result = _check_file(source, display, resolver, settings, apply=apply)
         if file_result is not None:
             result.files.append(file_result)
     for index, file_result in enumerate(result.files):
         if apply and file_result.outcome.changed:
+            display = file_result.analysis.display
+            # A symlink may have been re-pointed since discovery: check where it leads now.
+            if not roots.contain(file_result.source.path):
+                result.errors.append(
+                    f"{display}:1:1: KF902 not written: it now leads outside the given paths"
+                )
+                continue
             try:
                 write_atomically(file_result.source, file_result.outcome.final.text)
             except (FileChangedOnDisk, OSError) as error:
-                result.errors.append(
-                    f"{file_result.analysis.display}:1:1: KF902 not written: {error}"
-                )
+                result.errors.append(f"{display}:1:1: KF902 not written: {error}")
                 continue
             result.files[index] = FileResult(
                 file_result.source,
@@ -111,3 +133,40 @@ def _check_file(
         with_unsafe = fix_file(outcome.final, resolver, settings, include_unsafe=True)
         unsafe_diff = unified_diff(display, outcome.final.text, with_unsafe.final.text)
     return FileResult(source, analysis, outcome, diff, unsafe_diff)
+
+
+# Values people keep out of logs: variables and flags named like credentials, and tokens whose
+# shape gives them away wherever they appear. The value is replaced, never the line, so a masked
+# diff keeps its layout.
+_SECRET_NAME = r"[A-Za-z0-9_]*(?:TOKEN|_KEY|APIKEY|SECRET|PASSWORD|PASSWD|CREDENTIALS?)"
+_SECRET_VALUE = r"""(?:"[^"\n]*"|'[^'\n]*'|[^\s;&|)'"]+)"""
+_SECRET_ASSIGNMENT = re.compile(
+    rf"(?P<name>\b{_SECRET_NAME}[A-Za-z0-9_]*=)(?P<value>{_SECRET_VALUE})", re.IGNORECASE
+)
+_SECRET_FLAG = re.compile(
+    rf"(?P<name>--[A-Za-z0-9_-]*(?:token|[_-]key|apikey|secret|password|passwd)[ \t=]+)"
+    rf"(?P<value>{_SECRET_VALUE})",
+    re.IGNORECASE,
+)
+_SECRET_SHAPES = re.compile(
+    r"\b(?:hf_[A-Za-z0-9]{20,}|sk-[A-Za-z0-9_-]{20,}|gh[pousr]_[A-Za-z0-9]{30,}"
+    r"|github_pat_[A-Za-z0-9_]{30,}|xox[abp]-[A-Za-z0-9-]{10,})"
+)
+_NOT_SECRET = frozenset({"", "true", "false", "none", "null", "0", "1"})
+MASK = "***"
+
+
+def mask_secrets(text: str) -> str:
+    """``text`` with the values of credential-like variables, flags and tokens replaced by ***."""
+
+    def masked(match: re.Match[str]) -> str:
+        value = match.group("value")
+        quote = value[0] if value[:1] in ("'", '"') else ""
+        inner = value[1:-1] if quote else value
+        if inner.lower() in _NOT_SECRET or inner.startswith("$"):
+            return match.group(0)  # a switch or a reference to another variable: nothing leaks
+        return match.group("name") + quote + MASK + quote
+
+    text = _SECRET_ASSIGNMENT.sub(masked, text)
+    text = _SECRET_FLAG.sub(masked, text)
+    return _SECRET_SHAPES.sub(MASK, text)

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from kefix.rules.ambiguous_abbreviation import AmbiguousAbbreviation
 from kefix.rules.base import Rule
 from kefix.rules.bf16_native_model import Bf16NativeModel
 from kefix.rules.broken_continuation import BrokenContinuation
+from kefix.rules.duplicate_flag import DuplicateFlag
+from kefix.rules.invalid_value import InvalidValue
 from kefix.rules.precision_conflict import PrecisionConflict
 from kefix.rules.save_steps_multiple import SaveStepsMultiple
 from kefix.rules.strategy_mismatch import StrategyMismatch
-from kefix.rules.ambiguous_abbreviation import AmbiguousAbbreviation
-from kefix.rules.duplicate_flag import DuplicateFlag
-from kefix.rules.invalid_value import InvalidValue
 from kefix.rules.unknown_flag import UnknownFlag
 
 RULES: tuple[Rule, ...] = (

@@ -22,7 +22,8 @@ class AmbiguousAbbreviation(Rule):
     ## Why it matters
     argparse stops the run before training starts:
 
-        error: ambiguous option: --eval could match --eval_strategy, --eval-strategy, --eval_steps, ...
+        error: ambiguous option: --eval could match --eval_strategy, --eval-strategy,
+        --eval_steps, ...
 
     The same prefix can be unique in one transformers release and ambiguous in the next (`--lr`
     selected `--lr_scheduler_type` up to 4.35 and is ambiguous from 4.36).

@@ -67,4 +67,3 @@ class DuplicateFlag(Rule):
                 ),
                 subject=name,
             )
-

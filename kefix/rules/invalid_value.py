@@ -20,7 +20,8 @@ class InvalidValue(Rule):
     ## Why it matters
     argparse stops the run before training starts, for example:
 
-        error: argument --eval_strategy: invalid choice: 'epochs' (choose from 'no', 'steps', 'epoch')
+        error: argument --eval_strategy: invalid choice: 'epochs'
+        (choose from 'no', 'steps', 'epoch')
         error: argument --tf32: expected one argument
 
     ## Example

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from kefix.model import BreakKind, DetachedArgs, Span
+from kefix.model import BreakKind, DetachedArgs, Span, Unknown
 from kefix.sources.bash.syntax import BashSyntax, Command, Word
 
 _GLUE = re.compile(r"\\\r?\n")
@@ -35,10 +35,12 @@ def merge_glued_words(
             previous = merged[-1]
             gap = text[previous.span.end : word.span.start]
             if _GLUE.fullmatch(gap):
-                value = (
+                raw = previous.raw + gap + word.raw
+                # One unknown half makes the whole word unknown (not the other half's text).
+                value: str | Unknown = (
                     previous.value + word.value
                     if isinstance(previous.value, str) and isinstance(word.value, str)
-                    else word.value
+                    else Unknown(raw)
                 )
                 if isinstance(word.value, str) and word.value.startswith("-"):
                     name = word.value.split("=", 1)[0].lstrip("-")
@@ -52,7 +54,7 @@ def merge_glued_words(
                 merged[-1] = Word(
                     value=value,
                     span=Span(previous.span.start, word.span.end),
-                    raw=previous.raw + gap + word.raw,
+                    raw=raw,
                     splat=previous.splat or word.splat,
                 )
                 continue

@@ -176,6 +176,13 @@ def remove_flag(text: str, launch: Launch, arg: Arg) -> list[Edit]:
         continuation = re.search(r"[ \t]*\\\r?$", line)
         if continuation is not None:
             return [Edit(Span(previous_start + continuation.start(), arg.span.end), "")]
+    line_start, _ = style.line_of(arg.span.start)
+    if text[line_start : arg.span.start].strip(" \t") == "":
+        # First on its line, with more after it: keep the indentation, take the blanks after.
+        end = arg.span.end
+        while end < len(text) and text[end] in " \t":
+            end += 1
+        return [Edit(Span(arg.span.start, end), "")]
     start = arg.span.start
     while start > 0 and text[start - 1] in " \t":
         start -= 1

@@ -1,0 +1,179 @@
+"""Coverage-guided fuzz target for the bash source adapter: bytes in, no crash, fixes hold.
+
+Run (atheris installed; the first directory collects what it finds, the second seeds it):
+
+    python fuzz/fuzz_bash.py -atheris_runs=100000 /tmp/kefix-fuzz fixtures/robustness/fuzz_corpus
+
+Run without atheris (random mutations of the corpus and of every fixture script):
+
+    python fuzz/fuzz_bash.py --runs 20000
+
+Each input is read the way kefix reads a file (UTF-8, undecodable bytes kept), analysed, fixed
+with safe and with unsafe fixes, and checked: nothing raises; the fixed text parses no worse than
+the input; a second fix pass changes nothing. Inputs that fail are written to
+``fixtures/robustness/fuzz_corpus/crash-<hash>.sh``; the test suite replays that directory
+(``tests/test_reliability_fuzz_corpus.py``), so add them to the repository once fixed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from kefix.analyze import analyze_text  # noqa: E402
+from kefix.config import Settings  # noqa: E402
+from kefix.fix import fix_file  # noqa: E402
+from kefix.resolve import Resolver  # noqa: E402
+
+CORPUS = ROOT / "fixtures" / "robustness" / "fuzz_corpus"
+RULES = ROOT / "fixtures" / "rules"
+MAX_INPUT = 16 * 1024
+_RESOLVER = Resolver([RULES])
+_SCRIPT_PATH = RULES / "KF001" / "fuzzed.sh"  # entry scripts resolve against fixtures/rules/src
+
+
+class FixBrokeAPromise(AssertionError):
+    """A fix made the text parse worse, or a second pass still had something to fix."""
+
+
+def check(data: bytes) -> None:
+    """The property every input must satisfy; raises on a violation."""
+    text = data[:MAX_INPUT].decode("utf-8", "surrogateescape")
+    for unsafe in (False, True):
+        settings = Settings(unsafe_fixes=unsafe)
+        analysis = analyze_text(_SCRIPT_PATH, "fuzzed.sh", text, _RESOLVER, settings)
+        outcome = fix_file(analysis, _RESOLVER, settings, include_unsafe=unsafe)
+        if not outcome.changed:
+            continue
+        unparsed_before = sum(f.code == "KF901" for f in analysis.findings)
+        unparsed_after = sum(f.code == "KF901" for f in outcome.final.findings)
+        if unparsed_after > unparsed_before:
+            raise FixBrokeAPromise("a fix made a launch unparsable")
+        again = fix_file(outcome.final, _RESOLVER, settings, include_unsafe=unsafe)
+        if again.changed:
+            raise FixBrokeAPromise("a second fix pass changed the text again")
+        # The fixed text must survive the round trip a write makes.
+        outcome.final.text.encode("utf-8", "surrogateescape")
+
+
+def _save_crash(data: bytes) -> Path:
+    CORPUS.mkdir(parents=True, exist_ok=True)
+    path = CORPUS / f"crash-{hashlib.sha1(data).hexdigest()[:12]}.sh"
+    path.write_bytes(data)
+    return path
+
+
+def test_one_input(data: bytes) -> None:
+    """atheris entry point."""
+    try:
+        check(data)
+    except Exception:
+        print(f"saved {_save_crash(data)}", file=sys.stderr)
+        raise
+
+
+_TOKENS = [
+    b"\\\n",
+    b" \\ \n",
+    b"\n",
+    b"\r\n",
+    b"#",
+    b'"',
+    b"'",
+    b"$(",
+    b")",
+    b"${",
+    b"}",
+    b"--fp16 ",
+    b"--bf16 True ",
+    b"--load_best_model_at_end ",
+    b"--eval_strategy no ",
+    b"--save_strategy epoch ",
+    b"--save_steps 300 ",
+    b"--eval_steps 200 ",
+    b"torchrun --nproc_per_node 2 src/train.py ",
+    b"deepspeed src/train_best.py ",
+    b"llamafactory-cli train ",
+    b"python -m torch.distributed.run ",
+    b"=",
+    b"\xff",
+    b"\x00",
+    b"\xef\xbb\xbf",
+    "中文".encode(),
+    "中文".encode("gbk"),
+]
+
+
+def _mutate(data: bytes, rng: random.Random) -> bytes:
+    out = bytearray(data)
+    for _ in range(rng.randint(1, 4)):
+        choice = rng.random()
+        position = rng.randint(0, len(out))
+        if choice < 0.4:
+            out[position:position] = rng.choice(_TOKENS)
+        elif choice < 0.6 and out:
+            end = min(len(out), position + rng.randint(1, 16))
+            del out[position:end]
+        elif choice < 0.8 and out:
+            start = rng.randint(0, len(out) - 1)
+            chunk = out[start : start + rng.randint(1, 64)]
+            out[position:position] = chunk
+        else:
+            out[position:position] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 4)))
+    return bytes(out[:MAX_INPUT])
+
+
+def seeds() -> list[bytes]:
+    """The corpus kept in the repository, plus every rule fixture."""
+    paths = sorted(CORPUS.glob("*")) + sorted(RULES.glob("KF*/*.sh"))
+    paths += sorted((ROOT / "fixtures" / "robustness").glob("*.sh"))
+    return [path.read_bytes() for path in paths if path.is_file()] or [b""]
+
+
+def random_loop(runs: int, seed: int) -> None:
+    """A plain mutation fuzzer for machines without atheris."""
+    rng = random.Random(seed)
+    pool = seeds()
+    started = time.monotonic()
+    failures = 0
+    for run in range(1, runs + 1):
+        data = _mutate(rng.choice(pool), rng)
+        try:
+            check(data)
+        except Exception as error:
+            failures += 1
+            print(f"run {run}: {type(error).__name__}: {error}; saved {_save_crash(data)}")
+        if run % 1000 == 0:
+            print(f"{run} runs, {failures} failures, {time.monotonic() - started:.0f} s")
+    elapsed = time.monotonic() - started
+    print(f"done: {runs} runs, {failures} failures, {elapsed:.0f} s")
+    if failures:
+        sys.exit(1)
+
+
+def main() -> None:
+    args = sys.argv[1:]
+    if "--runs" in args:
+        runs = int(args[args.index("--runs") + 1])
+        seed = int(args[args.index("--seed") + 1]) if "--seed" in args else 0
+        random_loop(runs, seed)
+        return
+    try:
+        import atheris  # type: ignore[import-not-found]
+    except ImportError:
+        print("atheris is not installed; running the plain mutation loop", file=sys.stderr)
+        random_loop(20000, 0)
+        return
+    atheris.instrument_all()  # kefix, tree-sitter's Python side, bashlex: coverage feedback
+    atheris.Setup(sys.argv, test_one_input)
+    atheris.Fuzz()
+
+
+if __name__ == "__main__":
+    main()
