@@ -48,7 +48,7 @@ def main() -> None:
             for launch in parsed.launches:
                 if launch.entry_kind == "cli":
                     counts["cli"] += 1
-                elif locate_entry(launch, script) is not None:
+                elif locate_entry(launch, script, [repo]) is not None:
                     counts["entry_found"] += 1
                 config = resolver.resolve(launch, script, source.text)
                 if config is not None:

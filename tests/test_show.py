@@ -40,16 +40,22 @@ def test_a_flag_over_a_dataclass_default_shows_both_layers() -> None:
 
 
 def test_a_repeated_flag_shows_the_value_it_overrides_and_unknowns_their_expression() -> None:
-    result = kefix("--show-config", "overrides.sh", cwd=DATA)
+    # Run from the repository root: the launched script lies outside tests/data/show.
+    result = kefix("--show-config", "tests/data/show/overrides.sh", cwd=ROOT)
     lines = result.stdout.splitlines()
     assert (
-        "  save_steps = 200.0 (command-line flag --save_steps, overrides.sh:7; "
-        "overrides command-line flag --save_steps, overrides.sh:5: 100.0)"
+        "  save_steps = 200.0 (command-line flag --save_steps, tests/data/show/overrides.sh:7; "
+        "overrides command-line flag --save_steps, tests/data/show/overrides.sh:5: 100.0)"
     ) in lines
     assert (
         "  eval_strategy = <unknown: $EVAL_STRATEGY> (command-line flag --eval_strategy, "
-        "overrides.sh:6)"
+        "tests/data/show/overrides.sh:6)"
     ) in lines
+
+
+def test_an_entry_script_outside_the_given_paths_is_not_read() -> None:
+    result = kefix("--show-launches", "overrides.sh", cwd=DATA)
+    assert "  status: checked with transformers defaults: entry script " in result.stdout
 
 
 def test_line_selects_the_launch_and_a_line_without_one_says_so() -> None:

@@ -89,7 +89,7 @@ class Resolver:
         spec: ParserSpec | None = None
         entry_path: Path | None = None
         if launch.entry_kind != "cli":
-            entry_path = locate_entry(launch, script)
+            entry_path = locate_entry(launch, script, self.search_roots)
             if entry_path is not None:
                 spec = self.parser_spec(entry_path)
                 if spec is None:

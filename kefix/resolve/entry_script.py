@@ -6,7 +6,7 @@ tries those places in that order and takes the first file that exists, never gue
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from kefix.model import Launch
@@ -14,17 +14,24 @@ from kefix.model import Launch
 _MAX_ANCESTORS = 8
 
 
-def locate_entry(launch: Launch, script: Path) -> Path | None:
-    """The entry script or module file of ``launch`` started from ``script``, if it exists."""
+def locate_entry(launch: Launch, script: Path, roots: Sequence[Path]) -> Path | None:
+    """The entry script or module file of ``launch`` started from ``script``, if it exists
+    inside ``roots``: kefix reads nothing outside the paths it was given (and the working
+    directory)."""
     if launch.entry is None or launch.entry_kind == "cli":
         return None
+    allowed = [root.resolve() for root in roots]
     relatives = _relative_candidates(launch)
     for base in _base_directories(launch, script.parent):
         for relative in relatives:
             candidate = base / relative
-            if candidate.is_file():
+            if candidate.is_file() and _inside(candidate.resolve(), allowed):
                 return candidate
     return None
+
+
+def _inside(path: Path, roots: Sequence[Path]) -> bool:
+    return any(path == root or root in path.parents for root in roots)
 
 
 def _relative_candidates(launch: Launch) -> list[Path]:
