@@ -1,11 +1,19 @@
-"""One file through the pipeline: parse -> resolve -> rules, giving its findings."""
+"""One file through the pipeline: parse -> resolve -> rules, giving its findings.
+
+A file is checked against every transformers release its project admits; a finding that holds
+for only some of them names those releases.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from packaging.version import Version
+
 from kefix.config import Settings
+from kefix.knowledge.training_args import known_versions, newest_version
 from kefix.model import EffectiveConfig, Finding, Launch
 from kefix.resolve import Resolution, Resolver
 from kefix.rules import RULES
@@ -20,8 +28,9 @@ class FileAnalysis:
     display: str
     text: str
     launches: tuple[Launch, ...]
-    resolutions: tuple[Resolution, ...]
+    resolutions: tuple[Resolution, ...]  # for the newest target release
     findings: tuple[Finding, ...]
+    versions: tuple[str, ...] = ()  # the transformers releases checked against
 
     @property
     def configs(self) -> tuple[EffectiveConfig, ...]:
@@ -34,15 +43,53 @@ class FileAnalysis:
 
 
 def analyze_text(
-    path: Path, display: str, text: str, resolver: Resolver, settings: Settings
+    path: Path,
+    display: str,
+    text: str,
+    resolver: Resolver,
+    settings: Settings,
+    versions: Sequence[str] = (),
 ) -> FileAnalysis:
-    """Findings of a bash script's text; ``path`` locates the entry scripts its launches run."""
+    """Findings of a bash script's text for each release in ``versions`` (default: the newest);
+    ``path`` locates the entry scripts its launches run."""
+    targets = tuple(sorted(versions or (newest_version(),), key=Version))
     parsed = parse_launch_script(display, text)
-    resolutions = tuple(resolver.resolve_launch(launch, path, text) for launch in parsed.launches)
-    findings = list(parsed.problems)
-    for resolution in resolutions:
-        if resolution.config is not None:
+    by_key: dict[tuple[str, int, str], tuple[Finding, list[str]]] = {}
+    resolutions: tuple[Resolution, ...] = ()
+    for version in targets:
+        resolutions = tuple(
+            resolver.resolve_launch(launch, path, text, version) for launch in parsed.launches
+        )
+        for resolution in resolutions:
+            if resolution.config is None:
+                continue
             for rule in RULES:
-                findings.extend(rule.check(resolution.config, settings))
+                for finding in rule.check(resolution.config, settings):
+                    _, held = by_key.get(finding.key, (finding, []))
+                    # The newest release's wording (and fix) stands for the others.
+                    by_key[finding.key] = (finding, [*held, version])
+    findings = [_with_versions(finding, held, targets) for finding, held in by_key.values()] + list(
+        parsed.problems
+    )
     findings.sort(key=lambda finding: (finding.span.start, finding.code))
-    return FileAnalysis(path, display, text, parsed.launches, resolutions, tuple(findings))
+    return FileAnalysis(path, display, text, parsed.launches, resolutions, tuple(findings), targets)
+
+
+def _with_versions(finding: Finding, held: list[str], targets: tuple[str, ...]) -> Finding:
+    if len(held) == len(targets):
+        return finding
+    return replace(finding, message=f"{finding.message} (transformers {describe_versions(held)})")
+
+
+def describe_versions(versions: Sequence[str]) -> str:
+    """``4.41.0-4.45.2, 5.0.0`` for a set of known releases (runs of consecutive ones joined)."""
+    known = known_versions()
+    order = {version: index for index, version in enumerate(known)}
+    ranked = sorted(versions, key=lambda v: order.get(v, -1))
+    runs: list[list[str]] = []
+    for version in ranked:
+        if runs and order.get(version, -2) == order.get(runs[-1][-1], -10) + 1:
+            runs[-1].append(version)
+        else:
+            runs.append([version])
+    return ", ".join(run[0] if len(run) == 1 else f"{run[0]}-{run[-1]}" for run in runs)

@@ -9,11 +9,14 @@ from pathlib import Path
 import click
 
 from kefix import __version__
+from kefix.analyze import describe_versions
 from kefix.config import Settings, StrategyFix
+from kefix.knowledge.training_args import known_versions
 from kefix.report.effective import config_text, json_document, launch_records, launches_text
 from kefix.report.text import colorize_diff, render_findings
 from kefix.rules import DIAGNOSTICS, RULES, rule_by_code
 from kefix.runner import RunResult, run
+from kefix.target import TargetVersionError, target_versions
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
@@ -36,6 +39,12 @@ EXIT_ERROR = 2
     show_default=True,
     help="Fix for KF001: keep what the launch writes (auto), align the strategies, "
     "or stop loading the best model.",
+)
+@click.option(
+    "--target-transformers",
+    metavar="VERSION",
+    help="Check against this transformers release or range (e.g. 4.40, '>=4.40,<4.46'); "
+    "default: the project's pins, else the newest release kefix knows.",
 )
 @click.option("--explain", metavar="CODE", help="Print the documentation of a rule and exit.")
 @click.option(
@@ -66,6 +75,7 @@ def main(
     diff_only: bool,
     unsafe_fixes: bool,
     strategy_fix: str,
+    target_transformers: str | None,
     explain: str | None,
     show_launches: bool,
     show_config: str | None,
@@ -78,10 +88,17 @@ def main(
     if show_config is not None:
         path, line = _file_and_line(show_config)
         paths = (*paths, path)
+    if target_transformers is not None:
+        try:
+            target_versions(Path.cwd(), known_versions(), target_transformers)
+        except TargetVersionError as error:
+            raise click.BadParameter(str(error), param_hint="--target-transformers") from None
     if output_format == "json" and not (show_launches or show_config):
         raise click.UsageError("--format json applies to --show-launches and --show-config")
     if show_launches or show_config is not None:
-        settings = Settings(strategy_fix=StrategyFix(strategy_fix))
+        settings = Settings(
+            strategy_fix=StrategyFix(strategy_fix), target_transformers=target_transformers
+        )
         result = run(list(paths), settings, apply=False)
         analyses = [file.analysis for file in result.files]
         if show_config is not None:
@@ -94,22 +111,26 @@ def main(
             click.echo(json.dumps(document, indent=2))
         else:
             click.echo(config_text(records, show_config) if show_config else launches_text(records))
-        for error in result.errors:
-            click.echo(error, err=True)
+        for problem in result.errors:
+            click.echo(problem, err=True)
         sys.exit(EXIT_ERROR if result.errors else EXIT_CLEAN)
     if not paths:
         raise click.UsageError("give at least one file or directory to check")
     if apply_fixes and diff_only:
         raise click.UsageError("--apply and --diff cannot be combined")
-    settings = Settings(strategy_fix=StrategyFix(strategy_fix), unsafe_fixes=unsafe_fixes)
+    settings = Settings(
+        strategy_fix=StrategyFix(strategy_fix),
+        unsafe_fixes=unsafe_fixes,
+        target_transformers=target_transformers,
+    )
     result = run(list(paths), settings, apply=apply_fixes)
     use_color = sys.stdout.isatty() if color is None else color
     if diff_only:
         _write_exact("".join(file.diff for file in result.files))
     else:
         _print_report(result, apply_fixes=apply_fixes, color=use_color)
-    for error in result.errors:
-        click.echo(error, err=True)
+    for problem in result.errors:
+        click.echo(problem, err=True)
     if result.errors:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FINDINGS if result.remaining else EXIT_CLEAN)
@@ -137,6 +158,13 @@ def _write_exact(text: str) -> None:
 
 def _print_report(result: RunResult, *, apply_fixes: bool, color: bool) -> None:
     blocks: list[str] = []
+    headers = dict.fromkeys(
+        f"transformers {describe_versions(file.target.versions)}: {file.target.reason}"
+        for file in result.files
+        if file.analysis.findings
+    )
+    if headers:
+        blocks.append("\n".join(f"Checked against {header}" for header in headers))
     for file in result.files:
         if file.analysis.findings:
             blocks.append(render_findings(file.reported(), applied=apply_fixes, color=color))

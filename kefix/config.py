@@ -18,3 +18,4 @@ class StrategyFix(enum.Enum):
 class Settings:
     strategy_fix: StrategyFix = StrategyFix.AUTO
     unsafe_fixes: bool = False
+    target_transformers: str | None = None  # a release or specifier; None: read the project's pins

@@ -35,7 +35,13 @@ from kefix.model import (
     Span,
     Unknown,
 )
-from kefix.resolve import Resolver, args_for_fields, field_arg, training_field_name
+from kefix.resolve import (
+    Resolver,
+    args_for_fields,
+    field_arg,
+    spelled_for,
+    training_field_name,
+)
 from kefix.sources.bash import crosscheck, render
 from kefix.sources.bash.continuations import merge_glued_words
 from kefix.sources.bash.syntax import BashSyntax, Command, Word, parse_bash
@@ -72,6 +78,13 @@ class FixOutcome:
         return self.final.text != self.original.text
 
 
+def _fix_order(finding: Finding) -> tuple[int, int]:
+    """Repairs that change which flags a launch has go first: reattached continuations, then
+    flags spelt for the target release; the consistency fixes then see the launch as it runs."""
+    family = 0 if finding.code == "KF003" else 1 if finding.code.startswith("KF1") else 2
+    return (family, finding.span.start)
+
+
 def wants_fix(finding: Finding, include_unsafe: bool) -> bool:
     fix = finding.fix
     return fix is not None and (include_unsafe or fix.applicability is Applicability.SAFE)
@@ -90,10 +103,10 @@ def fix_file(
     dropped: dict[tuple[str, int, str], DroppedFix] = {}
     given_up: set[tuple[str, int, str]] = set()
     for _ in range(_MAX_FIX_ATTEMPTS_PER_FILE):
-        finding = next(
-            (f for f in current.findings if wants_fix(f, include_unsafe) and f.key not in given_up),
-            None,
-        )
+        candidates = [
+            f for f in current.findings if wants_fix(f, include_unsafe) and f.key not in given_up
+        ]
+        finding = min(candidates, key=_fix_order, default=None)
         if finding is None:
             break
         given_up.add(finding.key)
@@ -102,7 +115,9 @@ def fix_file(
         except (CannotRender, OverlappingEdits) as error:
             dropped[finding.key] = DroppedFix(finding, str(error))
             continue
-        candidate = analyze_text(current.path, current.display, new_text, resolver, settings)
+        candidate = analyze_text(
+            current.path, current.display, new_text, resolver, settings, current.versions
+        )
         reason = _verification_failure(current, candidate, finding)
         if reason:
             dropped[finding.key] = DroppedFix(finding, reason)
@@ -272,12 +287,12 @@ def _expected_args(
     return [expected for _, expected in slots]
 
 
-def _field(name: str) -> str:
-    return training_field_name(name) or name.replace("-", "_")
+def _field(name: str, version: str) -> str:
+    return training_field_name(name, version) or name.replace("-", "_")
 
 
-def _intended_value(field: str, value: str | bool) -> FieldValue:
-    spec = training_fields().get(field)
+def _intended_value(field: str, value: str | bool, version: str) -> FieldValue:
+    spec = training_fields(version=version).get(field)
     if isinstance(value, bool) or spec is None:
         return value
     try:
@@ -290,14 +305,15 @@ def _fits(expected: _Expected, arg: Arg, config: EffectiveConfig) -> bool:
     if isinstance(expected, _Kept):
         return arg.name == expected.name and arg.values == expected.values
     if isinstance(expected, _Renamed):
-        return _field(arg.name) == expected.field and arg.values == expected.values
-    if _field(arg.name) != expected.field:
+        renamed_to = _field(expected.field, config.version)
+        return _field(arg.name, config.version) == renamed_to and arg.values == expected.values
+    if _field(arg.name, config.version) != expected.field:
         return False
     resolved = config.get(expected.field)
     return (
         resolved is not None
         and resolved.arg == arg
-        and resolved.value == _intended_value(expected.field, expected.value)
+        and resolved.value == _intended_value(expected.field, expected.value, config.version)
     )
 
 
@@ -427,7 +443,8 @@ def _render_intent(text: str, config: EffectiveConfig, intent: Intent) -> list[E
         if arg is not None:
             return render.set_value(text, launch, arg, intent.name, intent.value)
         anchor = next((a for name in intent.near if (a := field_arg(config, name))), None)
-        return render.insert_flag(text, launch, anchor, intent.name, intent.value)
+        flag = spelled_for(intent.name, config.version)
+        return render.insert_flag(text, launch, anchor, flag, intent.value)
     if isinstance(intent, RemoveArg):
         args = _removed_args(config, intent)
         if not args:

@@ -208,6 +208,7 @@ class EffectiveConfig:
     flags: tuple[FlagRecord, ...] = ()
     parser_known: bool = False  # every dataclass of the launched parser was read
     other_options: frozenset[str] = frozenset()  # fields of the parser's other dataclasses
+    version: str = ""  # the transformers release this configuration is resolved for
     # Fields the rules looked at, so a report can show every value a verdict rests on.
     read: set[str] = field(default_factory=set, compare=False, repr=False)
 

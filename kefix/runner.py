@@ -11,10 +11,12 @@ from kefix.analyze import FileAnalysis, analyze_text
 from kefix.config import Settings
 from kefix.discover import MAX_FILE_BYTES, Roots, Skipped, discover
 from kefix.fix import FixOutcome, fix_file
+from kefix.knowledge.training_args import known_versions
 from kefix.paths import display_path
 from kefix.report.diff import unified_diff
 from kefix.report.text import ReportedFinding
 from kefix.resolve import Resolver
+from kefix.target import TargetVersions, target_versions
 from kefix.write import FileChangedOnDisk, SourceText, read_source, write_atomically
 
 
@@ -27,6 +29,7 @@ class FileResult:
     outcome: FixOutcome  # the fixes this run applies (or would apply)
     diff: str  # original -> outcome text
     unsafe_diff: str  # outcome text -> text with the unsafe fixes too (dry run only)
+    target: TargetVersions  # the transformers releases the file was checked against, and why
     written: bool = False
 
     @property
@@ -76,6 +79,7 @@ def run(paths: Sequence[Path], settings: Settings, *, apply: bool) -> RunResult:
     roots = Roots.of(paths)
     search_roots = [path if path.is_dir() else path.parent for path in paths] + [Path.cwd()]
     resolver = Resolver(search_roots)
+    targets = TargetCache(settings.target_transformers)
     for source_file in discover(paths):
         display = display_path(source_file.path)
         if isinstance(source_file, Skipped):
@@ -92,7 +96,8 @@ def run(paths: Sequence[Path], settings: Settings, *, apply: bool) -> RunResult:
         if len(source.raw) > MAX_FILE_BYTES:  # grew between stat and read
             result.errors.append(f"{display}:1:1: KF902 skipped: larger than 2 MiB")
             continue
-        file_result = _check_file(source, display, resolver, settings, apply=apply)
+        target = targets.for_file(source_file.path)
+        file_result = _check_file(source, display, resolver, settings, target, apply=apply)
         if file_result is not None:
             result.files.append(file_result)
     for index, file_result in enumerate(result.files):
@@ -115,15 +120,22 @@ def run(paths: Sequence[Path], settings: Settings, *, apply: bool) -> RunResult:
                 file_result.outcome,
                 file_result.diff,
                 file_result.unsafe_diff,
+                file_result.target,
                 written=True,
             )
     return result
 
 
 def _check_file(
-    source: SourceText, display: str, resolver: Resolver, settings: Settings, *, apply: bool
+    source: SourceText,
+    display: str,
+    resolver: Resolver,
+    settings: Settings,
+    target: TargetVersions,
+    *,
+    apply: bool,
 ) -> FileResult | None:
-    analysis = analyze_text(source.path, display, source.text, resolver, settings)
+    analysis = analyze_text(source.path, display, source.text, resolver, settings, target.versions)
     if not analysis.launches and not analysis.findings:
         return None
     outcome = fix_file(analysis, resolver, settings, include_unsafe=settings.unsafe_fixes)
@@ -132,7 +144,23 @@ def _check_file(
     if not apply and not settings.unsafe_fixes:
         with_unsafe = fix_file(outcome.final, resolver, settings, include_unsafe=True)
         unsafe_diff = unified_diff(display, outcome.final.text, with_unsafe.final.text)
-    return FileResult(source, analysis, outcome, diff, unsafe_diff)
+    return FileResult(source, analysis, outcome, diff, unsafe_diff, target)
+
+
+class TargetCache:
+    """The transformers releases each file is checked against, read once per directory."""
+
+    def __init__(self, explicit: str | None) -> None:
+        self.explicit = explicit
+        self._by_directory: dict[Path, TargetVersions] = {}
+
+    def for_file(self, path: Path) -> TargetVersions:
+        directory = path.parent.resolve()
+        if directory not in self._by_directory:
+            self._by_directory[directory] = target_versions(
+                directory, known_versions(), self.explicit
+            )
+        return self._by_directory[directory]
 
 
 # Values people keep out of logs: variables and flags named like credentials, and tokens whose

@@ -3,7 +3,8 @@
 ``<case>.expected`` lists the findings (``line:col CODE message``; absent = none),
 ``<case>.fixed.sh`` is the text after the safe fixes (absent = unchanged) and
 ``<case>.unsafe.sh`` the text after safe and unsafe fixes (absent = same as the safe result).
-Adding a case is adding files.
+A directory ``<code>@<release>`` checks its cases against that transformers release instead of
+the newest one. Adding a case is adding files.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pytest
 from kefix.analyze import FileAnalysis, analyze_text
 from kefix.config import Settings
 from kefix.fix import fix_file
+from kefix.knowledge.training_args import release_for
 from kefix.model import LineIndex
 from kefix.resolve import Resolver
 
@@ -33,7 +35,9 @@ def _case_id(path: Path) -> str:
 def _analyze(case: Path, text: str | None = None) -> tuple[FileAnalysis, Resolver]:
     resolver = Resolver([FIXTURES])
     source = case.read_text() if text is None else text
-    return analyze_text(case, case.name, source, resolver, Settings()), resolver
+    _, _, release = case.parent.name.partition("@")
+    versions = (release_for(release),) if release else ()
+    return analyze_text(case, case.name, source, resolver, Settings(), versions), resolver
 
 
 def _sibling(case: Path, suffix: str) -> Path:
@@ -49,7 +53,7 @@ def _expected_text(case: Path, *, unsafe: bool) -> str:
 def test_every_rule_has_fixture_cases() -> None:
     from kefix.rules import RULES
 
-    codes = {case.parent.name for case in CASES}
+    codes = {case.parent.name.partition("@")[0] for case in CASES}
     assert {rule.code for rule in RULES} <= codes
 
 

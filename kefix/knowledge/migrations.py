@@ -11,6 +11,7 @@ for 5.x gets ``--evaluation_strategy`` when pinned to 4.40.
 from __future__ import annotations
 
 import enum
+from collections.abc import Container
 from dataclasses import dataclass
 
 
@@ -105,3 +106,15 @@ def migration_from(old: str) -> Migration | None:
 def migration_to(new: str) -> Migration | None:
     """The older spelling of a renamed flag (for a target release from before the rename)."""
     return _BY_NEW.get(new)
+
+
+def applicable_migration(flag: str, fields: Container[str]) -> tuple[Migration, bool] | None:
+    """How a flag missing from a release (whose field names are ``fields``) is written there:
+    the migration and whether it runs forward (old name -> new) or back (new name -> old)."""
+    forward = _BY_OLD.get(flag)
+    if forward is not None and (forward.new in fields or forward.mapping is Mapping.ENVIRONMENT):
+        return forward, True
+    backward = _BY_NEW.get(flag)
+    if backward is not None and backward.old in fields:
+        return backward, False
+    return None

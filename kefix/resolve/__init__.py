@@ -7,17 +7,20 @@ override (found statically, across files) -> command-line flags. A value kefix c
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from kefix.knowledge.migrations import MIGRATIONS, migration_from, migration_to
 from kefix.knowledge.training_args import (
     FieldSpec,
     InvalidFlagValue,
     convert_value,
     field_for_option,
+    field_history,
+    newest_version,
+    option_strings,
     training_fields,
-    transformers_version,
 )
 from kefix.model import (
     Arg,
@@ -36,10 +39,6 @@ from kefix.model import (
 from kefix.paths import display_path
 from kefix.resolve.dataclasses import ParserSpec, read_parser_spec
 from kefix.resolve.entry_script import locate_entry
-
-# Names transformers used before renaming them, still written in many scripts. The version-aware
-# knowledge (renames per release) replaces this table; until then kefix reads both spellings.
-LEGACY_NAMES: Mapping[str, str] = {"evaluation_strategy": "eval_strategy"}
 
 # A launch whose entry script kefix cannot read counts as a training launch when it passes at
 # least this many TrainingArguments flags (a data-prep script rarely passes two).
@@ -80,12 +79,18 @@ class Resolver:
             self._specs[key] = read_parser_spec(entry, self.search_roots)
         return self._specs[key]
 
-    def resolve(self, launch: Launch, script: Path, text: str) -> EffectiveConfig | None:
+    def resolve(
+        self, launch: Launch, script: Path, text: str, version: str | None = None
+    ) -> EffectiveConfig | None:
         """The effective configuration of ``launch``, or None when it does not run a Trainer."""
-        return self.resolve_launch(launch, script, text).config
+        return self.resolve_launch(launch, script, text, version).config
 
-    def resolve_launch(self, launch: Launch, script: Path, text: str) -> Resolution:
-        """What kefix learnt about ``launch``: its entry point, parser, and configuration."""
+    def resolve_launch(
+        self, launch: Launch, script: Path, text: str, version: str | None = None
+    ) -> Resolution:
+        """What kefix learnt about ``launch`` for transformers ``version`` (None: the newest):
+        its entry point, parser, and configuration."""
+        version = version or newest_version()
         spec: ParserSpec | None = None
         entry_path: Path | None = None
         if launch.entry_kind != "cli":
@@ -104,16 +109,16 @@ class Resolver:
                         None,
                         f"the HfArgumentParser of {launch.entry} has no TrainingArguments",
                     )
-        flags = read_flags(launch, spec)
-        bindings = _bindings(flags)
+        flags = read_flags(launch, spec, version)
+        bindings = _bindings(flags, version)
         reason = ""
         if entry_path is None and launch.entry_kind != "cli":
             reason = f"entry script {launch.entry or '(dynamic)'} not found"
-            if not _looks_like_training(launch, bindings):
+            if not _looks_like_training(launch):
                 return Resolution(
                     launch, None, None, None, reason + " and fewer than two TrainingArguments flags"
                 )
-        values = _default_layer(spec)
+        values = _default_layer(spec, version)
         lines = LineIndex(text)
         for binding in bindings:
             line = lines.location(binding.arg.span.start).line
@@ -125,6 +130,7 @@ class Resolver:
                 binding.arg,
                 overrides=() if previous is None else (previous, *previous.overrides),
             )
+        _canonical_names(values, version)
         if launch.opaque:
             _hide_defaults_behind_opaque_args(values, launch, text)
         notes = [reason] if reason else []
@@ -138,34 +144,71 @@ class Resolver:
             flags=flags,
             parser_known=spec is not None and _every_dataclass_read(spec),
             other_options=frozenset() if spec is None else spec.field_names(),
+            version=version,
         )
         return Resolution(launch, entry_path, spec, config, reason)
 
 
-def _looks_like_training(launch: Launch, bindings: list[FlagBinding]) -> bool:
-    """Without its entry script, a launch counts as training when it passes TrainingArguments
-    flags (including flags a broken continuation cut off: the script meant to pass them)."""
-    names = {binding.spec.name for binding in bindings}
-    for detached in launch.detached:
-        names.update(field for name in detached.names if (field := training_field_name(name)))
+def _looks_like_training(launch: Launch) -> bool:
+    """Without its entry script, a launch counts as training when it passes flags of
+    TrainingArguments of any release (including flags a broken continuation cut off)."""
+    names = {arg.name for arg in launch.args if is_training_flag(arg.name)}
+    names.update(name for d in launch.detached for name in d.names if is_training_flag(name))
     return len(names) >= _MIN_FLAGS_WITHOUT_ENTRY
 
 
-def training_field_name(flag_name: str) -> str | None:
-    """The TrainingArguments field a flag name (without dashes in front) spells, if any."""
-    found = field_for_option("--" + LEGACY_NAMES.get(flag_name, flag_name))
-    return None if found is None else found[0].name
+def training_field_name(flag_name: str, version: str | None = None) -> str | None:
+    """The TrainingArguments field a flag name (without dashes in front) sets in ``version``,
+    by its current name (``evaluation_strategy`` on 4.40 is ``eval_strategy``)."""
+    found = field_for_option("--" + flag_name, version=version)
+    if found is None:
+        return None
+    migration = migration_from(found[0].name)
+    if migration is not None and migration.reversible and migration.new is not None:
+        return migration.new
+    return found[0].name
 
 
-def _default_layer(spec: ParserSpec | None) -> dict[str, ResolvedValue]:
-    version = transformers_version()
+def spelled_for(field_name: str, version: str) -> str:
+    """How ``version`` spells a field kefix knows by its current name (``evaluation_strategy``
+    for ``eval_strategy`` before 4.41)."""
+    fields = training_fields(version=version)
+    if field_name in fields:
+        return field_name
+    migration = migration_to(field_name)
+    if migration is not None and migration.old in fields:
+        return migration.old
+    return field_name
+
+
+def is_training_flag(flag_name: str) -> bool:
+    """Whether the flag is a TrainingArguments option in any release kefix knows."""
+    return (
+        field_for_option("--" + flag_name) is not None
+        or field_history(flag_name.replace("-", "_")) is not None
+    )
+
+
+def _canonical_names(values: dict[str, ResolvedValue], version: str) -> None:
+    """Key renamed fields by their current name (rules speak of ``eval_strategy`` whatever the
+    release); where both names exist (4.41-4.50), a set old name wins, as transformers does."""
+    for migration in MIGRATIONS:
+        if not migration.reversible or migration.new is None or migration.old not in values:
+            continue
+        old = values.pop(migration.old)
+        current = values.get(migration.new)
+        if current is None or old.origin.layer is not Layer.TRANSFORMERS_DEFAULT:
+            values[migration.new] = replace(old, name=migration.new)
+
+
+def _default_layer(spec: ParserSpec | None, version: str) -> dict[str, ResolvedValue]:
     values = {
         name: ResolvedValue(
             name,
             field_spec.default,
             Origin(Layer.TRANSFORMERS_DEFAULT, detail=f"({version})"),
         )
-        for name, field_spec in training_fields().items()
+        for name, field_spec in training_fields(version=version).items()
     }
     if spec is not None:
         for name, default in spec.training_defaults().items():
@@ -197,13 +240,15 @@ def _hide_defaults_behind_opaque_args(
             )
 
 
-def bind_flags(launch: Launch, spec: ParserSpec | None) -> list[FlagBinding]:
+def bind_flags(
+    launch: Launch, spec: ParserSpec | None, version: str | None = None
+) -> list[FlagBinding]:
     """The TrainingArguments flags of a launch in order (a later flag wins, as in argparse)."""
-    return _bindings(read_flags(launch, spec))
+    return _bindings(read_flags(launch, spec, version), version)
 
 
-def _bindings(flags: Iterable[FlagRecord]) -> list[FlagBinding]:
-    fields = training_fields()
+def _bindings(flags: Iterable[FlagRecord], version: str | None) -> list[FlagBinding]:
+    fields = training_fields(version=version)
     return [
         FlagBinding(record.arg, fields[record.field], record.value)
         for record in flags
@@ -218,21 +263,22 @@ def _every_dataclass_read(spec: ParserSpec) -> bool:
     )
 
 
-def read_flags(launch: Launch, spec: ParserSpec | None) -> tuple[FlagRecord, ...]:
-    """What the launched parser makes of each flag of the launch, in order."""
-    options = _all_option_names(spec)
+def read_flags(
+    launch: Launch, spec: ParserSpec | None, version: str | None = None
+) -> tuple[FlagRecord, ...]:
+    """What the launched parser of transformers ``version`` makes of each flag, in order."""
+    options = _all_option_names(spec, version)
     other_fields = frozenset() if spec is None else spec.field_names()
     records = []
     for arg in launch.args:
-        name = LEGACY_NAMES.get(arg.name, arg.name)
-        found = field_for_option("--" + name)
+        found = field_for_option("--" + arg.name, version=version)
         candidates: tuple[str, ...] = ()
         if found is None and arg.name not in other_fields and options is not None:
             # HfArgumentParser leaves argparse's abbreviations on: a unique prefix of any option
             # of the script's parser selects it. Only with every option known is that decidable.
             candidates = tuple(sorted(o for o in options if o.startswith(arg.name)))
             if len(candidates) == 1:
-                found = field_for_option("--" + candidates[0])
+                found = field_for_option("--" + candidates[0], version=version)
         if found is None:
             status = FlagStatus.OTHER if arg.name in other_fields else FlagStatus.UNKNOWN
             if len(candidates) > 1:
@@ -247,12 +293,11 @@ def read_flags(launch: Launch, spec: ParserSpec | None) -> tuple[FlagRecord, ...
     return tuple(records)
 
 
-def _all_option_names(spec: ParserSpec | None) -> frozenset[str] | None:
+def _all_option_names(spec: ParserSpec | None, version: str | None) -> frozenset[str] | None:
     if spec is None:
         return None
-    names: set[str] = set(spec.field_names())
-    for field_spec in training_fields().values():
-        names.update(option.lstrip("-") for option in field_spec.options + field_spec.negations)
+    names = set(spec.field_names())
+    names.update(option.lstrip("-") for option in option_strings(version=version))
     return frozenset(names)
 
 
@@ -277,17 +322,17 @@ def field_arg(config: EffectiveConfig, name: str) -> Arg | None:
     one): then the last flag written that way.
     """
     resolved = config.values.get(name)
-    if resolved is None:
-        written = [record.arg for record in config.flags if record.arg.name == name]
-        return written[-1] if written else None
-    if resolved.origin.layer is not Layer.COMMAND_LINE:
-        return None
-    return resolved.arg
+    if resolved is not None and resolved.origin.layer is Layer.COMMAND_LINE:
+        return resolved.arg
+    written = [r.arg for r in config.flags if r.field is None and r.arg.name == name]
+    return written[-1] if written else None
 
 
 def args_for_fields(config: EffectiveConfig, names: Iterable[str]) -> list[Arg]:
     """Flags of the launch that set any of ``names``, in launch order."""
     wanted = set(names)
     return [
-        binding.arg for binding in bind_flags(config.launch, None) if binding.spec.name in wanted
+        record.arg
+        for record in config.flags
+        if (record.field in wanted) or (record.field is None and record.arg.name in wanted)
     ]

@@ -11,6 +11,8 @@ from kefix.rules.broken_continuation import BrokenContinuation
 from kefix.rules.duplicate_flag import DuplicateFlag
 from kefix.rules.invalid_value import InvalidValue
 from kefix.rules.precision_conflict import PrecisionConflict
+from kefix.rules.removed_flag import RemovedFlag
+from kefix.rules.renamed_flag import RenamedFlag
 from kefix.rules.save_steps_multiple import SaveStepsMultiple
 from kefix.rules.strategy_mismatch import StrategyMismatch
 from kefix.rules.unknown_flag import UnknownFlag
@@ -21,6 +23,8 @@ RULES: tuple[Rule, ...] = (
     BrokenContinuation(),
     PrecisionConflict(),
     Bf16NativeModel(),
+    RenamedFlag(),
+    RemovedFlag(),
     UnknownFlag(),
     AmbiguousAbbreviation(),
     InvalidValue(),

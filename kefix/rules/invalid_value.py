@@ -43,11 +43,13 @@ class InvalidValue(Rule):
     severity = Severity.ERROR
 
     def check(self, config: EffectiveConfig, settings: Settings) -> Iterator[Finding]:
-        fields = training_fields()
+        fields = training_fields(version=config.version)
         for record in config.flags:
             if not record.error or record.field is None:
                 continue
             arg = record.arg
+            if any(arg.span.start <= d.at.start <= arg.span.end for d in config.launch.detached):
+                continue  # a glued continuation made this value: KF003 reports the cause
             written = " ".join(value for value in arg.values if isinstance(value, str))
             choices = fields[record.field].choices
             fix = None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from packaging.version import Version
+
 from kefix.config import Settings, StrategyFix
 from kefix.model import (
     Applicability,
@@ -17,6 +19,8 @@ from kefix.model import (
 from kefix.rules.base import Rule
 
 _STRATEGY_FLAGS = ("save_strategy", "eval_strategy")
+# save_strategy="best" exists from 4.47, but only 4.48 stopped requiring matching strategies.
+_BEST_EXEMPT_FROM = Version("4.48.0")
 
 
 class StrategyMismatch(Rule):
@@ -64,7 +68,9 @@ class StrategyMismatch(Rule):
         save = config.value("save_strategy")
         if load_best is None or load_best.value is not True:
             return
-        if isinstance(evaluation, Unknown) or isinstance(save, Unknown) or save == "best":
+        if isinstance(evaluation, Unknown) or isinstance(save, Unknown):
+            return
+        if save == "best" and Version(config.version) >= _BEST_EXEMPT_FROM:
             return
         if evaluation == save:
             return

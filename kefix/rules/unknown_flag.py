@@ -6,7 +6,6 @@ import difflib
 from collections.abc import Iterator
 
 from kefix.config import Settings
-from kefix.knowledge.migrations import migration_from
 from kefix.knowledge.training_args import training_fields
 from kefix.model import (
     Applicability,
@@ -17,6 +16,7 @@ from kefix.model import (
     RenameArg,
     Severity,
 )
+from kefix.resolve import is_training_flag
 from kefix.rules.base import Rule
 
 _CLOSE_ENOUGH = 0.8
@@ -59,11 +59,11 @@ class UnknownFlag(Rule):
     def check(self, config: EffectiveConfig, settings: Settings) -> Iterator[Finding]:
         if not config.parser_known:
             return
-        options = sorted(set(training_fields()) | config.other_options)
+        options = sorted(set(training_fields(version=config.version)) | config.other_options)
         for record in config.flags:
             name = record.arg.name
-            if record.status is not FlagStatus.UNKNOWN or migration_from(name) is not None:
-                continue
+            if record.status is not FlagStatus.UNKNOWN or is_training_flag(name):
+                continue  # a TrainingArguments flag of another release: KF101/KF102
             guess = difflib.get_close_matches(name, options, n=1, cutoff=_CLOSE_ENOUGH)
             hint = f"; did you mean --{guess[0]}?" if guess else ""
             fix = (

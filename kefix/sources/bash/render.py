@@ -190,10 +190,9 @@ def remove_flag(text: str, launch: Launch, arg: Arg) -> list[Edit]:
 
 
 def rename_flag(text: str, launch: Launch, arg: Arg, new_name: str) -> list[Edit]:
-    """Spell the flag of ``arg`` as ``new_name``, keeping its value and layout."""
-    old = text[arg.flag_span.start : arg.flag_span.end]
-    dashed = "-" in old[2:] and "_" not in old
-    return [Edit(arg.flag_span, "--" + (new_name.replace("_", "-") if dashed else new_name))]
+    """Spell the flag of ``arg`` exactly as ``new_name`` (the rule knows which spelling the
+    target release reads), keeping its value and layout."""
+    return [Edit(arg.flag_span, "--" + new_name)]
 
 
 def repair_continuation(text: str, launch: Launch, detached: DetachedArgs) -> list[Edit]:

@@ -1,0 +1,168 @@
+"""KF101 renamed-flag: a flag the target transformers release spells differently."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from kefix.config import Settings
+from kefix.knowledge.migrations import Mapping, Migration, applicable_migration
+from kefix.knowledge.training_args import field_history, training_fields
+from kefix.model import (
+    Applicability,
+    Arg,
+    EffectiveConfig,
+    Finding,
+    Fix,
+    FlagStatus,
+    Intent,
+    RemoveArg,
+    RenameArg,
+    SetArg,
+    Severity,
+    Unknown,
+)
+from kefix.rules.base import Rule
+
+_FALSE_WORDS = frozenset({"no", "false", "f", "n", "0"})
+_NOT_USED = "HfArgumentParser raises 'Some specified arguments are not used'"
+
+
+class RenamedFlag(Rule):
+    """## What it does
+    Finds flags that the target transformers release does not have under that name, but has
+    under another: `--evaluation_strategy` (removed in 4.51, `--eval_strategy` from 4.41),
+    `--no_cuda` (`--use_cpu`), `--per_gpu_train_batch_size` (`--per_device_train_batch_size`),
+    `--adafactor` (`--optim adafactor`), `--warmup_ratio` (`--warmup_steps` from 5.15),
+    `--logging_dir` (the `TENSORBOARD_LOGGING_DIR` environment variable), dashed spellings
+    before 4.46; and the reverse, a new name on a release that only knows the old one
+    (`--eval_strategy` on 4.40).
+
+    ## Why it matters
+    `HfArgumentParser` rejects the flag after building the arguments:
+
+        ValueError: Some specified arguments are not used by the HfArgumentParser:
+        ['--evaluation_strategy', 'epoch']
+
+    With `return_remaining_strings=True` the flag is dropped silently: evaluation falls back
+    to `no`, which can turn into a strategy mismatch (KF001).
+
+    ## Example
+    ```bash
+    torchrun train.py --output_dir out --evaluation_strategy epoch   # transformers 4.51+
+    ```
+    Use instead:
+    ```bash
+    torchrun train.py --output_dir out --eval_strategy epoch
+    ```
+
+    ## Fix safety
+    Safe: the fix writes the same setting the way the target release reads it. Where the
+    meaning cannot be carried over (a warmup ratio of 1 or more, an environment variable) there
+    is no fix, only the finding.
+    """
+
+    code = "KF101"
+    name = "renamed-flag"
+    severity = Severity.ERROR
+
+    def check(self, config: EffectiveConfig, settings: Settings) -> Iterator[Finding]:
+        fields = training_fields(version=config.version)
+        for record in config.flags:
+            name = record.arg.name
+            if record.status is not FlagStatus.UNKNOWN or name in config.other_options:
+                continue
+            underscored = name.replace("-", "_")
+            if underscored != name and underscored in fields:
+                yield self._finding(
+                    config,
+                    record.arg,
+                    f"--{name}: transformers {config.version} accepts dashed spellings only "
+                    f"from 4.46; {_NOT_USED}",
+                    Fix(
+                        f"spell it --{underscored}",
+                        (RenameArg(name, underscored),),
+                        Applicability.SAFE,
+                    ),
+                )
+                continue
+            found = applicable_migration(underscored, fields)
+            if found is None:
+                continue
+            migration, forward = found
+            if forward:
+                yield self._forward(config, record.arg, migration)
+            else:
+                added = field_history(underscored)
+                since = f" (added in {added.first})" if added is not None else ""
+                yield self._finding(
+                    config,
+                    record.arg,
+                    f"--{name} does not exist in transformers {config.version}{since}; that "
+                    f"release calls it --{migration.old}; {_NOT_USED}",
+                    Fix(
+                        f"spell it --{migration.old}",
+                        (RenameArg(name, migration.old),),
+                        Applicability.SAFE,
+                    ),
+                )
+
+    def _forward(self, config: EffectiveConfig, arg: Arg, migration: Migration) -> Finding:
+        history = field_history(migration.old)
+        gone = (
+            f"was removed in transformers {history.removed_in}"
+            if history is not None and history.removed_in
+            else f"does not exist in transformers {config.version}"
+        )
+        if migration.mapping is Mapping.ENVIRONMENT:
+            value = arg.values[0] if arg.values and isinstance(arg.values[0], str) else "..."
+            return self._finding(
+                config,
+                arg,
+                f"--{arg.name} {gone}; set {migration.new}={value} in the environment instead; "
+                f"{_NOT_USED}",
+                None,
+            )
+        target = f"--{migration.new}" + (f" {migration.value}" if migration.value else "")
+        return self._finding(
+            config,
+            arg,
+            f"--{arg.name} {gone}; use {target}; {_NOT_USED}",
+            _forward_fix(config, arg, migration),
+        )
+
+    def _finding(self, config: EffectiveConfig, arg: Arg, message: str, fix: Fix | None) -> Finding:
+        return self.finding(config, message, span=arg.flag_span, fix=fix, subject=arg.name)
+
+
+def _forward_fix(config: EffectiveConfig, arg: Arg, migration: Migration) -> Fix | None:
+    assert migration.new is not None
+    intents: tuple[Intent, ...]
+    if migration.mapping is Mapping.RENAME:
+        intents = (RenameArg(arg.name, migration.new),)
+    elif migration.mapping is Mapping.BOOL_TO_VALUE:
+        words = arg.values
+        if any(isinstance(word, Unknown) for word in words) or migration.value is None:
+            return None
+        if words and str(words[0]).lower() in _FALSE_WORDS:
+            intents = (RemoveArg(arg.name),)
+        else:
+            intents = (RemoveArg(arg.name), SetArg(migration.new, migration.value))
+    else:  # RATIO_TO_STEPS
+        ratio = _number(arg.values)
+        if ratio is None or not 0 <= ratio < 1:
+            return None
+        steps = config.value("warmup_steps")
+        if config.is_explicit("warmup_steps") and isinstance(steps, (int, float)) and steps > 0:
+            intents = (RemoveArg(arg.name),)  # 4.x let warmup_steps win over the ratio
+        else:
+            intents = (RenameArg(arg.name, migration.new),)
+    return Fix(f"migrate --{arg.name}", intents, Applicability.SAFE)
+
+
+def _number(words: tuple[str | Unknown, ...]) -> float | None:
+    if len(words) != 1 or isinstance(words[0], Unknown):
+        return None
+    try:
+        return float(words[0])
+    except ValueError:
+        return None
