@@ -1,35 +1,35 @@
-"""The rule registry: every code kefix can report, and the rules that report them."""
+"""The rule registry: every code kefix can report, and the rules that report them.
+
+Every module of this package that defines a ``Rule`` subclass contributes it: adding a rule is
+adding its module (and its fixtures), never editing a list here.
+"""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Mapping
 
-from kefix.rules.ambiguous_abbreviation import AmbiguousAbbreviation
 from kefix.rules.base import Rule
-from kefix.rules.bf16_native_model import Bf16NativeModel
-from kefix.rules.broken_continuation import BrokenContinuation
-from kefix.rules.duplicate_flag import DuplicateFlag
-from kefix.rules.invalid_value import InvalidValue
-from kefix.rules.precision_conflict import PrecisionConflict
-from kefix.rules.removed_flag import RemovedFlag
-from kefix.rules.renamed_flag import RenamedFlag
-from kefix.rules.save_steps_multiple import SaveStepsMultiple
-from kefix.rules.strategy_mismatch import StrategyMismatch
-from kefix.rules.unknown_flag import UnknownFlag
 
-RULES: tuple[Rule, ...] = (
-    StrategyMismatch(),
-    SaveStepsMultiple(),
-    BrokenContinuation(),
-    PrecisionConflict(),
-    Bf16NativeModel(),
-    RenamedFlag(),
-    RemovedFlag(),
-    UnknownFlag(),
-    AmbiguousAbbreviation(),
-    InvalidValue(),
-    DuplicateFlag(),
-)
+
+def _discover() -> tuple[Rule, ...]:
+    found: dict[str, type[Rule]] = {}
+    for module_info in pkgutil.iter_modules(__path__):
+        if module_info.name == "base":
+            continue
+        module = importlib.import_module(f"{__name__}.{module_info.name}")
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, Rule) and value is not Rule:
+                if value.__module__ != module.__name__:
+                    continue
+                if value.code in found:
+                    raise RuntimeError(f"rule code {value.code} is used twice")
+                found[value.code] = value
+    return tuple(found[code]() for code in sorted(found))
+
+
+RULES: tuple[Rule, ...] = _discover()
 
 # kefix's own diagnostics (KF9xx): not rules over a configuration, but codes users can see.
 DIAGNOSTICS: Mapping[str, str] = {
