@@ -54,6 +54,7 @@ def analyze_text(
     ``path`` locates the entry scripts its launches run."""
     targets = tuple(sorted(versions or (newest_version(),), key=Version))
     parsed = parse_launch_script(display, text)
+    rules = [rule for rule in RULES if settings.is_selected(rule.code)]
     by_key: dict[tuple[str, int, str], tuple[Finding, list[str]]] = {}
     resolutions: tuple[Resolution, ...] = ()
     for version in targets:
@@ -63,7 +64,7 @@ def analyze_text(
         for resolution in resolutions:
             if resolution.config is None:
                 continue
-            for rule in RULES:
+            for rule in rules:
                 for finding in rule.check(resolution.config, settings):
                     _, held = by_key.get(finding.key, (finding, []))
                     # The newest release's wording (and fix) stands for the others.

@@ -1,0 +1,74 @@
+"""[tool.kefix] / kefix.toml: the nearest file wins, unknown keys are errors naming the file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kefix.config import ConfigError, Settings, StrategyFix, find_config_file, load_settings
+
+
+def _write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def test_nearest_pyproject_with_a_kefix_table_wins(tmp_path: Path) -> None:
+    _write(tmp_path / "pyproject.toml", '[tool.kefix]\ntarget-transformers = "4.40"\n')
+    # A pyproject without [tool.kefix] in between does not stop the search.
+    _write(tmp_path / "sub" / "pyproject.toml", '[project]\nname = "x"\n')
+    script = _write(tmp_path / "sub" / "scripts" / "run.sh", "python train.py\n")
+    assert find_config_file(script) == tmp_path / "pyproject.toml"
+    _write(tmp_path / "sub" / "kefix.toml", 'strategy-fix = "align"\n')
+    assert find_config_file(script) == tmp_path / "sub" / "kefix.toml"
+
+
+def test_values_are_read_into_settings(tmp_path: Path) -> None:
+    config = _write(
+        tmp_path / "pyproject.toml",
+        "[tool.kefix]\n"
+        'target-transformers = ">=4.41,<4.46"\n'
+        'strategy-fix = "disable-best"\n'
+        "unsafe-fixes = true\n"
+        'select = ["KF0"]\n'
+        'extend-select = ["kf202"]\n'
+        'ignore = ["KF003"]\n',
+    )
+    settings = load_settings(config, Settings())
+    assert settings.target_transformers == ">=4.41,<4.46"
+    assert settings.strategy_fix is StrategyFix.DISABLE_BEST
+    assert settings.unsafe_fixes is True
+    assert settings.select == ("KF0", "KF202")
+    assert [settings.is_selected(c) for c in ("KF001", "KF003", "KF202", "KF201")] == [
+        True,
+        False,
+        True,
+        False,
+    ]
+
+
+def test_a_longer_prefix_decides_between_select_and_ignore() -> None:
+    settings = Settings(select=("KF001",), ignore=("KF0",))
+    assert settings.is_selected("KF001")
+    assert not settings.is_selected("KF002")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[tool.kefix]\ntarget = "4.40"\n', "unknown key 'target'"),
+        ('[tool.kefix]\nstrategy-fix = "maybe"\n', "strategy-fix must be one of"),
+        ('[tool.kefix]\nselect = "KF001"\n', "select must be a list of rule codes"),
+        ("[tool.kefix\n", "cannot read"),
+    ],
+)
+def test_bad_configuration_names_the_file_and_the_key(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    config = _write(tmp_path / "pyproject.toml", text)
+    with pytest.raises(ConfigError) as raised:
+        load_settings(config, Settings())
+    assert str(raised.value).startswith(f"{config}: ")
+    assert message in str(raised.value)
