@@ -207,6 +207,7 @@ class EffectiveConfig:
     notes: tuple[str, ...] = ()
     flags: tuple[FlagRecord, ...] = ()
     parser_known: bool = False  # every dataclass of the launched parser was read
+    keeps_unknown_flags: bool = False  # parsed with return_remaining_strings=True
     other_options: frozenset[str] = frozenset()  # fields of the parser's other dataclasses
     version: str = ""  # the transformers release this configuration is resolved for
     # Fields the rules looked at, so a report can show every value a verdict rests on.

@@ -27,6 +27,7 @@ CUDA_VISIBLE_DEVICES=0 python src/train.py \\
     --overwrite_output_dir \\
     --evaluation_strategy steps \\
     --eval_steps 200 \\
+    --save_steps 400 \\
     --per_gpu_train_batch_size 4 \\
     --no_cuda \\
     --adafactor \\

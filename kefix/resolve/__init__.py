@@ -119,6 +119,10 @@ class Resolver:
                     launch, None, None, None, reason + " and fewer than two TrainingArguments flags"
                 )
         values = _default_layer(spec, version)
+        if launch.entry_kind == "cli":
+            # Framework CLIs (swift, llamafactory-cli, trl) wrap TrainingArguments with their own
+            # defaults (ms-swift evaluates on the save schedule): transformers' are not theirs.
+            _hide_defaults(values, f"{launch.launcher} sets its own defaults")
         lines = LineIndex(text)
         for binding in bindings:
             line = lines.location(binding.arg.span.start).line
@@ -132,7 +136,8 @@ class Resolver:
             )
         _canonical_names(values, version)
         if launch.opaque:
-            _hide_defaults_behind_opaque_args(values, launch, text)
+            expressions = ", ".join(text[span.start : span.end] for span in launch.opaque)
+            _hide_defaults(values, f"may be set by {expressions}")
         notes = [reason] if reason else []
         if spec is not None:
             notes.extend(spec.notes)
@@ -143,6 +148,7 @@ class Resolver:
             notes=tuple(notes),
             flags=flags,
             parser_known=spec is not None and _every_dataclass_read(spec),
+            keeps_unknown_flags=spec is not None and spec.keeps_unknown_flags,
             other_options=frozenset() if spec is None else spec.field_names(),
             version=version,
         )
@@ -224,20 +230,12 @@ def _default_layer(spec: ParserSpec | None, version: str) -> dict[str, ResolvedV
     return values
 
 
-def _hide_defaults_behind_opaque_args(
-    values: dict[str, ResolvedValue], launch: Launch, text: str
-) -> None:
-    """Arguments kefix cannot see (``"$@"``) may set any field the launch does not write."""
-    expressions = ", ".join(text[span.start : span.end] for span in launch.opaque)
+def _hide_defaults(values: dict[str, ResolvedValue], why: str) -> None:
+    """Values the launch does not write become Unknown: something kefix cannot read sets them
+    (arguments behind ``"$@"``, a framework's own defaults)."""
     for name, resolved in values.items():
         if resolved.origin.layer is not Layer.COMMAND_LINE:
-            values[name] = ResolvedValue(
-                name,
-                Unknown(f"may be set by {expressions}"),
-                resolved.origin,
-                resolved.arg,
-                resolved.overrides,
-            )
+            values[name] = replace(resolved, value=Unknown(why))
 
 
 def bind_flags(
@@ -256,10 +254,18 @@ def _bindings(flags: Iterable[FlagRecord], version: str | None) -> list[FlagBind
     ]
 
 
+_FULLY_KNOWN_BASES = frozenset({"TrainingArguments", "Seq2SeqTrainingArguments"})
+
+
 def _every_dataclass_read(spec: ParserSpec) -> bool:
-    """Whether kefix knows every option of the parser (needed to call a flag unknown)."""
+    """Whether kefix knows every option of the parser (needed to call a flag unknown): local
+    dataclasses it read, and transformers' own argument classes. A trl config (``SFTConfig``)
+    adds fields kefix has no data for, even under a local subclass."""
     return bool(spec.dataclasses) and all(
-        dataclass.fields or dataclass.training_base for dataclass in spec.dataclasses
+        dataclass.training_base in _FULLY_KNOWN_BASES
+        if dataclass.training_base is not None
+        else bool(dataclass.fields)
+        for dataclass in spec.dataclasses
     )
 
 

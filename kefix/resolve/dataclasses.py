@@ -91,6 +91,9 @@ class ParserSpec:
     entry_path: Path
     dataclasses: tuple[ParsedDataclass, ...]
     notes: tuple[str, ...]
+    # The module parses with return_remaining_strings=True: unknown flags are handed back to
+    # the script (or silently dropped) instead of stopping the run.
+    keeps_unknown_flags: bool = False
 
     @property
     def has_training_arguments(self) -> bool:
@@ -325,6 +328,8 @@ class _Collector(cst.CSTVisitor):
         self.parser_calls.append(_ParserCall(node, argument, MappingProxyType(scope)))
 
 
+_REMAINING_STRINGS = re.compile(r"return_remaining_strings\s*=\s*True")
+
 _CACHE: dict[Path, tuple[tuple[int, int], _Module | str]] = {}
 
 
@@ -481,7 +486,8 @@ class _Resolver:
         parsed: list[ParsedDataclass] = []
         for element in self._parser_elements(call_module, call):
             parsed.append(self._dataclass(call_module, call, element))
-        return ParserSpec(self.entry, tuple(parsed), self._unique_notes())
+        keeps_unknown = bool(_REMAINING_STRINGS.search(call_module.tree.code))
+        return ParserSpec(self.entry, tuple(parsed), self._unique_notes(), keeps_unknown)
 
     def _unique_notes(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(self.notes))

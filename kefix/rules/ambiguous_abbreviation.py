@@ -46,7 +46,7 @@ class AmbiguousAbbreviation(Rule):
     severity = Severity.ERROR
 
     def check(self, config: EffectiveConfig, settings: Settings) -> Iterator[Finding]:
-        if not config.parser_known:
+        if not config.parser_known or config.keeps_unknown_flags:
             return
         for record in config.flags:
             if record.status is not FlagStatus.AMBIGUOUS:

@@ -43,6 +43,8 @@ class InvalidValue(Rule):
     severity = Severity.ERROR
 
     def check(self, config: EffectiveConfig, settings: Settings) -> Iterator[Finding]:
+        if not config.parser_known:
+            return  # a framework or unread dataclass may type the field differently
         fields = training_fields(version=config.version)
         for record in config.flags:
             if not record.error or record.field is None:

@@ -57,7 +57,7 @@ class UnknownFlag(Rule):
     severity = Severity.ERROR
 
     def check(self, config: EffectiveConfig, settings: Settings) -> Iterator[Finding]:
-        if not config.parser_known:
+        if not config.parser_known or config.keeps_unknown_flags:
             return
         options = sorted(set(training_fields(version=config.version)) | config.other_options)
         for record in config.flags:
