@@ -1,10 +1,21 @@
-"""The ``kefix`` command: check launch scripts, show the fixes as a diff, or apply them."""
+"""The ``kefix`` command: check launch scripts, show the fixes as a diff, or apply them.
+
+Exit codes, as ruff's: 0 nothing remains to fix (or ``--exit-zero``); 1 findings remain (or,
+with ``--exit-non-zero-on-fix``, ``--apply`` changed a file); 2 a usage error, a file ``--apply``
+could not write, or, with ``--strict``, a file kefix could not read (KF902) or a launch it could
+not parse (KF901). Without ``--strict`` those are reported and the run goes on: KF901 is a
+finding like any other, KF902 a line on stderr.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -12,15 +23,33 @@ from kefix import __version__
 from kefix.analyze import describe_versions
 from kefix.config import Settings, StrategyFix
 from kefix.knowledge.training_args import known_versions
+from kefix.report.concise import concise_report
 from kefix.report.effective import config_text, json_document, launch_records, launches_text
+from kefix.report.github import github_report
+from kefix.report.json_report import json_report
+from kefix.report.markdown import markdown_report
+from kefix.report.records import run_records
+from kefix.report.repo_paths import repository_root
+from kefix.report.rule_docs import (
+    explain_text,
+    find_rule_info,
+    rule_infos,
+    rules_list_json,
+    rules_list_text,
+)
+from kefix.report.sarif import sarif_report
+from kefix.report.statistics import statistics_json, statistics_text
 from kefix.report.text import colorize_diff, render_findings
-from kefix.rules import DIAGNOSTICS, RULES, rule_by_code
 from kefix.runner import RunResult, run
 from kefix.target import TargetVersionError, target_versions
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
 EXIT_ERROR = 2
+
+FORMATS = ("text", "concise", "diff", "json", "sarif", "github", "markdown")
+_SHOW_FORMATS = ("text", "json")
+_STATISTICS_FORMATS = ("text", "concise", "json")
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -46,7 +75,16 @@ EXIT_ERROR = 2
     help="Check against this transformers release or range (e.g. 4.40, '>=4.40,<4.46'); "
     "default: the project's pins, else the newest release kefix knows.",
 )
-@click.option("--explain", metavar="CODE", help="Print the documentation of a rule and exit.")
+@click.option(
+    "--explain",
+    metavar="CODE|NAME",
+    help="Print the documentation of a rule (KF001 or strategy-mismatch) and exit.",
+)
+@click.option(
+    "--list-rules",
+    is_flag=True,
+    help="List every rule: code, name, severity, whether it has a fix and how safe it is.",
+)
 @click.option(
     "--show-launches",
     is_flag=True,
@@ -59,11 +97,30 @@ EXIT_ERROR = 2
 )
 @click.option(
     "--format",
+    "--output-format",
     "output_format",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice(FORMATS),
     default="text",
     show_default=True,
-    help="Output format of --show-launches and --show-config.",
+    help="How findings are printed: text (with the fix diff), concise (one line each), diff "
+    "(as --diff), json, sarif (GitHub code scanning), github (workflow annotations), markdown "
+    "(a pull-request body). --show-launches, --show-config and --list-rules take text or json.",
+)
+@click.option(
+    "--statistics", is_flag=True, help="Print how many findings each rule has, instead of them."
+)
+@click.option(
+    "--exit-zero", is_flag=True, help="Exit 0 even when findings remain (errors still exit 2)."
+)
+@click.option(
+    "--exit-non-zero-on-fix",
+    is_flag=True,
+    help="Exit 1 when --apply changed a file, even if no findings remain.",
+)
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Exit 2 when a file cannot be read (KF902) or a launch cannot be parsed (KF901).",
 )
 @click.option(
     "--color/--no-color", default=None, help="Colour the output (default: only on a terminal)."
@@ -77,63 +134,166 @@ def main(
     strategy_fix: str,
     target_transformers: str | None,
     explain: str | None,
+    list_rules: bool,
     show_launches: bool,
     show_config: str | None,
     output_format: str,
+    statistics: bool,
+    exit_zero: bool,
+    exit_non_zero_on_fix: bool,
+    strict: bool,
     color: bool | None,
 ) -> None:
     """Find and fix inconsistent HuggingFace Trainer launch configurations in PATHS."""
-    if explain is not None:
-        sys.exit(_explain(explain))
-    if show_config is not None:
-        path, line = _file_and_line(show_config)
-        paths = (*paths, path)
-    if target_transformers is not None:
-        try:
-            target_versions(Path.cwd(), known_versions(), target_transformers)
-        except TargetVersionError as error:
-            raise click.BadParameter(str(error), param_hint="--target-transformers") from None
-    if output_format == "json" and not (show_launches or show_config):
-        raise click.UsageError("--format json applies to --show-launches and --show-config")
-    if show_launches or show_config is not None:
-        settings = Settings(
-            strategy_fix=StrategyFix(strategy_fix), target_transformers=target_transformers
-        )
-        result = run(list(paths), settings, apply=False)
-        analyses = [file.analysis for file in result.files]
+    with _closed_pipe_is_not_an_error():
+        if explain is not None:
+            sys.exit(_explain(explain))
+        if list_rules:
+            _require_format(output_format, _SHOW_FORMATS, "--list-rules")
+            if output_format == "json":
+                click.echo(json.dumps(rules_list_json(), indent=2))
+            else:
+                click.echo(rules_list_text())
+            sys.exit(EXIT_CLEAN)
         if show_config is not None:
-            analyses = [a for a in analyses if a.path.resolve() == path.resolve()]
-            records = launch_records(analyses, line)
+            path, line = _file_and_line(show_config)
+            paths = (*paths, path)
+        if target_transformers is not None:
+            try:
+                target_versions(Path.cwd(), known_versions(), target_transformers)
+            except TargetVersionError as error:
+                raise click.BadParameter(str(error), param_hint="--target-transformers") from None
+        if show_launches or show_config is not None:
+            option = "--show-config" if show_config is not None else "--show-launches"
+            _require_format(output_format, _SHOW_FORMATS, option)
+            settings = Settings(
+                strategy_fix=StrategyFix(strategy_fix), target_transformers=target_transformers
+            )
+            result = run(list(paths), settings, apply=False)
+            analyses = [file.analysis for file in result.files]
+            if show_config is not None:
+                analyses = [a for a in analyses if a.path.resolve() == path.resolve()]
+                records = launch_records(analyses, line)
+            else:
+                records = launch_records(analyses)
+            if output_format == "json":
+                document = json_document(records, with_values=show_config is not None)
+                click.echo(json.dumps(document, indent=2))
+            else:
+                click.echo(
+                    config_text(records, show_config) if show_config else launches_text(records)
+                )
+            for problem in result.errors:
+                click.echo(problem, err=True)
+            sys.exit(EXIT_ERROR if strict and result.errors else EXIT_CLEAN)
+        if not paths:
+            raise click.UsageError("give at least one file or directory to check")
+        if diff_only:
+            if output_format not in ("text", "diff"):
+                raise click.UsageError(f"--diff cannot be combined with --format {output_format}")
+            output_format = "diff"
+        if apply_fixes and output_format == "diff":
+            raise click.UsageError("--apply and --diff cannot be combined")
+        if statistics:
+            _require_format(output_format, _STATISTICS_FORMATS, "--statistics")
+        settings = Settings(
+            strategy_fix=StrategyFix(strategy_fix),
+            unsafe_fixes=unsafe_fixes,
+            target_transformers=target_transformers,
+        )
+        result = run(list(paths), settings, apply=apply_fixes)
+        use_color = sys.stdout.isatty() if color is None else color
+        if statistics:
+            _print_statistics(result, apply_fixes=apply_fixes, as_json=output_format == "json")
         else:
-            records = launch_records(analyses)
-        if output_format == "json":
-            document = json_document(records, with_values=show_config is not None)
-            click.echo(json.dumps(document, indent=2))
-        else:
-            click.echo(config_text(records, show_config) if show_config else launches_text(records))
+            _print_findings(result, output_format, apply_fixes=apply_fixes, color=use_color)
         for problem in result.errors:
             click.echo(problem, err=True)
-        sys.exit(EXIT_ERROR if result.errors else EXIT_CLEAN)
-    if not paths:
-        raise click.UsageError("give at least one file or directory to check")
-    if apply_fixes and diff_only:
-        raise click.UsageError("--apply and --diff cannot be combined")
-    settings = Settings(
-        strategy_fix=StrategyFix(strategy_fix),
-        unsafe_fixes=unsafe_fixes,
-        target_transformers=target_transformers,
-    )
-    result = run(list(paths), settings, apply=apply_fixes)
-    use_color = sys.stdout.isatty() if color is None else color
-    if diff_only:
-        _write_exact("".join(file.diff for file in result.files))
-    else:
-        _print_report(result, apply_fixes=apply_fixes, color=use_color)
-    for problem in result.errors:
-        click.echo(problem, err=True)
-    if result.errors:
+        sys.exit(
+            exit_code(
+                result,
+                strict=strict,
+                exit_zero=exit_zero,
+                exit_non_zero_on_fix=exit_non_zero_on_fix,
+            )
+        )
+
+
+def exit_code(
+    result: RunResult, *, strict: bool, exit_zero: bool, exit_non_zero_on_fix: bool
+) -> int:
+    """The run's exit status (see the module docstring)."""
+    not_written = [line for line in result.errors if _is_write_failure(line)]
+    if not_written:
+        return EXIT_ERROR  # --apply was asked to write and could not: never a silent success
+    unparsed = any(f.code == "KF901" for file in result.files for f in file.analysis.findings)
+    if strict and (unparsed or result.errors):
+        return EXIT_ERROR
+    if exit_zero:
+        return EXIT_CLEAN
+    if exit_non_zero_on_fix and any(file.written for file in result.files):
+        return EXIT_FINDINGS
+    return EXIT_FINDINGS if result.remaining else EXIT_CLEAN
+
+
+def _is_write_failure(error_line: str) -> bool:
+    return ": KF902 not written" in error_line
+
+
+@contextmanager
+def _closed_pipe_is_not_an_error() -> Iterator[None]:
+    """``kefix ... | head`` closes stdout early: stop quietly, as other command-line tools do."""
+    try:
+        yield
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # the interpreter's final flush must not fail
         sys.exit(EXIT_ERROR)
-    sys.exit(EXIT_FINDINGS if result.remaining else EXIT_CLEAN)
+
+
+def _require_format(output_format: str, allowed: tuple[str, ...], option: str) -> None:
+    if output_format not in allowed:
+        raise click.UsageError(
+            f"{option} prints {' or '.join(allowed)}, not --format {output_format}"
+        )
+
+
+def _print_findings(
+    result: RunResult, output_format: str, *, apply_fixes: bool, color: bool
+) -> None:
+    if output_format == "diff":
+        _write_exact("".join(file.diff for file in result.files))
+        return
+    if output_format == "text":
+        _print_report(result, apply_fixes=apply_fixes, color=color)
+        return
+    if output_format == "concise":
+        lines = concise_report(run_records(result, apply=apply_fixes, with_errors=False))
+        click.echo(
+            "\n".join(part for part in (lines, _summary(result, apply_fixes=apply_fixes)) if part)
+        )
+        return
+    records = run_records(result, apply=apply_fixes)
+    document: Any
+    if output_format == "json":
+        document = json_report(records, apply=apply_fixes)
+    elif output_format == "sarif":
+        document = sarif_report(records, repository_root())
+    elif output_format == "github":
+        click.echo(github_report(records, repository_root()))
+        return
+    else:
+        click.echo(markdown_report(records, result.files, apply=apply_fixes), nl=False)
+        return
+    click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+
+
+def _print_statistics(result: RunResult, *, apply_fixes: bool, as_json: bool) -> None:
+    records = run_records(result, apply=apply_fixes)
+    if as_json:
+        click.echo(json.dumps(statistics_json(records), indent=2))
+    else:
+        click.echo(statistics_text(records))
 
 
 def _file_and_line(argument: str) -> tuple[Path, int | None]:
@@ -203,13 +363,10 @@ def _summary(result: RunResult, *, apply_fixes: bool) -> str:
 
 
 def _explain(code: str) -> int:
-    rule = rule_by_code(code.upper())
-    if rule is not None:
-        click.echo(f"# {rule.name} ({rule.code})\n\n{rule.documentation()}")
+    info = find_rule_info(code)
+    if info is not None:
+        click.echo(explain_text(info))
         return EXIT_CLEAN
-    if code.upper() in DIAGNOSTICS:
-        click.echo(f"# {DIAGNOSTICS[code.upper()]} ({code.upper()})\n\nkefix's own diagnostic.")
-        return EXIT_CLEAN
-    known = ", ".join(rule.code for rule in RULES)
+    known = ", ".join(info.code for info in rule_infos())
     click.echo(f"kefix: unknown rule {code!r} (known: {known})", err=True)
     return EXIT_ERROR

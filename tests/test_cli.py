@@ -102,9 +102,57 @@ def test_missing_path_is_a_usage_error(tmp_path: Path) -> None:
 def test_unreadable_file_is_reported_and_the_run_goes_on(project: Path) -> None:
     (project / "ft_scripts" / "broken.sh").symlink_to(project / "missing.sh")
     result = kefix("ft_scripts", cwd=project)
-    assert result.returncode == 2
+    assert result.returncode == 1  # the findings decide; the unread file is said on stderr
     assert "ft_scripts/broken.sh:1:1: KF902 could not read" in result.stderr
     assert "fine_baichuan.bash:23:5: KF001" in result.stdout
+
+
+def test_unreadable_file_alone_exits_zero_but_two_under_strict(project: Path) -> None:
+    (project / "clean").mkdir()
+    shutil.copy(project / "ft_scripts" / "fine_llama.bash", project / "clean")
+    (project / "clean" / "broken.sh").symlink_to(project / "missing.sh")
+    lenient = kefix("clean", cwd=project)
+    assert (lenient.returncode, lenient.stdout) == (0, "All checks passed.\n")
+    assert lenient.stderr.startswith("clean/broken.sh:1:1: KF902 could not read")
+    strict = kefix("--strict", "clean", cwd=project)
+    assert strict.returncode == 2
+    assert "Traceback" not in strict.stderr
+
+
+def test_unparsable_launch_is_a_finding_and_exit_two_under_strict(tmp_path: Path) -> None:
+    (tmp_path / "nul.sh").write_bytes(b"python train.py --fp16\x00--bf16 \\\n\x00\x00\n")
+    lenient = kefix("nul.sh", cwd=tmp_path)
+    assert lenient.returncode == 1
+    assert "nul.sh:1:1: KF901 could not parse this launch" in lenient.stdout
+    assert kefix("--strict", "nul.sh", cwd=tmp_path).returncode == 2
+
+
+def test_exit_zero_even_with_findings_but_not_for_usage_errors(project: Path) -> None:
+    assert kefix("--exit-zero", "ft_scripts", cwd=project).returncode == 0
+    assert kefix("--exit-zero", "--format", "nope", "ft_scripts", cwd=project).returncode == 2
+
+
+def test_exit_non_zero_on_fix_when_apply_changed_a_file(project: Path) -> None:
+    fixed_all = kefix("--apply", "--unsafe-fixes", "--exit-non-zero-on-fix", ".", cwd=project)
+    assert fixed_all.stdout.splitlines()[-1] == "Found 3 findings (3 fixed, 0 remaining)."
+    assert fixed_all.returncode == 1
+    nothing_left = kefix("--apply", "--exit-non-zero-on-fix", ".", cwd=project)
+    assert nothing_left.returncode == 0
+
+
+def test_closing_the_pipe_early_is_not_a_traceback(project: Path) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kefix", "--format", "json", "ft_scripts"],
+        cwd=project,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.read(1)
+    process.stdout.close()
+    stderr = process.stderr.read()
+    process.wait()
+    assert b"Traceback" not in stderr
 
 
 def test_strategy_fix_align_proposes_evaluation_instead(project: Path) -> None:

@@ -30,7 +30,7 @@ SCRIPTS = sorted(
     # Cases for another release than the installed one cannot be asked of this transformers.
     if not path.name.endswith((".fixed.sh", ".unsafe.sh")) and "@" not in path.parent.name
 )
-REJECTING_RULES = {"KF001", "KF002", "KF201"}
+REJECTING_RULES = {"KF001", "KF002", "KF201"} | {f"KF0{n}" for n in range(10, 20)}
 RULE_FIELDS = (
     "load_best_model_at_end",
     "eval_strategy",

@@ -205,7 +205,7 @@ def test_symlink_to_a_file_outside_the_roots_is_neither_read_nor_written(tmp_pat
     (project / "scripts").mkdir()
     (project / "scripts" / "run.sh").symlink_to(foreign)
     before = foreign.stat().st_mtime_ns
-    result = kefix("--apply", "scripts", cwd=project)
+    result = kefix("--apply", "--strict", "scripts", cwd=project)
     assert result.returncode == 2
     assert (
         b"scripts/run.sh:1:1: KF902 skipped: symlink to a file outside the given paths"

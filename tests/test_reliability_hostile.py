@@ -62,7 +62,7 @@ def test_huge_file_is_skipped_and_said_so(project: Path) -> None:
     huge = project / "huge.sh"
     huge.write_bytes(FIXABLE + b"# padding\n" * (MAX_FILE_BYTES // 10 + 1))
     before = huge.read_bytes()
-    result = kefix("--apply", ".", cwd=project)
+    result = kefix("--apply", "--strict", ".", cwd=project)
     assert result.returncode == 2
     assert b"huge.sh:1:1: KF902 skipped: larger than 2 MiB" in result.stderr
     assert huge.read_bytes() == before
@@ -80,7 +80,7 @@ def test_directory_without_permission_is_reported(project: Path) -> None:
     (locked / "x.sh").write_bytes(FIXABLE)
     locked.chmod(0)
     try:
-        result = kefix("--apply", ".", cwd=project)
+        result = kefix("--apply", "--strict", ".", cwd=project)
     finally:
         locked.chmod(0o755)
     assert result.returncode == 2
@@ -115,7 +115,7 @@ def test_symlink_loops_are_reported_not_followed(project: Path) -> None:
     (project / "sub").mkdir()
     (project / "sub" / "up").symlink_to("..", target_is_directory=True)
     (project / "sub" / "itself").symlink_to(".", target_is_directory=True)
-    result = kefix("--apply", ".", cwd=project)
+    result = kefix("--apply", "--strict", ".", cwd=project)
     assert result.returncode == 2
     for name in (b"self.sh", b"a.sh", b"b.sh"):
         assert name + b":1:1: KF902 skipped: symlink cannot be followed" in result.stderr

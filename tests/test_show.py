@@ -116,6 +116,7 @@ def test_findings_use_the_same_provenance_text_as_show_config() -> None:
     assert f"  = note: load_best_model_at_end=True comes from {origin}" in check.stdout
 
 
-def test_format_json_without_a_show_option_is_a_usage_error() -> None:
+def test_format_json_without_a_show_option_reports_the_findings() -> None:
     result = kefix("--format", "json", "ft_scripts", cwd=DEEPKE)
-    assert result.returncode == 2
+    assert result.returncode == 1
+    assert json.loads(result.stdout)["findings"][0]["code"] == "KF001"
