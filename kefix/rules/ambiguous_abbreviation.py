@@ -44,6 +44,7 @@ class AmbiguousAbbreviation(Rule):
     code = "KF111"
     name = "ambiguous-abbreviation"
     severity = Severity.ERROR
+    summary = "a prefix of several options (argparse's abbreviations are on in HfArgumentParser)"
 
     def check(self, config: EffectiveConfig, settings: Settings) -> Iterator[Finding]:
         if not config.parser_known or config.keeps_unknown_flags:

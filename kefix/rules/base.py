@@ -17,6 +17,9 @@ class Rule:
     code: ClassVar[str]
     name: ClassVar[str]
     severity: ClassVar[Severity]
+    # The README table's cells ("what it finds", "fix"); the docstring is the full story.
+    summary: ClassVar[str] = ""
+    fix_summary: ClassVar[str] = ""
 
     def check(self, config: EffectiveConfig, settings: Settings) -> Iterator[Finding]:
         raise NotImplementedError

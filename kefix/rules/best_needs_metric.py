@@ -53,6 +53,11 @@ class BestNeedsMetric(Rule):
     code = "KF020"
     name = "best-needs-metric"
     severity = Severity.ERROR
+    summary = (
+        "`save_strategy best` (4.47+) with no `metric_for_best_model` (Trainer raises when "
+        "created; TrainingArguments accepts it)"
+    )
+    fix_summary = "`--metric_for_best_model eval_loss` (unsafe)"
 
     def check(self, config: EffectiveConfig, settings: Settings) -> Iterator[Finding]:
         version = Version(config.version)

@@ -44,6 +44,8 @@ class Bf16Apex(Rule):
     code = "KF019"
     name = "bf16-apex"
     severity = Severity.ERROR
+    summary = "`bf16` with the apex half-precision backend, ≤4.57 (transformers raises)"
+    fix_summary = "`--half_precision_backend auto` (unsafe)"
 
     def check(self, config: EffectiveConfig, settings: Settings) -> Iterator[Finding]:
         if Version(config.version) >= _FIELD_REMOVED_IN:

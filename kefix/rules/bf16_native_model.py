@@ -58,6 +58,8 @@ class Bf16NativeModel(Rule):
     code = "KF202"
     name = "bf16-native-model"
     severity = Severity.WARNING
+    summary = "`--fp16` training of a family released in bf16 and known to overflow in fp16"
+    fix_summary = "`--bf16` (unsafe: Ampere+)"
 
     def check(self, config: EffectiveConfig, settings: Settings) -> Iterator[Finding]:
         if config.value("fp16") is not True or config.value("bf16") is True:

@@ -68,6 +68,11 @@ class BrokenContinuation(Rule):
     code = "KF003"
     name = "broken-continuation"
     severity = Severity.ERROR
+    summary = (
+        "flags a comment line, a blank after `\\`, a missing `\\` or a glued `\\` cut off from "
+        "their launch"
+    )
+    fix_summary = "repair the continuation (safe)"
 
     def check(self, config: EffectiveConfig, settings: Settings) -> Iterator[Finding]:
         for detached in config.launch.detached:

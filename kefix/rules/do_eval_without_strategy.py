@@ -48,6 +48,10 @@ class DoEvalWithoutStrategy(Rule):
     code = "KF033"
     name = "do-eval-without-strategy"
     severity = Severity.WARNING
+    summary = (
+        "`--do_eval` with no eval strategy but metric settings that only evaluation during "
+        "training reads"
+    )
 
     def check(self, config: EffectiveConfig, settings: Settings) -> Iterator[Finding]:
         if config.value("do_eval") is not True or not config.is_explicit("do_eval"):

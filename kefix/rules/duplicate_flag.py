@@ -14,6 +14,7 @@ from kefix.model import (
     Fix,
     RemoveArg,
     Severity,
+    Unknown,
 )
 from kefix.rules.base import Rule
 
@@ -44,6 +45,8 @@ class DuplicateFlag(Rule):
     code = "KF113"
     name = "duplicate-flag"
     severity = Severity.WARNING
+    summary = "a field set twice in one launch; the last one wins silently"
+    fix_summary = "remove the overridden flags (safe)"
 
     def check(self, config: EffectiveConfig, settings: Settings) -> Iterator[Finding]:
         by_field: dict[str, list[Arg]] = defaultdict(list)
@@ -54,7 +57,8 @@ class DuplicateFlag(Rule):
             if len(args) < 2:
                 continue
             last = args[-1]
-            winner = " ".join(v for v in last.values if isinstance(v, str)) or "True"
+            written = [v.expression if isinstance(v, Unknown) else v for v in last.values]
+            winner = " ".join(written) or "a bare flag"
             yield self.finding(
                 config,
                 f"{name} is set {len(args)} times in this launch; only the last one "

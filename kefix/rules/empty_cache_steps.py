@@ -48,6 +48,11 @@ class EmptyCacheSteps(Rule):
     code = "KF017"
     name = "empty-cache-steps"
     severity = Severity.ERROR
+    summary = (
+        "`torch_empty_cache_steps` not a positive integer (4.50+; only non-integers on "
+        "4.43-4.49) (transformers raises)"
+    )
+    fix_summary = "remove a `0` (unsafe)"
 
     def check(self, config: EffectiveConfig, settings: Settings) -> Iterator[Finding]:
         version = Version(config.version)

@@ -41,6 +41,10 @@ class EvalStepsNeeded(Rule):
     code = "KF011"
     name = "eval-steps-needed"
     severity = Severity.ERROR
+    summary = (
+        "`eval_strategy steps` with no `eval_steps` and `logging_steps` ≤ 0 to fall back on "
+        "(transformers raises)"
+    )
 
     def check(self, config: EffectiveConfig, settings: Settings) -> Iterator[Finding]:
         if config.value("eval_strategy") != "steps":

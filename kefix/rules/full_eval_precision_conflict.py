@@ -50,6 +50,8 @@ class FullEvalPrecisionConflict(Rule):
     code = "KF013"
     name = "full-eval-precision-conflict"
     severity = Severity.ERROR
+    summary = "`fp16_full_eval` and `bf16_full_eval` both on (transformers raises)"
+    fix_summary = "keep the one the launch writes (safe)"
 
     def check(self, config: EffectiveConfig, settings: Settings) -> Iterator[Finding]:
         if config.value("fp16_full_eval") is not True or config.value("bf16_full_eval") is not True:

@@ -41,6 +41,11 @@ class InvalidValue(Rule):
     code = "KF112"
     name = "invalid-value"
     severity = Severity.ERROR
+    summary = (
+        "a value HfArgumentParser rejects: a choice not in the list, a non-number, a "
+        "non-boolean, a missing value"
+    )
+    fix_summary = "the close choice (unsafe)"
 
     def check(self, config: EffectiveConfig, settings: Settings) -> Iterator[Finding]:
         if not config.parser_known:

@@ -47,6 +47,10 @@ class LoadBestWithoutCheckpoints(Rule):
     code = "KF032"
     name = "load-best-without-checkpoints"
     severity = Severity.WARNING
+    summary = (
+        "`--load_best_model_at_end` with both strategies `no`: nothing to load, the last "
+        "model is kept"
+    )
 
     def check(self, config: EffectiveConfig, settings: Settings) -> Iterator[Finding]:
         load_best = config.get("load_best_model_at_end")

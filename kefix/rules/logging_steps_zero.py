@@ -39,6 +39,9 @@ class LoggingStepsZero(Rule):
     code = "KF010"
     name = "logging-steps-zero"
     severity = Severity.ERROR
+    summary = (
+        "`--logging_steps 0` with the (default) `steps` logging strategy (transformers raises)"
+    )
 
     def check(self, config: EffectiveConfig, settings: Settings) -> Iterator[Finding]:
         if config.value("logging_strategy") != "steps":

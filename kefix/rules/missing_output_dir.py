@@ -39,6 +39,9 @@ class MissingOutputDir(Rule):
     code = "KF114"
     name = "missing-output-dir"
     severity = Severity.ERROR
+    summary = (
+        "no `--output_dir` (nor a dataclass default) on a release before 4.49, where it is required"
+    )
 
     def check(self, config: EffectiveConfig, settings: Settings) -> Iterator[Finding]:
         spec = training_fields(version=config.version).get("output_dir")

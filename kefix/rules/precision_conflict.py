@@ -47,6 +47,8 @@ class PrecisionConflict(Rule):
     code = "KF201"
     name = "precision-conflict"
     severity = Severity.ERROR
+    summary = "`fp16` and `bf16` both on (transformers raises)"
+    fix_summary = "keep the one the launch writes (safe)"
 
     def check(self, config: EffectiveConfig, settings: Settings) -> Iterator[Finding]:
         if config.value("fp16") is not True or config.value("bf16") is not True:

@@ -54,6 +54,10 @@ class PrefetchWithoutWorkers(Rule):
     code = "KF018"
     name = "prefetch-without-workers"
     severity = Severity.ERROR
+    summary = (
+        "`dataloader_prefetch_factor` with `dataloader_num_workers 0` (4.38+, transformers raises)"
+    )
+    fix_summary = "remove the factor (safe)"
 
     def check(self, config: EffectiveConfig, settings: Settings) -> Iterator[Finding]:
         if Version(config.version) < _CHECKED_FROM:

@@ -51,6 +51,11 @@ class RemovedFlag(Rule):
     code = "KF102"
     name = "removed-flag"
     severity = Severity.ERROR
+    summary = (
+        "a TrainingArguments flag the target release does not have and no replacement exists "
+        "(`--overwrite_output_dir` on 5.x; a flag newer than the pin)"
+    )
+    fix_summary = "remove it (unsafe)"
 
     def check(self, config: EffectiveConfig, settings: Settings) -> Iterator[Finding]:
         fields = training_fields(version=config.version)

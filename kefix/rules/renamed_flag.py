@@ -64,6 +64,12 @@ class RenamedFlag(Rule):
     code = "KF101"
     name = "renamed-flag"
     severity = Severity.ERROR
+    summary = (
+        "a flag the target transformers release spells differently (`--evaluation_strategy` "
+        "on 4.51+, `--no_cuda`, `--per_gpu_*`, `--adafactor`, `--warmup_ratio` on 5.15+, "
+        "`--logging_dir`, dashed names before 4.46; `--eval_strategy` on 4.40)"
+    )
+    fix_summary = "respell it for the target release (safe)"
 
     def check(self, config: EffectiveConfig, settings: Settings) -> Iterator[Finding]:
         fields = training_fields(version=config.version)

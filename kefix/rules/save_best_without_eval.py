@@ -49,6 +49,10 @@ class SaveBestWithoutEval(Rule):
     code = "KF031"
     name = "save-best-without-eval"
     severity = Severity.WARNING
+    summary = (
+        "`--save_strategy best` with `eval_strategy` `no` and a metric set: no checkpoint is "
+        "ever written (4.47+)"
+    )
 
     def check(self, config: EffectiveConfig, settings: Settings) -> Iterator[Finding]:
         if Version(config.version) < _BEST_FROM:

@@ -48,6 +48,11 @@ class SaveEvalMisaligned(Rule):
     code = "KF035"
     name = "save-eval-misaligned"
     severity = Severity.WARNING
+    summary = (
+        "written `save_steps` and `eval_steps` on step schedules, neither a multiple of the "
+        "other, without the best model kept"
+    )
+    fix_summary = "round `save_steps` up (unsafe)"
 
     def check(self, config: EffectiveConfig, settings: Settings) -> Iterator[Finding]:
         if config.value("load_best_model_at_end") is not False:

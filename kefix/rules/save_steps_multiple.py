@@ -43,6 +43,11 @@ class SaveStepsMultiple(Rule):
     code = "KF002"
     name = "save-steps-multiple"
     severity = Severity.ERROR
+    summary = (
+        "`save_steps` not a round multiple of `eval_steps` with the best model kept "
+        "(transformers raises)"
+    )
+    fix_summary = "round `save_steps` up (unsafe)"
 
     def check(self, config: EffectiveConfig, settings: Settings) -> Iterator[Finding]:
         if config.value("load_best_model_at_end") is not True:

@@ -52,6 +52,10 @@ class SchedulerNeedsEval(Rule):
     code = "KF014"
     name = "scheduler-needs-eval"
     severity = Severity.ERROR
+    summary = (
+        "`reduce_lr_on_plateau` (4.29+) or `greedy` (5.4+) scheduler with `eval_strategy no` "
+        "(transformers raises)"
+    )
 
     def check(self, config: EffectiveConfig, settings: Settings) -> Iterator[Finding]:
         scheduler = config.value("lr_scheduler_type")

@@ -101,6 +101,11 @@ class StepsIgnored(Rule):
     code = "KF030"
     name = "steps-ignored"
     severity = Severity.WARNING
+    summary = (
+        "`--eval_steps`/`--save_steps`/`--logging_steps` written while the matching strategy "
+        "is not `steps`, so nothing reads it (`--eval_steps` alone never evaluates)"
+    )
+    fix_summary = "set the strategy to `steps` (unsafe; only when the strategy is a default)"
 
     def check(self, config: EffectiveConfig, settings: Settings) -> Iterator[Finding]:
         for interval in _INTERVALS:

@@ -55,6 +55,10 @@ class StepsNotInteger(Rule):
     code = "KF012"
     name = "steps-not-integer"
     severity = Severity.ERROR
+    summary = (
+        "`logging_steps` / `eval_steps` / `save_steps` above 1 and not whole, with their "
+        "strategy `steps` (transformers 4.29+ raises)"
+    )
 
     def check(self, config: EffectiveConfig, settings: Settings) -> Iterator[Finding]:
         if Version(config.version) < _FLOAT_STEPS_FROM:

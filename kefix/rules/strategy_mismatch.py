@@ -61,6 +61,8 @@ class StrategyMismatch(Rule):
     code = "KF001"
     name = "strategy-mismatch"
     severity = Severity.ERROR
+    summary = "`load_best_model_at_end` with eval strategy ≠ save strategy (transformers raises)"
+    fix_summary = "disable-best (safe) or align (unsafe)"
 
     def check(self, config: EffectiveConfig, settings: Settings) -> Iterator[Finding]:
         load_best = config.get("load_best_model_at_end")

@@ -55,6 +55,11 @@ class UnknownFlag(Rule):
     code = "KF110"
     name = "unknown-flag"
     severity = Severity.ERROR
+    summary = (
+        "a flag no dataclass of the launched parser has (only when kefix read them all), with"
+        " did-you-mean"
+    )
+    fix_summary = "rename to the close match (unsafe)"
 
     def check(self, config: EffectiveConfig, settings: Settings) -> Iterator[Finding]:
         if not config.parser_known or config.keeps_unknown_flags:

@@ -46,6 +46,11 @@ class WarmupRatioOverridesSteps(Rule):
     code = "KF034"
     name = "warmup-ratio-overrides-steps"
     severity = Severity.WARNING
+    summary = (
+        "`warmup_ratio` with `warmup_steps` on 5.0-5.14: the ratio overwrites the steps (4.x "
+        "did the reverse)"
+    )
+    fix_summary = "drop `--warmup_ratio` (unsafe)"
 
     def check(self, config: EffectiveConfig, settings: Settings) -> Iterator[Finding]:
         if not _OVERWRITES_FROM <= Version(config.version) < _REMOVED_IN:

@@ -44,6 +44,7 @@ class WarmupRatioRange(Rule):
     code = "KF015"
     name = "warmup-ratio-range"
     severity = Severity.ERROR
+    summary = "`warmup_ratio` outside [0, 1] on 4.28-4.57 (transformers raises)"
 
     def check(self, config: EffectiveConfig, settings: Settings) -> Iterator[Finding]:
         if Version(config.version) >= _CHECKED_BEFORE:

@@ -55,6 +55,10 @@ class WarmupStepsInvalid(Rule):
     code = "KF016"
     name = "warmup-steps-invalid"
     severity = Severity.ERROR
+    summary = (
+        "`warmup_steps` the target release rejects: negative (4.42+), not an integer "
+        "(4.42-4.57), 1 (4.42-4.43)"
+    )
 
     def check(self, config: EffectiveConfig, settings: Settings) -> Iterator[Finding]:
         version = Version(config.version)
