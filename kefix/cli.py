@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ import click
 
 from kefix import __version__
 from kefix.analyze import describe_versions
-from kefix.config import Settings, StrategyFix
+from kefix.config import ConfigError, Settings, StrategyFix, find_config_file, load_settings
 from kefix.knowledge.training_args import known_versions
 from kefix.report.concise import concise_report
 from kefix.report.effective import config_text, json_document, launch_records, launches_text
@@ -64,11 +65,13 @@ _STATISTICS_FORMATS = ("text", "concise", "json")
 @click.option(
     "--strategy-fix",
     type=click.Choice([choice.value for choice in StrategyFix]),
-    default=StrategyFix.AUTO.value,
-    show_default=True,
-    help="Fix for KF001: keep what the launch writes (auto), align the strategies, "
-    "or stop loading the best model.",
+    default=None,
+    help="Fix for KF001: keep what the launch writes (auto, the default), align the "
+    "strategies, or stop loading the best model.",
 )
+@click.option("--select", metavar="CODES", help="Only these rule codes or prefixes (KF001,KF1).")
+@click.option("--extend-select", metavar="CODES", help="Rule codes or prefixes to add.")
+@click.option("--ignore", metavar="CODES", help="Rule codes or prefixes to leave out.")
 @click.option(
     "--target-transformers",
     metavar="VERSION",
@@ -131,7 +134,10 @@ def main(
     apply_fixes: bool,
     diff_only: bool,
     unsafe_fixes: bool,
-    strategy_fix: str,
+    strategy_fix: str | None,
+    select: str | None,
+    extend_select: str | None,
+    ignore: str | None,
     target_transformers: str | None,
     explain: str | None,
     list_rules: bool,
@@ -166,8 +172,8 @@ def main(
         if show_launches or show_config is not None:
             option = "--show-config" if show_config is not None else "--show-launches"
             _require_format(output_format, _SHOW_FORMATS, option)
-            settings = Settings(
-                strategy_fix=StrategyFix(strategy_fix), target_transformers=target_transformers
+            settings = _settings(
+                paths, strategy_fix, False, target_transformers, select, extend_select, ignore
             )
             result = run(list(paths), settings, apply=False)
             analyses = [file.analysis for file in result.files]
@@ -196,10 +202,8 @@ def main(
             raise click.UsageError("--apply and --diff cannot be combined")
         if statistics:
             _require_format(output_format, _STATISTICS_FORMATS, "--statistics")
-        settings = Settings(
-            strategy_fix=StrategyFix(strategy_fix),
-            unsafe_fixes=unsafe_fixes,
-            target_transformers=target_transformers,
+        settings = _settings(
+            paths, strategy_fix, unsafe_fixes, target_transformers, select, extend_select, ignore
         )
         result = run(list(paths), settings, apply=apply_fixes)
         use_color = sys.stdout.isatty() if color is None else color
@@ -294,6 +298,45 @@ def _print_statistics(result: RunResult, *, apply_fixes: bool, as_json: bool) ->
         click.echo(json.dumps(statistics_json(records), indent=2))
     else:
         click.echo(statistics_text(records))
+
+
+def _settings(
+    paths: Sequence[Path],
+    strategy_fix: str | None,
+    unsafe_fixes: bool,
+    target_transformers: str | None,
+    select: str | None,
+    extend_select: str | None,
+    ignore: str | None,
+) -> Settings:
+    """[tool.kefix] of the nearest configuration file, then the flags given on the command line."""
+    settings = Settings()
+    config = find_config_file(paths[0] if paths else Path.cwd())
+    if config is not None:
+        try:
+            settings = load_settings(config, settings)
+        except ConfigError as error:
+            raise click.UsageError(str(error)) from None
+    changes: dict[str, Any] = {}
+    if strategy_fix is not None:
+        changes["strategy_fix"] = StrategyFix(strategy_fix)
+    if unsafe_fixes:
+        changes["unsafe_fixes"] = True
+    if target_transformers is not None:
+        changes["target_transformers"] = target_transformers
+    if select is not None:
+        # An explicit selection on the command line starts afresh: the file's ignores go too.
+        changes["select"] = _codes(select)
+        changes["ignore"] = ()
+    if extend_select is not None:
+        changes["select"] = (*changes.get("select", settings.select), *_codes(extend_select))
+    if ignore is not None:
+        changes["ignore"] = _codes(ignore)
+    return replace(settings, **changes)
+
+
+def _codes(text: str) -> tuple[str, ...]:
+    return tuple(code.strip().upper() for code in text.split(",") if code.strip())
 
 
 def _file_and_line(argument: str) -> tuple[Path, int | None]:

@@ -72,3 +72,32 @@ def test_bad_configuration_names_the_file_and_the_key(
         load_settings(config, Settings())
     assert str(raised.value).startswith(f"{config}: ")
     assert message in str(raised.value)
+
+
+def test_the_cli_reads_tool_kefix_and_its_flags_win(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    _write(
+        tmp_path / "pyproject.toml",
+        '[tool.kefix]\nignore = ["KF201"]\n',
+    )
+    _write(tmp_path / "run.sh", "python train.py --output_dir out --fp16 --bf16 --do_train\n")
+
+    def kefix(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "kefix", *args, "run.sh"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    assert kefix().returncode == 0
+    flagged = kefix("--select", "KF201")
+    assert flagged.returncode == 1
+    assert "KF201" in flagged.stdout
+    _write(tmp_path / "pyproject.toml", '[tool.kefix]\nselekt = ["KF201"]\n')
+    broken = kefix()
+    assert broken.returncode == 2
+    assert "unknown key 'selekt'" in broken.stderr
