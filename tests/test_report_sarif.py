@@ -111,7 +111,11 @@ def test_every_rule_is_described_with_help(deepke: Path) -> None:
             assert descriptor["defaultConfiguration"]["level"] == severities[descriptor["id"]]
     kf001 = driver["rules"][ids.index("KF001")]
     assert kf001["name"] == "strategy-mismatch"
-    assert kf001["shortDescription"]["text"].startswith(
+    # The rule's one-line summary is the short description; its docs are the full one.
+    assert kf001["shortDescription"]["text"] == (
+        "`load_best_model_at_end` with eval strategy ≠ save strategy (transformers raises)"
+    )
+    assert kf001["fullDescription"]["text"].startswith(
         "Checks that a launch which loads the best model at the end evaluates and saves"
     )
 
