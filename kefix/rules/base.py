@@ -55,6 +55,18 @@ class Rule:
         )
 
 
+def default_origin_note(config: EffectiveConfig, name: str) -> str:
+    """Where a value the launch does not write comes from (a project default, a config file);
+    '' when the launch writes it or it is transformers' own default."""
+    resolved = config.get(name)
+    if resolved is None or resolved.origin.layer in (
+        Layer.COMMAND_LINE,
+        Layer.TRANSFORMERS_DEFAULT,
+    ):
+        return ""
+    return f"{name}={resolved.value} comes from {resolved.origin.describe()}"
+
+
 def location_span(config: EffectiveConfig, fields: tuple[str, ...]) -> Span:
     for name in fields:
         resolved = config.get(name)

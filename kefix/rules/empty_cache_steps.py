@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from packaging.version import Version
 
 from kefix.config import Settings
-from kefix.model import Applicability, EffectiveConfig, Finding, Fix, Layer, RemoveArg, Severity
-from kefix.rules.base import Rule
+from kefix.model import Applicability, EffectiveConfig, Finding, Fix, RemoveArg, Severity
+from kefix.rules.base import Rule, default_origin_note
 
 _FIELD_FROM = Version("4.43.0")
 # 4.43-4.49 test `not (isinstance(v, int) or v > 0)`, so any int passes, 0 and negatives too;
@@ -79,17 +79,6 @@ class EmptyCacheSteps(Rule):
             f"torch_empty_cache_steps={steps} is not a positive number of steps; transformers "
             "raises ValueError at start-up",
             at=("torch_empty_cache_steps",),
-            origin_note=_origin_note(config, "torch_empty_cache_steps"),
+            origin_note=default_origin_note(config, "torch_empty_cache_steps"),
             fix=fix,
         )
-
-
-def _origin_note(config: EffectiveConfig, name: str) -> str:
-    """Where a value the launch does not write comes from (a project default, a config file)."""
-    resolved = config.get(name)
-    if resolved is None or resolved.origin.layer in (
-        Layer.COMMAND_LINE,
-        Layer.TRANSFORMERS_DEFAULT,
-    ):
-        return ""
-    return f"{name}={resolved.value} comes from {resolved.origin.describe()}"

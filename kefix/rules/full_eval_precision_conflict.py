@@ -6,15 +6,12 @@ from collections.abc import Iterator
 
 from kefix.config import Settings
 from kefix.model import (
-    Applicability,
     EffectiveConfig,
     Finding,
-    Fix,
-    RemoveArg,
-    SetArg,
     Severity,
 )
 from kefix.rules.base import Rule
+from kefix.rules.precision_conflict import both_on
 
 
 class FullEvalPrecisionConflict(Rule):
@@ -54,37 +51,4 @@ class FullEvalPrecisionConflict(Rule):
     fix_summary = "keep the one the launch writes (safe)"
 
     def check(self, config: EffectiveConfig, settings: Settings) -> Iterator[Finding]:
-        if config.value("fp16_full_eval") is not True or config.value("bf16_full_eval") is not True:
-            return
-        fp16_explicit = config.is_explicit("fp16_full_eval")
-        bf16_explicit = config.is_explicit("bf16_full_eval")
-        if fp16_explicit != bf16_explicit:
-            keep, drop = (
-                ("fp16_full_eval", "bf16_full_eval")
-                if fp16_explicit
-                else ("bf16_full_eval", "fp16_full_eval")
-            )
-            fix = Fix(
-                f"keep {keep}: set --{drop} False",
-                (SetArg(drop, False, near=(keep,)),),
-                Applicability.SAFE,
-            )
-        else:
-            fix = Fix(
-                "keep bf16_full_eval: remove --fp16_full_eval",
-                (RemoveArg("fp16_full_eval"),),
-                Applicability.UNSAFE,
-            )
-        notes = [
-            f"{name}=True comes from {resolved.origin.describe()}"
-            for name in ("fp16_full_eval", "bf16_full_eval")
-            if (resolved := config.get(name)) is not None and not config.is_explicit(name)
-        ]
-        yield self.finding(
-            config,
-            "fp16_full_eval and bf16_full_eval are both on; transformers raises ValueError at "
-            "start-up",
-            at=("bf16_full_eval", "fp16_full_eval"),
-            origin_note="; ".join(notes),
-            fix=fix,
-        )
+        yield from both_on(self, config, "fp16_full_eval", "bf16_full_eval")

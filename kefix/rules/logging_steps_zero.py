@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kefix.config import Settings
-from kefix.model import EffectiveConfig, Finding, Layer, Severity
-from kefix.rules.base import Rule
+from kefix.model import EffectiveConfig, Finding, Severity
+from kefix.rules.base import Rule, default_origin_note
 
 
 class LoggingStepsZero(Rule):
@@ -55,16 +55,5 @@ class LoggingStepsZero(Rule):
             "--logging_strategy no to turn logging off); transformers raises ValueError at "
             "start-up",
             at=("logging_steps", "logging_strategy"),
-            origin_note=_origin_note(config, "logging_steps"),
+            origin_note=default_origin_note(config, "logging_steps"),
         )
-
-
-def _origin_note(config: EffectiveConfig, name: str) -> str:
-    """Where a value the launch does not write comes from (a project default, a config file)."""
-    resolved = config.get(name)
-    if resolved is None or resolved.origin.layer in (
-        Layer.COMMAND_LINE,
-        Layer.TRANSFORMERS_DEFAULT,
-    ):
-        return ""
-    return f"{name}={resolved.value} comes from {resolved.origin.describe()}"

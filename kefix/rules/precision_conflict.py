@@ -51,28 +51,33 @@ class PrecisionConflict(Rule):
     fix_summary = "keep the one the launch writes (safe)"
 
     def check(self, config: EffectiveConfig, settings: Settings) -> Iterator[Finding]:
-        if config.value("fp16") is not True or config.value("bf16") is not True:
-            return
-        fp16_explicit = config.is_explicit("fp16")
-        bf16_explicit = config.is_explicit("bf16")
-        if fp16_explicit != bf16_explicit:
-            keep, drop = ("fp16", "bf16") if fp16_explicit else ("bf16", "fp16")
-            fix = Fix(
-                f"keep {keep}: set --{drop} False",
-                (SetArg(drop, False, near=(keep,)),),
-                Applicability.SAFE,
-            )
-        else:
-            fix = Fix("keep bf16: remove --fp16", (RemoveArg("fp16"),), Applicability.UNSAFE)
-        notes = [
-            f"{name}=True comes from {resolved.origin.describe()}"
-            for name in ("fp16", "bf16")
-            if (resolved := config.get(name)) is not None and not config.is_explicit(name)
-        ]
-        yield self.finding(
-            config,
-            "fp16 and bf16 are both on; transformers raises ValueError at start-up",
-            at=("bf16", "fp16"),
-            origin_note="; ".join(notes),
-            fix=fix,
+        yield from both_on(self, config, "fp16", "bf16")
+
+
+def both_on(rule: Rule, config: EffectiveConfig, fp16: str, bf16: str) -> Iterator[Finding]:
+    """A finding when two mutually exclusive precision flags are both True. The fix keeps the
+    one the launch writes (safe), or bf16 when it writes both (unsafe: bf16 needs Ampere+)."""
+    if config.value(fp16) is not True or config.value(bf16) is not True:
+        return
+    fp16_explicit = config.is_explicit(fp16)
+    if fp16_explicit != config.is_explicit(bf16):
+        keep, drop = (fp16, bf16) if fp16_explicit else (bf16, fp16)
+        fix = Fix(
+            f"keep {keep}: set --{drop} False",
+            (SetArg(drop, False, near=(keep,)),),
+            Applicability.SAFE,
         )
+    else:
+        fix = Fix(f"keep {bf16}: remove --{fp16}", (RemoveArg(fp16),), Applicability.UNSAFE)
+    notes = [
+        f"{name}=True comes from {resolved.origin.describe()}"
+        for name in (fp16, bf16)
+        if (resolved := config.get(name)) is not None and not config.is_explicit(name)
+    ]
+    yield rule.finding(
+        config,
+        f"{fp16} and {bf16} are both on; transformers raises ValueError at start-up",
+        at=(bf16, fp16),
+        origin_note="; ".join(notes),
+        fix=fix,
+    )

@@ -12,12 +12,11 @@ from kefix.model import (
     EffectiveConfig,
     Finding,
     Fix,
-    Layer,
     RemoveArg,
     Severity,
     Unknown,
 )
-from kefix.rules.base import Rule
+from kefix.rules.base import Rule, default_origin_note
 
 _CHECKED_FROM = Version("4.38.0")
 
@@ -80,17 +79,6 @@ class PrefetchWithoutWorkers(Rule):
             f"dataloader_prefetch_factor={factor} needs worker processes, but "
             "dataloader_num_workers is 0; transformers raises ValueError at start-up",
             at=("dataloader_prefetch_factor", "dataloader_num_workers"),
-            origin_note=_origin_note(config, "dataloader_prefetch_factor"),
+            origin_note=default_origin_note(config, "dataloader_prefetch_factor"),
             fix=fix,
         )
-
-
-def _origin_note(config: EffectiveConfig, name: str) -> str:
-    """Where a value the launch does not write comes from (a project default, a config file)."""
-    resolved = config.get(name)
-    if resolved is None or resolved.origin.layer in (
-        Layer.COMMAND_LINE,
-        Layer.TRANSFORMERS_DEFAULT,
-    ):
-        return ""
-    return f"{name}={resolved.value} comes from {resolved.origin.describe()}"

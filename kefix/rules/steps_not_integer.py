@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from packaging.version import Version
 
 from kefix.config import Settings
-from kefix.model import EffectiveConfig, Finding, Layer, Severity
-from kefix.rules.base import Rule
+from kefix.model import EffectiveConfig, Finding, Severity
+from kefix.rules.base import Rule, default_origin_note
 
 # 4.29 made the three intervals floats (below 1: a ratio of the total steps) and added the check;
 # 4.28 types them int, so argparse itself rejects '10.5' there (KF112).
@@ -83,7 +83,7 @@ class StepsNotInteger(Rule):
                 "below 1 are ratios of the total steps); transformers raises ValueError at "
                 "start-up",
                 at=("logging_steps", "eval_strategy") if inherited else (field,),
-                origin_note=_origin_note(config, "logging_steps" if inherited else field),
+                origin_note=default_origin_note(config, "logging_steps" if inherited else field),
                 subject=field,
             )
 
@@ -92,14 +92,3 @@ def _number(value: object) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     return float(value)
-
-
-def _origin_note(config: EffectiveConfig, name: str) -> str:
-    """Where a value the launch does not write comes from (a project default, a config file)."""
-    resolved = config.get(name)
-    if resolved is None or resolved.origin.layer in (
-        Layer.COMMAND_LINE,
-        Layer.TRANSFORMERS_DEFAULT,
-    ):
-        return ""
-    return f"{name}={resolved.value} comes from {resolved.origin.describe()}"

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from packaging.version import Version
 
 from kefix.config import Settings
-from kefix.model import EffectiveConfig, Finding, Layer, Severity
-from kefix.rules.base import Rule
+from kefix.model import EffectiveConfig, Finding, Severity
+from kefix.rules.base import Rule, default_origin_note
 
 # 5.0 dropped the range check (a deprecated warmup_ratio then overwrites warmup_steps as is) and
 # 5.15 removed the field (KF101 migrates it to warmup_steps).
@@ -59,20 +59,9 @@ class WarmupRatioRange(Rule):
             f"warmup_ratio={_show(ratio)} is not a ratio between 0 and 1; transformers raises "
             "ValueError at start-up",
             at=("warmup_ratio",),
-            origin_note=_origin_note(config, "warmup_ratio"),
+            origin_note=default_origin_note(config, "warmup_ratio"),
         )
 
 
 def _show(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
-
-
-def _origin_note(config: EffectiveConfig, name: str) -> str:
-    """Where a value the launch does not write comes from (a project default, a config file)."""
-    resolved = config.get(name)
-    if resolved is None or resolved.origin.layer in (
-        Layer.COMMAND_LINE,
-        Layer.TRANSFORMERS_DEFAULT,
-    ):
-        return ""
-    return f"{name}={resolved.value} comes from {resolved.origin.describe()}"

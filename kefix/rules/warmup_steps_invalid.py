@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from packaging.version import Version
 
 from kefix.config import Settings
-from kefix.model import EffectiveConfig, Finding, Layer, Severity
-from kefix.rules.base import Rule
+from kefix.model import EffectiveConfig, Finding, Severity
+from kefix.rules.base import Rule, default_origin_note
 
 _CHECKED_FROM = Version("4.42.0")
 _ONE_ALLOWED_FROM = Version("4.44.0")  # 4.42-4.43 also reject 0 < warmup_steps <= 1
@@ -85,16 +85,5 @@ class WarmupStepsInvalid(Rule):
             config,
             f"warmup_steps={shown} {problem}; transformers raises ValueError at start-up",
             at=("warmup_steps",),
-            origin_note=_origin_note(config, "warmup_steps"),
+            origin_note=default_origin_note(config, "warmup_steps"),
         )
-
-
-def _origin_note(config: EffectiveConfig, name: str) -> str:
-    """Where a value the launch does not write comes from (a project default, a config file)."""
-    resolved = config.get(name)
-    if resolved is None or resolved.origin.layer in (
-        Layer.COMMAND_LINE,
-        Layer.TRANSFORMERS_DEFAULT,
-    ):
-        return ""
-    return f"{name}={resolved.value} comes from {resolved.origin.describe()}"
