@@ -1,4 +1,4 @@
-"""One file through the pipeline: parse -> resolve -> rules, giving its findings.
+"""One file through the pipeline: parse -> resolve -> rules -> suppressions, giving its findings.
 
 A file is checked against every transformers release its project admits; a finding that holds
 for only some of them names those releases.
@@ -18,6 +18,12 @@ from kefix.model import EffectiveConfig, Finding, Launch
 from kefix.resolve import Resolution, Resolver
 from kefix.rules import RULES
 from kefix.sources.bash import parse_launch_script
+from kefix.suppressions import (
+    UNUSED_SUPPRESSION,
+    apply_suppressions,
+    read_suppressions,
+    unused_suppressions,
+)
 
 
 @dataclass(frozen=True)
@@ -54,7 +60,15 @@ def analyze_text(
     ``path`` locates the entry scripts its launches run."""
     targets = tuple(sorted(versions or (newest_version(),), key=Version))
     parsed = parse_launch_script(display, text)
-    rules = [rule for rule in RULES if settings.is_selected(rule.code)]
+    suppressions = read_suppressions(text, parsed.comments)
+    if suppressions.skip_file:
+        return FileAnalysis(path, display, text, (), (), (), targets)
+    left_out = settings.ignored_in(path)
+
+    def reported(code: str) -> bool:
+        return not any(code.startswith(prefix) for prefix in left_out)
+
+    rules = [rule for rule in RULES if settings.is_selected(rule.code) and reported(rule.code)]
     by_key: dict[tuple[str, int, str], tuple[Finding, list[str]]] = {}
     resolutions: tuple[Resolution, ...] = ()
     for version in targets:
@@ -69,11 +83,29 @@ def analyze_text(
                     _, held = by_key.get(finding.key, (finding, []))
                     # The newest release's wording (and fix) stands for the others.
                     by_key[finding.key] = (finding, [*held, version])
-    findings = [_with_versions(finding, held, targets) for finding, held in by_key.values()] + list(
-        parsed.problems
-    )
+    findings = [_with_versions(finding, held, targets) for finding, held in by_key.values()] + [
+        problem for problem in parsed.problems if reported(problem.code)
+    ]
+    applied = apply_suppressions(text, findings, suppressions)
+    findings = list(applied.kept)
+    if settings.is_selected(UNUSED_SUPPRESSION) and reported(UNUSED_SUPPRESSION):
+        checked = [rule.code for rule in rules] + [code for code in ("KF901",) if reported(code)]
+        known = [rule.code for rule in RULES] + ["KF901"]
+        findings += unused_suppressions(display, text, suppressions, applied.used, checked, known)
+    findings = [_with_settled_applicability(finding, settings) for finding in findings]
     findings.sort(key=lambda finding: (finding.span.start, finding.code))
     return FileAnalysis(path, display, text, parsed.launches, resolutions, tuple(findings), targets)
+
+
+def _with_settled_applicability(finding: Finding, settings: Settings) -> Finding:
+    """``extend-safe-fixes`` / ``extend-unsafe-fixes`` applied: every later stage (which fixes
+    run, what the reports call safe) sees one applicability."""
+    if finding.fix is None:
+        return finding
+    applicability = settings.applicability(finding.code, finding.fix.applicability)
+    if applicability is finding.fix.applicability:
+        return finding
+    return replace(finding, fix=replace(finding.fix, applicability=applicability))
 
 
 def _with_versions(finding: Finding, held: list[str], targets: tuple[str, ...]) -> Finding:

@@ -22,7 +22,15 @@ import click
 
 from kefix import __version__
 from kefix.analyze import describe_versions
-from kefix.config import ConfigError, Settings, StrategyFix, find_config_file, load_settings
+from kefix.config import (
+    ConfigError,
+    PathPatterns,
+    PerFileIgnore,
+    Settings,
+    StrategyFix,
+    find_config_file,
+    load_settings,
+)
 from kefix.knowledge.training_args import known_versions
 from kefix.report.concise import concise_report
 from kefix.report.effective import config_text, json_document, launch_records, launches_text
@@ -72,6 +80,32 @@ _STATISTICS_FORMATS = ("text", "concise", "json")
 @click.option("--select", metavar="CODES", help="Only these rule codes or prefixes (KF001,KF1).")
 @click.option("--extend-select", metavar="CODES", help="Rule codes or prefixes to add.")
 @click.option("--ignore", metavar="CODES", help="Rule codes or prefixes to leave out.")
+@click.option(
+    "--per-file-ignores",
+    metavar="PATTERN:CODES",
+    multiple=True,
+    help="Leave out rule codes for the files a gitignore-style pattern matches "
+    "(scripts/legacy/*.sh:KF101,KF102); repeatable; replaces the file's per-file-ignores.",
+)
+@click.option(
+    "--exclude",
+    metavar="PATTERNS",
+    help="gitignore-style patterns of paths not to check (comma-separated); replaces the "
+    "default list and the file's exclude.",
+)
+@click.option(
+    "--extend-exclude", metavar="PATTERNS", help="gitignore-style patterns to exclude as well."
+)
+@click.option(
+    "--force-exclude",
+    is_flag=True,
+    help="Apply the excludes to paths named on the command line too (for pre-commit).",
+)
+@click.option(
+    "--respect-gitignore/--no-respect-gitignore",
+    default=None,
+    help="Skip files .gitignore ignores (default: yes).",
+)
 @click.option(
     "--target-transformers",
     metavar="VERSION",
@@ -138,6 +172,11 @@ def main(
     select: str | None,
     extend_select: str | None,
     ignore: str | None,
+    per_file_ignores: tuple[str, ...],
+    exclude: str | None,
+    extend_exclude: str | None,
+    force_exclude: bool,
+    respect_gitignore: bool | None,
     target_transformers: str | None,
     explain: str | None,
     list_rules: bool,
@@ -175,6 +214,14 @@ def main(
             settings = _settings(
                 paths, strategy_fix, False, target_transformers, select, extend_select, ignore
             )
+            settings = _file_settings(
+                settings,
+                per_file_ignores,
+                exclude,
+                extend_exclude,
+                force_exclude,
+                respect_gitignore,
+            )
             result = run(list(paths), settings, apply=False)
             analyses = [file.analysis for file in result.files]
             if show_config is not None:
@@ -204,6 +251,9 @@ def main(
             _require_format(output_format, _STATISTICS_FORMATS, "--statistics")
         settings = _settings(
             paths, strategy_fix, unsafe_fixes, target_transformers, select, extend_select, ignore
+        )
+        settings = _file_settings(
+            settings, per_file_ignores, exclude, extend_exclude, force_exclude, respect_gitignore
         )
         result = run(list(paths), settings, apply=apply_fixes)
         use_color = sys.stdout.isatty() if color is None else color
@@ -333,6 +383,47 @@ def _settings(
     if ignore is not None:
         changes["ignore"] = _codes(ignore)
     return replace(settings, **changes)
+
+
+def _file_settings(
+    settings: Settings,
+    per_file_ignores: Sequence[str],
+    exclude: str | None,
+    extend_exclude: str | None,
+    force_exclude: bool,
+    respect_gitignore: bool | None,
+) -> Settings:
+    """``settings`` with the command line's choice of files; its patterns are relative to the
+    working directory (the file's, to the file's directory)."""
+    here = Path.cwd().resolve()
+    changes: dict[str, Any] = {}
+    if per_file_ignores:
+        entries: list[PerFileIgnore] = []
+        for argument in per_file_ignores:
+            pattern, colon, codes = argument.rpartition(":")
+            if not colon or not pattern or not _codes(codes):
+                raise click.BadParameter(
+                    f"{argument!r} is not PATTERN:CODES (scripts/legacy/*.sh:KF101,KF102)",
+                    param_hint="--per-file-ignores",
+                )
+            entries.append(PerFileIgnore(PathPatterns((pattern,), here), _codes(codes)))
+        changes["per_file_ignores"] = tuple(entries)
+    if exclude is not None:
+        changes["exclude"] = (PathPatterns(_patterns(exclude), here),)
+    if extend_exclude is not None:
+        changes["extend_exclude"] = (
+            *settings.extend_exclude,
+            PathPatterns(_patterns(extend_exclude), here),
+        )
+    if force_exclude:
+        changes["force_exclude"] = True
+    if respect_gitignore is not None:
+        changes["respect_gitignore"] = respect_gitignore
+    return replace(settings, **changes)
+
+
+def _patterns(text: str) -> tuple[str, ...]:
+    return tuple(pattern.strip() for pattern in text.split(",") if pattern.strip())
 
 
 def _codes(text: str) -> tuple[str, ...]:

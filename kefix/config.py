@@ -4,10 +4,16 @@ overridden by the command line, whose flags map onto them one to one."""
 from __future__ import annotations
 
 import enum
+import functools
+import os
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+
+import pathspec
+
+from kefix.model import Applicability
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -23,6 +29,51 @@ class StrategyFix(enum.Enum):
     DISABLE_BEST = "disable-best"  # stop loading the best model at the end (safe)
 
 
+# Rules that only run when selected by their full code (``--extend-select KF904``): a prefix
+# such as the default ``KF`` does not select them.
+OPT_IN_CODES = frozenset({"KF904"})
+
+# Directories no one wants checked; ``exclude`` replaces this list, ``extend-exclude`` adds to it.
+DEFAULT_EXCLUDE = (
+    ".git",
+    ".hg",
+    ".svn",
+    "node_modules",
+    "__pycache__",
+    ".venv",
+    "venv",
+    ".tox",
+    ".mypy_cache",
+)
+
+
+@dataclass(frozen=True)
+class PathPatterns:
+    """gitignore-syntax patterns, relative to ``base`` (the configuration file's directory, or
+    the working directory for flags); ``base`` None: patterns without a ``/``, matched anywhere."""
+
+    patterns: tuple[str, ...]
+    base: Path | None = None
+
+    def relative(self, path: Path) -> str | None:
+        """``path`` as the patterns see it (POSIX, relative to ``base``); None if outside it."""
+        absolute = Path(os.path.abspath(path))
+        if self.base is None:
+            return absolute.as_posix().lstrip("/")
+        try:
+            return absolute.relative_to(self.base).as_posix()
+        except ValueError:
+            return None
+
+
+@dataclass(frozen=True)
+class PerFileIgnore:
+    """``per-file-ignores``: rule codes or prefixes left out for the files ``pattern`` matches."""
+
+    pattern: PathPatterns
+    codes: tuple[str, ...]
+
+
 @dataclass(frozen=True)
 class Settings:
     strategy_fix: StrategyFix = StrategyFix.AUTO
@@ -30,12 +81,46 @@ class Settings:
     target_transformers: str | None = None  # a release or specifier; None: read the project's pins
     select: tuple[str, ...] = ("KF",)  # rule codes or code prefixes to report
     ignore: tuple[str, ...] = ()
+    per_file_ignores: tuple[PerFileIgnore, ...] = ()
+    exclude: tuple[PathPatterns, ...] = (PathPatterns(DEFAULT_EXCLUDE),)
+    extend_exclude: tuple[PathPatterns, ...] = ()
+    respect_gitignore: bool = True
+    force_exclude: bool = False  # excludes apply to paths named on the command line too
+    extend_safe_fixes: tuple[str, ...] = ()  # codes whose unsafe fixes count as safe
+    extend_unsafe_fixes: tuple[str, ...] = ()  # codes whose safe fixes count as unsafe
 
     def is_selected(self, code: str) -> bool:
-        """Whether rule ``code`` runs: the longest matching prefix decides, as in ruff."""
+        """Whether rule ``code`` runs: the longest matching prefix decides, as in ruff; an
+        opt-in rule must be selected by its full code."""
+        if code in OPT_IN_CODES and code not in self.select:
+            return False
         chosen = max((len(p) for p in self.select if code.startswith(p)), default=-1)
         dropped = max((len(p) for p in self.ignore if code.startswith(p)), default=-1)
         return chosen > dropped
+
+    def ignored_in(self, path: Path) -> tuple[str, ...]:
+        """The codes and prefixes ``per-file-ignores`` leaves out for the file at ``path``."""
+        codes: list[str] = []
+        for entry in self.per_file_ignores:
+            relative = entry.pattern.relative(path)
+            if relative is not None and path_spec(entry.pattern.patterns).match_file(relative):
+                codes.extend(entry.codes)
+        return tuple(codes)
+
+    def applicability(self, code: str, written: Applicability) -> Applicability:
+        """A fix's applicability after ``extend-safe-fixes`` / ``extend-unsafe-fixes``: the longer
+        matching prefix wins; on a tie, unsafe."""
+        safe = max((len(p) for p in self.extend_safe_fixes if code.startswith(p)), default=-1)
+        unsafe = max((len(p) for p in self.extend_unsafe_fixes if code.startswith(p)), default=-1)
+        if safe < 0 and unsafe < 0:
+            return written
+        return Applicability.SAFE if safe > unsafe else Applicability.UNSAFE
+
+
+@functools.lru_cache(maxsize=256)
+def path_spec(patterns: tuple[str, ...]) -> pathspec.GitIgnoreSpec:
+    """Compiled gitignore-syntax patterns (pathspec implements git's matching rules exactly)."""
+    return pathspec.GitIgnoreSpec.from_lines(patterns)
 
 
 class ConfigError(Exception):
@@ -44,7 +129,21 @@ class ConfigError(Exception):
 
 # Keys of [tool.kefix]: each sets the Settings field of the same name (dashes for underscores).
 _KEYS = frozenset(
-    {"target-transformers", "strategy-fix", "unsafe-fixes", "select", "extend-select", "ignore"}
+    {
+        "target-transformers",
+        "strategy-fix",
+        "unsafe-fixes",
+        "select",
+        "extend-select",
+        "ignore",
+        "per-file-ignores",
+        "exclude",
+        "extend-exclude",
+        "respect-gitignore",
+        "force-exclude",
+        "extend-safe-fixes",
+        "extend-unsafe-fixes",
+    }
 )
 
 
@@ -95,7 +194,59 @@ def load_settings(path: Path, base: Settings) -> Settings:
     settings = replace(settings, select=select)
     if "ignore" in table:
         settings = replace(settings, ignore=_codes(path, "ignore", table["ignore"]))
+    # Patterns are relative to the directory of the file that writes them.
+    directory = path.resolve().parent
+    if "per-file-ignores" in table:
+        settings = replace(
+            settings,
+            per_file_ignores=_per_file_ignores(path, directory, table["per-file-ignores"]),
+        )
+    if "exclude" in table:
+        patterns = _patterns(path, "exclude", table["exclude"])
+        settings = replace(settings, exclude=(PathPatterns(patterns, directory),))
+    if "extend-exclude" in table:
+        patterns = _patterns(path, "extend-exclude", table["extend-exclude"])
+        settings = replace(
+            settings, extend_exclude=(*settings.extend_exclude, PathPatterns(patterns, directory))
+        )
+    if "respect-gitignore" in table:
+        settings = replace(settings, respect_gitignore=_flag(path, table, "respect-gitignore"))
+    if "force-exclude" in table:
+        settings = replace(settings, force_exclude=_flag(path, table, "force-exclude"))
+    if "extend-safe-fixes" in table:
+        codes = _codes(path, "extend-safe-fixes", table["extend-safe-fixes"])
+        settings = replace(settings, extend_safe_fixes=codes)
+    if "extend-unsafe-fixes" in table:
+        codes = _codes(path, "extend-unsafe-fixes", table["extend-unsafe-fixes"])
+        settings = replace(settings, extend_unsafe_fixes=codes)
     return settings
+
+
+def _flag(path: Path, table: dict[str, Any], key: str) -> bool:
+    value = table[key]
+    if not isinstance(value, bool):
+        raise ConfigError(f"{path}: {key} must be true or false")
+    return value
+
+
+def _patterns(path: Path, key: str, value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ConfigError(f'{path}: {key} must be a list of gitignore patterns such as ["build/"]')
+    return tuple(value)
+
+
+def _per_file_ignores(path: Path, base: Path, value: Any) -> tuple[PerFileIgnore, ...]:
+    if not isinstance(value, dict):
+        raise ConfigError(
+            f"{path}: per-file-ignores must be a table of patterns to rule codes, "
+            '{"scripts/legacy/*.sh" = ["KF101"]}'
+        )
+    return tuple(
+        PerFileIgnore(
+            PathPatterns((pattern,), base), _codes(path, f"per-file-ignores {pattern!r}", codes)
+        )
+        for pattern, codes in value.items()
+    )
 
 
 def _codes(path: Path, key: str, value: Any) -> tuple[str, ...]:

@@ -1,5 +1,9 @@
 """Which files under the given paths kefix reads, and as what kind of source.
 
+Excluded paths (``exclude``/``extend-exclude`` and, by default, ``.gitignore``) are not walked or
+read; a path named on the command line is read anyway unless ``force-exclude`` is set, as in
+ruff (pre-commit names files explicitly, and the configured excludes must still hold).
+
 kefix never follows a path outside the roots it was given: a symlink whose target lies outside
 every root is skipped (and said so), directories reached through symlinks are not walked (which
 also makes symlink loops harmless), and a directory that cannot be listed is reported, not fatal.
@@ -12,10 +16,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import pathspec
+
+from kefix.config import Settings, path_spec
+
 _BASH_SUFFIXES = frozenset({".sh", ".bash"})
-_SKIPPED_DIRECTORIES = frozenset(
-    {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".tox", ".mypy_cache"}
-)
 _SHEBANG_SHELLS = frozenset({b"bash", b"sh", b"zsh"})
 MAX_FILE_BYTES = 2 * 1024 * 1024
 
@@ -56,16 +61,97 @@ class Roots:
         )
 
 
-def discover(paths: Sequence[Path]) -> Iterator[SourceFile | Skipped]:
-    """Source files in ``paths`` (files given explicitly are always read), in a stable order.
+class Exclusion:
+    """Whether a path is excluded: by the ``exclude``/``extend-exclude`` patterns, or by the
+    ``.gitignore`` files (and ``.git/info/exclude``) of the git repository it is in."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._ignore_files: dict[Path, pathspec.GitIgnoreSpec | None] = {}
+        self._repositories: dict[Path, Path | None] = {}
+
+    def excludes(self, path: Path, *, is_dir: bool) -> bool:
+        suffix = "/" if is_dir else ""
+        for patterns in (*self.settings.exclude, *self.settings.extend_exclude):
+            relative = patterns.relative(path)
+            if relative and path_spec(patterns.patterns).match_file(relative + suffix):
+                return True
+        return self.settings.respect_gitignore and self._git_ignores(path, is_dir=is_dir)
+
+    def _git_ignores(self, path: Path, *, is_dir: bool) -> bool:
+        """git's answer: the deepest ``.gitignore`` with a matching pattern decides (a ``!``
+        pattern re-includes), ``.git/info/exclude`` below them all; outside a repository, none."""
+        absolute = Path(os.path.abspath(path))
+        repository = self._repository(absolute.parent)
+        if repository is None or absolute == repository:
+            return False
+        suffix = "/" if is_dir else ""
+        verdict = False
+        directories = [repository] + [
+            repository / part for part in _prefixes(absolute.parent.relative_to(repository))
+        ]
+        for index, directory in enumerate(directories):
+            ignore_files = [directory / ".gitignore"]
+            if index == 0:
+                ignore_files.insert(0, directory / ".git" / "info" / "exclude")
+            for ignore_file in ignore_files:
+                spec = self._spec(ignore_file)
+                if spec is None:
+                    continue
+                result = spec.check_file(absolute.relative_to(directory).as_posix() + suffix)
+                if result.include is not None:
+                    verdict = result.include
+        return verdict
+
+    def _repository(self, directory: Path) -> Path | None:
+        if directory not in self._repositories:
+            found = next(
+                (d for d in (directory, *directory.parents) if (d / ".git").exists()), None
+            )
+            self._repositories[directory] = found
+        return self._repositories[directory]
+
+    def _spec(self, ignore_file: Path) -> pathspec.GitIgnoreSpec | None:
+        if ignore_file not in self._ignore_files:
+            try:
+                lines = ignore_file.read_text(encoding="utf-8", errors="replace").splitlines()
+            except OSError:
+                lines = []
+            self._ignore_files[ignore_file] = (
+                pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
+            )
+        return self._ignore_files[ignore_file]
+
+
+def _prefixes(relative: Path) -> list[Path]:
+    """``a``, ``a/b``, ``a/b/c`` for ``a/b/c`` (none for ``.``)."""
+    parts = relative.parts
+    return [Path(*parts[: index + 1]) for index in range(len(parts))]
+
+
+def discover(
+    paths: Sequence[Path], settings: Settings | None = None
+) -> Iterator[SourceFile | Skipped]:
+    """Source files in ``paths``, in a stable order, without the excluded ones (see the module
+    docstring; a path named explicitly is excluded only with ``force-exclude``).
 
     Paths kefix will not read come back as ``Skipped`` when they look like sources (a ``.sh``
     symlink leading outside the roots or into a loop, a directory it cannot list).
     """
+    exclusion = Exclusion(settings or Settings())
+    # A directory named explicitly although excluded is checked whole (but for .git and co.).
+    unexcluded = Exclusion(Settings(respect_gitignore=False))
     roots = Roots.of(paths)
     seen: set[str] = set()
     for root in paths:
-        candidates: Iterator[Path | Skipped] = iter([root]) if not root.is_dir() else _walk(root)
+        excluded = exclusion.excludes(root, is_dir=root.is_dir())
+        if excluded and exclusion.settings.force_exclude:
+            continue
+        candidates: Iterator[Path | Skipped] = (
+            iter([root])
+            if not root.is_dir()
+            else _walk(root, unexcluded if excluded else exclusion)
+        )
         for candidate in candidates:
             if isinstance(candidate, Skipped):
                 yield candidate
@@ -101,7 +187,7 @@ def _symlink_problem(path: Path, roots: Roots) -> str:
     return ""
 
 
-def _walk(root: Path) -> Iterator[Path | Skipped]:
+def _walk(root: Path, exclusion: Exclusion) -> Iterator[Path | Skipped]:
     failures: list[OSError] = []
     # os.walk does not descend into symlinked directories (followlinks=False): no loops, and
     # nothing outside the root is listed through them.
@@ -110,9 +196,14 @@ def _walk(root: Path) -> Iterator[Path | Skipped]:
             failure = failures.pop(0)
             where = Path(failure.filename) if failure.filename else Path(directory)
             yield Skipped(where, f"could not read directory: {failure.strerror or failure}")
-        subdirectories[:] = sorted(d for d in subdirectories if d not in _SKIPPED_DIRECTORIES)
+        subdirectories[:] = sorted(
+            name
+            for name in subdirectories
+            if not exclusion.excludes(Path(directory) / name, is_dir=True)
+        )
         for name in sorted(files):
-            yield Path(directory) / name
+            if not exclusion.excludes(Path(directory) / name, is_dir=False):
+                yield Path(directory) / name
     for failure in failures:
         where = Path(failure.filename) if failure.filename else root
         yield Skipped(where, f"could not read directory: {failure.strerror or failure}")

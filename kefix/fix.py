@@ -31,6 +31,7 @@ from kefix.model import (
     RemoveArg,
     RenameArg,
     RepairContinuation,
+    ReplaceText,
     SetArg,
     Span,
     Unknown,
@@ -45,6 +46,7 @@ from kefix.resolve import (
 from kefix.sources.bash import crosscheck, render
 from kefix.sources.bash.continuations import merge_glued_words
 from kefix.sources.bash.syntax import BashSyntax, Command, Word, parse_bash
+from kefix.suppressions import UNUSED_SUPPRESSION
 
 # Applied and dropped fixes together; a dropped fix is retried after each applied one.
 _MAX_FIX_ATTEMPTS_PER_FILE = 200
@@ -148,7 +150,12 @@ def _verification_failure(before: FileAnalysis, after: FileAnalysis, target: Fin
         if misread:
             return f"the fixed launch is ambiguous: {misread}"
     before_keys = {finding.key for finding in before.findings}
-    new = [finding for finding in after.findings if finding.key not in before_keys]
+    # A fix that makes a suppression unnecessary is no worse for it (KF904 only says so).
+    new = [
+        finding
+        for finding in after.findings
+        if finding.key not in before_keys and finding.code != UNUSED_SUPPRESSION
+    ]
     if new and not _restores_written_flags(target):
         return f"the fix would cause {new[0].code}: {new[0].message}"
     return semantic_difference(before, after, target)
@@ -432,6 +439,8 @@ def _compare_commands(
 
 def plan_edits(analysis: FileAnalysis, finding: Finding) -> list[Edit]:
     """The edits that carry out ``finding``'s fix in the current text."""
+    if finding.fix is not None and all(isinstance(i, ReplaceText) for i in finding.fix.intents):
+        return [Edit(i.span, i.text) for i in finding.fix.intents if isinstance(i, ReplaceText)]
     if finding.fix is None or finding.launch is None:
         raise CannotRender("no fix")
     config = analysis.config_of(finding.launch)
@@ -464,6 +473,8 @@ def _render_intent(text: str, config: EffectiveConfig, intent: Intent) -> list[E
         return render.rename_flag(text, launch, arg, intent.new)
     if isinstance(intent, RepairContinuation):
         return render.repair_continuation(text, launch, intent.detached)
+    if isinstance(intent, ReplaceText):
+        return [Edit(intent.span, intent.text)]
     raise CannotRender(f"unknown intent {intent!r}")
 
 

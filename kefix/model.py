@@ -122,6 +122,7 @@ class BreakKind(enum.Enum):
     SPACE_AFTER_BACKSLASH = "a space after the trailing backslash"
     MISSING_BACKSLASH = "a missing trailing backslash"
     GLUED_BACKSLASH = "a backslash glued to a value joins the next line into it"
+    TRAILING_COMMENT = "a comment at the end of a continued line"
 
 
 @dataclass(frozen=True)
@@ -265,7 +266,16 @@ class RepairContinuation:
     detached: DetachedArgs
 
 
-Intent = SetArg | RemoveArg | RenameArg | RepairContinuation
+@dataclass(frozen=True)
+class ReplaceText:
+    """Replace ``span`` of the text by ``text``: for kefix's own comments (an unused
+    suppression), which belong to no launch and need no rendering in the launch's style."""
+
+    span: Span
+    text: str
+
+
+Intent = SetArg | RemoveArg | RenameArg | RepairContinuation | ReplaceText
 
 
 class Applicability(enum.Enum):

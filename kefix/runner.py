@@ -28,7 +28,7 @@ class FileResult:
     analysis: FileAnalysis
     outcome: FixOutcome  # the fixes this run applies (or would apply)
     diff: str  # original -> outcome text
-    unsafe_diff: str  # outcome text -> text with the unsafe fixes too (dry run only)
+    unsafe_diff: str  # outcome text -> text with the unsafe fixes too ('' with --unsafe-fixes)
     target: TargetVersions  # the transformers releases the file was checked against, and why
     written: bool = False
 
@@ -80,7 +80,7 @@ def run(paths: Sequence[Path], settings: Settings, *, apply: bool) -> RunResult:
     search_roots = [path if path.is_dir() else path.parent for path in paths] + [Path.cwd()]
     resolver = Resolver(search_roots)
     targets = TargetCache(settings.target_transformers)
-    for source_file in discover(paths):
+    for source_file in discover(paths, settings):
         display = display_path(source_file.path)
         if isinstance(source_file, Skipped):
             result.errors.append(f"{display}:1:1: KF902 {source_file.reason}")
@@ -97,7 +97,7 @@ def run(paths: Sequence[Path], settings: Settings, *, apply: bool) -> RunResult:
             result.errors.append(f"{display}:1:1: KF902 skipped: larger than 2 MiB")
             continue
         target = targets.for_file(source_file.path)
-        file_result = _check_file(source, display, resolver, settings, target, apply=apply)
+        file_result = _check_file(source, display, resolver, settings, target)
         if file_result is not None:
             result.files.append(file_result)
     for index, file_result in enumerate(result.files):
@@ -132,8 +132,6 @@ def _check_file(
     resolver: Resolver,
     settings: Settings,
     target: TargetVersions,
-    *,
-    apply: bool,
 ) -> FileResult | None:
     analysis = analyze_text(source.path, display, source.text, resolver, settings, target.versions)
     if not analysis.launches and not analysis.findings:
@@ -141,7 +139,8 @@ def _check_file(
     outcome = fix_file(analysis, resolver, settings, include_unsafe=settings.unsafe_fixes)
     diff = unified_diff(display, analysis.text, outcome.final.text)
     unsafe_diff = ""
-    if not apply and not settings.unsafe_fixes:
+    # With --apply too: the report (a pull-request body) says which unsafe fixes were left out.
+    if not settings.unsafe_fixes:
         with_unsafe = fix_file(outcome.final, resolver, settings, include_unsafe=True)
         unsafe_diff = unified_diff(display, outcome.final.text, with_unsafe.final.text)
     return FileResult(source, analysis, outcome, diff, unsafe_diff, target)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from kefix.config import ConfigError, Settings, StrategyFix, find_config_file, load_settings
+from kefix.model import Applicability
 
 
 def _write(path: Path, text: str) -> Path:
@@ -101,3 +102,69 @@ def test_the_cli_reads_tool_kefix_and_its_flags_win(tmp_path: Path) -> None:
     broken = kefix()
     assert broken.returncode == 2
     assert "unknown key 'selekt'" in broken.stderr
+
+
+# --------------------------------------------------------- per-file-ignores, excludes, fix safety
+
+
+def test_per_file_ignores_patterns_are_relative_to_the_config_files_directory(
+    tmp_path: Path,
+) -> None:
+    config = _write(
+        tmp_path / "pyproject.toml",
+        '[tool.kefix.per-file-ignores]\n"scripts/legacy/*.sh" = ["KF101"]\n"*.bash" = ["kf2"]\n',
+    )
+    settings = load_settings(config, Settings())
+    assert settings.ignored_in(tmp_path / "scripts" / "legacy" / "old.sh") == ("KF101",)
+    assert settings.ignored_in(tmp_path / "scripts" / "new.sh") == ()
+    assert settings.ignored_in(tmp_path / "a" / "b" / "x.bash") == ("KF2",)
+    # Outside the config file's directory a pattern matches nothing.
+    assert settings.ignored_in(tmp_path.parent / "scripts" / "legacy" / "old.sh") == ()
+
+
+def test_exclude_replaces_the_defaults_and_extend_exclude_adds(tmp_path: Path) -> None:
+    config = _write(
+        tmp_path / "kefix.toml",
+        'exclude = ["build/"]\nextend-exclude = ["scratch/*.sh"]\n'
+        "respect-gitignore = false\nforce-exclude = true\n",
+    )
+    settings = load_settings(config, Settings())
+    assert [p.patterns for p in settings.exclude] == [("build/",)]
+    assert [p.patterns for p in settings.extend_exclude] == [("scratch/*.sh",)]
+    assert settings.exclude[0].base == tmp_path.resolve()
+    assert settings.respect_gitignore is False and settings.force_exclude is True
+
+
+def test_extend_safe_and_unsafe_fixes_promote_and_demote_by_longest_prefix(
+    tmp_path: Path,
+) -> None:
+    config = _write(
+        tmp_path / "kefix.toml",
+        'extend-safe-fixes = ["KF0"]\nextend-unsafe-fixes = ["KF003", "KF1"]\n',
+    )
+    settings = load_settings(config, Settings())
+    assert settings.applicability("KF001", Applicability.UNSAFE) is Applicability.SAFE
+    assert settings.applicability("KF003", Applicability.SAFE) is Applicability.UNSAFE
+    assert settings.applicability("KF101", Applicability.SAFE) is Applicability.UNSAFE
+    assert settings.applicability("KF202", Applicability.UNSAFE) is Applicability.UNSAFE
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('exclude = "build/"\n', "exclude must be a list of gitignore patterns"),
+        ('per-file-ignores = ["x"]\n', "per-file-ignores must be a table"),
+        ('per-file-ignores = {"*.sh" = "KF1"}\n', "per-file-ignores '*.sh' must be a list"),
+        ('respect-gitignore = "no"\n', "respect-gitignore must be true or false"),
+        ("extend-safe-fixes = [1]\n", "extend-safe-fixes must be a list of rule codes"),
+        ('extend-excludes = ["x"]\n', "unknown key 'extend-excludes'"),
+    ],
+)
+def test_bad_file_selection_values_name_the_file_and_key(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    config = _write(tmp_path / "kefix.toml", text)
+    with pytest.raises(ConfigError) as error:
+        load_settings(config, Settings())
+    assert str(error.value).startswith(f"{config}: ")
+    assert message in str(error.value)

@@ -128,8 +128,10 @@ def test_file_deleted_during_the_run_is_reported(
 ) -> None:
     (project / "doomed.sh").write_bytes(FIXABLE)
 
-    def discover_then_delete(paths: Sequence[Path]) -> Iterator[SourceFile | Skipped]:
-        for found in discover(paths):
+    def discover_then_delete(
+        paths: Sequence[Path], settings: Settings
+    ) -> Iterator[SourceFile | Skipped]:
+        for found in discover(paths, settings):
             if found.path.name == "doomed.sh":
                 found.path.unlink()  # gone between listing and reading
             yield found

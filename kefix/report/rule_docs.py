@@ -30,6 +30,38 @@ _DIAGNOSTIC_SUMMARIES: dict[str, tuple[str, Severity]] = {
         "A fix kefix dropped because re-checking the fixed text did not confirm it.",
         Severity.WARNING,
     ),
+    "KF904": (
+        "A `# kefix: ignore` comment (or a code in one) that suppresses nothing; opt-in.",
+        Severity.WARNING,
+    ),
+}
+
+# Diagnostics with more to say than the template, and a fix.
+_DIAGNOSTIC_OWN_DOCUMENTATION = {
+    "KF904": """\
+## What it does
+Reports a `# kefix: ignore` comment that suppresses no finding, or the codes in its list that
+suppress none. Opt-in: select it by its full code (`--extend-select KF904`, or
+`extend-select = ["KF904"]`); a prefix such as `KF` or `KF9` does not select it.
+
+## Why it matters
+A suppression outlives the problem it was written for: once the launch is fixed, the comment
+would silently hide the next, different problem of the same kind on that line. Codes of rules
+that did not run (not selected, or left out by `per-file-ignores`) are not called unused.
+
+## Example
+```bash
+# kefix: ignore[KF001,KF202]
+python train.py --eval_strategy epoch --save_strategy epoch --load_best_model_at_end
+```
+Use instead (nothing to suppress any more):
+```bash
+python train.py --eval_strategy epoch --save_strategy epoch --load_best_model_at_end
+```
+
+## Fix safety
+Safe: it removes only the comment's unused codes, or the directive when none is used (other text
+in the comment, such as a shellcheck directive, stays); what bash runs does not change.""",
 }
 
 _DIAGNOSTIC_DOCUMENTATION = """\
@@ -135,9 +167,19 @@ def rule_infos() -> tuple[RuleInfo, ...]:
             code, ("kefix's own diagnostic.", Severity.WARNING)
         )
         example = _DIAGNOSTIC_EXAMPLES.get(code, code)
-        documentation = _DIAGNOSTIC_DOCUMENTATION.format(summary=summary, code_line=example)
+        documentation = _DIAGNOSTIC_OWN_DOCUMENTATION.get(
+            code, _DIAGNOSTIC_DOCUMENTATION.format(summary=summary, code_line=example)
+        )
         infos.append(
-            RuleInfo(code, DIAGNOSTICS[code], severity, summary, "", documentation, diagnostic=True)
+            RuleInfo(
+                code,
+                DIAGNOSTICS[code],
+                severity,
+                summary,
+                fix_safety(documentation),
+                documentation,
+                diagnostic=True,
+            )
         )
     return tuple(infos)
 

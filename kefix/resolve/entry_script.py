@@ -37,6 +37,8 @@ def _inside(path: Path, roots: Sequence[Path]) -> bool:
 def _relative_candidates(launch: Launch) -> list[Path]:
     entry = launch.entry or ""
     if launch.entry_kind == "module":
+        if not all(part.isidentifier() for part in entry.split(".")):
+            return []  # `python -m $MODULE`: no file to read (and Path("") has no suffix)
         module = Path(*entry.split("."))
         return [module.with_suffix(".py"), module / "__main__.py"]
     return [Path(entry)]

@@ -36,6 +36,7 @@ DIAGNOSTICS: Mapping[str, str] = {
     "KF901": "could-not-parse",
     "KF902": "unreadable-file",
     "KF903": "fix-not-verified",
+    "KF904": "unused-suppression",  # opt-in: --extend-select KF904
 }
 
 

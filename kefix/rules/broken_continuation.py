@@ -24,19 +24,23 @@ _CONSEQUENCES = {
     BreakKind.MISSING_BACKSLASH: "a line without a trailing backslash ends the command",
     BreakKind.GLUED_BACKSLASH: "a backslash glued to the value before it joins the line into "
     "that value",
+    BreakKind.TRAILING_COMMENT: "a comment at the end of the line before them ends the command "
+    "(a backslash after `#` is part of the comment)",
 }
 _REPAIRS = {
     BreakKind.COMMENT_LINE: "move the comment line above the launch",
     BreakKind.SPACE_AFTER_BACKSLASH: "remove the blank after the backslash",
     BreakKind.MISSING_BACKSLASH: "add the missing backslash",
     BreakKind.GLUED_BACKSLASH: "put a blank before the backslash",
+    BreakKind.TRAILING_COMMENT: "move the comment above the launch and continue the line",
 }
 
 
 class BrokenContinuation(Rule):
     """## What it does
     Finds launches whose `\\`-continued flags never reach the training script: a comment line
-    inside the block, a blank after the backslash, a line that lacks its backslash, or a
+    inside the block, a comment at the end of one of its lines (`--lr 1 # note \\`, or
+    `--lr 1 \\  # note`), a blank after the backslash, a line that lacks its backslash, or a
     backslash glued to a value when the next line starts at column 0.
 
     ## Why it matters
@@ -61,16 +65,17 @@ class BrokenContinuation(Rule):
     ```
 
     ## Fix safety
-    Safe: the repair keeps every character the user wrote (a comment moves above the launch) and
-    gives the launch the flags its script spells out.
+    Safe: the repair keeps every character the user wrote (a comment moves above the launch, a
+    trailing one without the backslash it swallowed) and gives the launch the flags its script
+    spells out.
     """
 
     code = "KF003"
     name = "broken-continuation"
     severity = Severity.ERROR
     summary = (
-        "flags a comment line, a blank after `\\`, a missing `\\` or a glued `\\` cut off from "
-        "their launch"
+        "flags a comment line or trailing comment, a blank after `\\`, a missing `\\` or a glued "
+        "`\\` cut off from their launch"
     )
     fix_summary = "repair the continuation (safe)"
 

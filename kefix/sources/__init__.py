@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kefix.model import Finding, Launch
+from kefix.model import Finding, Launch, Span
 
 
 @dataclass(frozen=True)
@@ -14,3 +14,4 @@ class ParsedSource:
     path: str
     launches: tuple[Launch, ...]
     problems: tuple[Finding, ...] = ()
+    comments: tuple[Span, ...] = ()  # every comment, for suppression directives

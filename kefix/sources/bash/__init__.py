@@ -17,7 +17,9 @@ _LAUNCHER_HINT = re.compile(
 def parse_launch_script(path: str, text: str) -> ParsedSource:
     """Read every launch in a bash script; a statement that cannot be parsed becomes KF901."""
     syntax = parse_bash(text)
-    return ParsedSource(path, find_launches(path, syntax), _unparsed_launches(path, syntax))
+    return ParsedSource(
+        path, find_launches(path, syntax), _unparsed_launches(path, syntax), syntax.comments
+    )
 
 
 def _unparsed_launches(path: str, syntax: BashSyntax) -> tuple[Finding, ...]:

@@ -1,7 +1,9 @@
 """Broken ``\\`` continuations: the lines of a launch that bash silently cuts off.
 
 Bash ends a command at the first newline that is not escaped. A commented-out flag inside a
-``\\`` block, a blank after the backslash, or a forgotten backslash therefore leave the flags
+``\\`` block, a comment at the end of one of its lines (it swallows the backslash after it, and
+a backslash before it escapes only a blank), a blank after the backslash, or a forgotten
+backslash therefore leave the flags
 below as a separate command (``--save_strategy: command not found``, often unnoticed in a log),
 and a backslash glued to a value at the start of the next line joins that line into the value.
 """
@@ -18,6 +20,8 @@ _GLUE = re.compile(r"\\\r?\n")
 _SPACE_AFTER_BACKSLASH = re.compile(r"[ \t]*\\(?P<blanks>[ \t]+)\r?\n")
 _COMMENT_LINES = re.compile(r"(?P<lines>(?:[ \t]*#[^\n]*\n)+)[ \t]*")
 _CONTINUED_INTO_GAP = re.compile(r"[ \t]*\\\r?\n")
+# `--lr 1 # note \` or `--lr 1 \  # note`: the comment runs to the line end, backslash and all.
+_TRAILING_COMMENT = re.compile(r"[ \t]*(?:\\[ \t]+)?(?P<comment>#[^\n]*)\n[ \t]*")
 
 
 def merge_glued_words(
@@ -107,6 +111,11 @@ def _classify_gap(gap: str, offset: int, names: tuple[str, ...]) -> DetachedArgs
         # Every comment line up to the orphaned flags moves out of the block together.
         span = Span(offset + comments.start("lines"), offset + comments.end("lines"))
         return DetachedArgs(BreakKind.COMMENT_LINE, span, names)
+    trailing = _TRAILING_COMMENT.fullmatch(gap)
+    if trailing is not None:
+        comment = trailing.group("comment").rstrip("\r")
+        start = offset + trailing.start("comment")
+        return DetachedArgs(BreakKind.TRAILING_COMMENT, Span(start, start + len(comment)), names)
     if gap.count("\n") == 1 and gap.strip() == "":
         return DetachedArgs(BreakKind.MISSING_BACKSLASH, Span(offset, offset), names)
     return None

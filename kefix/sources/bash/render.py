@@ -204,6 +204,22 @@ def repair_continuation(text: str, launch: Launch, detached: DetachedArgs) -> li
             Edit(Span(line_start, line_start), comment_block),
             Edit(detached.at, ""),
         ]
+    if detached.kind is BreakKind.TRAILING_COMMENT:
+        # The comment (a `# kefix: ignore` among them) moves above the launch, with the launch's
+        # indentation; its line ends in the backslash it meant to have.
+        line_start = text.rfind("\n", 0, launch.span.start) + 1
+        indent = text[line_start : launch.span.start]
+        indent = indent[: len(indent) - len(indent.lstrip(" \t"))]
+        comment = text[detached.at.start : detached.at.end].rstrip(" \t\\").rstrip(" \t")
+        start = detached.at.start
+        while start > 0 and text[start - 1] in " \t":
+            start -= 1
+        if start > 0 and text[start - 1] == "\\":
+            start -= 1  # `\  # note`: that backslash only escaped a blank
+        return [
+            Edit(Span(line_start, line_start), f"{indent}{comment}\n"),
+            Edit(Span(start, detached.at.end), "\\" if text[start - 1 : start] in " \t" else " \\"),
+        ]
     if detached.kind is BreakKind.SPACE_AFTER_BACKSLASH:
         return [Edit(detached.at, "")]
     if detached.kind is BreakKind.MISSING_BACKSLASH:
