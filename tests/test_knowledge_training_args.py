@@ -341,16 +341,3 @@ def test_convert_value_agrees_with_hf_argument_parser(
     else:
         assert ours == _plain(real.value)
         assert type(ours) is type(_plain(real.value))
-
-
-@same_release
-def test_formatted_bools_read_back_through_string_to_bool() -> None:
-    for spec in fields().values():
-        if spec.kind in ("bool", "bool_value_required"):
-            for value in (True, False):
-                assert string_to_bool(knowledge.format_value(spec, value)) is value
-
-
-def test_format_value_keeps_strings() -> None:
-    spec = fields()["eval_strategy"]
-    assert knowledge.format_value(spec, "epoch") == "epoch"

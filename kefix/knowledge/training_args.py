@@ -395,10 +395,3 @@ def convert_value(
     if rest:
         raise _unused(rest)
     return value
-
-
-def format_value(spec: FieldSpec, value: str | bool) -> str:
-    """Text a fix writes after the flag: bools as ``True``/``False``, as string_to_bool reads."""
-    if isinstance(value, bool):
-        return "True" if value else "False"
-    return value

@@ -238,13 +238,6 @@ def _hide_defaults(values: dict[str, ResolvedValue], why: str) -> None:
             values[name] = replace(resolved, value=Unknown(why))
 
 
-def bind_flags(
-    launch: Launch, spec: ParserSpec | None, version: str | None = None
-) -> list[FlagBinding]:
-    """The TrainingArguments flags of a launch in order (a later flag wins, as in argparse)."""
-    return _bindings(read_flags(launch, spec, version), version)
-
-
 def _bindings(flags: Iterable[FlagRecord], version: str | None) -> list[FlagBinding]:
     fields = training_fields(version=version)
     return [

@@ -65,7 +65,7 @@ def _static(word: Word) -> str | None:
     return word.value if isinstance(word.value, str) else None
 
 
-def _entry_point(words: Sequence[Word], launcher_prefix: str = "") -> _EntryPoint | None:
+def _entry_point(words: Sequence[Word]) -> _EntryPoint | None:
     position = 0
     while position < len(words):
         first = _static(words[position])
@@ -258,8 +258,3 @@ def _workdir_hints(syntax: BashSyntax, launch: Command) -> tuple[str, ...]:
         elif isinstance(target.value, str):
             hints.append(target.value)
     return tuple(reversed(hints))
-
-
-def with_path(launch: Launch, path: str) -> Launch:
-    """The same launch reported under another display path."""
-    return replace(launch, path=path)
