@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
+from support import git
 
 from kefix.cli import main
 
@@ -26,26 +27,6 @@ ACTION = ROOT / "action.yml"
 WORKFLOWS = sorted((ROOT / "docs" / "workflows").glob("*.yml"))
 DEEPKE = ROOT / "fixtures" / "deepke"
 KEFIX_ACTION = "OWNER/kefix@"  # how the example workflows name this action
-
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "kefix tests",
-    "GIT_AUTHOR_EMAIL": "tests@kefix.invalid",
-    "GIT_COMMITTER_NAME": "kefix tests",
-    "GIT_COMMITTER_EMAIL": "tests@kefix.invalid",
-    "GIT_CONFIG_GLOBAL": os.devnull,
-    "GIT_CONFIG_NOSYSTEM": "1",
-}
-
-
-def _git(cwd: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args],
-        cwd=cwd,
-        env={**os.environ, **GIT_ENV},
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
 
 
 def _actionlint() -> str:
@@ -116,7 +97,7 @@ def test_action_metadata_and_its_inputs_pass_actionlint(tmp_path: Path) -> None:
         "        with:\n"
         f"{with_inputs}\n"
     )
-    _git(tmp_path, "init", "-q")
+    git(tmp_path, "init", "-q")
     completed = _run_actionlint(tmp_path, workflows / "uses-kefix.yml")
     assert completed.returncode == 0, completed.stdout + completed.stderr
 
@@ -130,7 +111,7 @@ def test_actionlint_rejects_an_input_the_action_does_not_declare(tmp_path: Path)
         "on: push\njobs:\n  kefix:\n    runs-on: ubuntu-latest\n    steps:\n"
         "      - uses: actions/checkout@v5\n      - uses: ./\n        with:\n          modes: fix\n"
     )
-    _git(tmp_path, "init", "-q")
+    git(tmp_path, "init", "-q")
     completed = _run_actionlint(tmp_path, workflows / "uses-kefix.yml")
     assert completed.returncode == 1
     assert 'input "modes" is not defined' in completed.stdout
@@ -287,18 +268,18 @@ def test_pr_bot_commit_holds_exactly_the_fixed_script_and_the_body_says_what_is_
     for name in ("fine_baichuan.bash", "fine_llama.bash"):  # fixable; clean
         shutil.copy2(DEEPKE / "ft_scripts" / name, repo / "scripts" / name)
     (repo / "NOTES.md").write_text("Launch with scripts/fine_llama.bash.\n")
-    _git(repo, "init", "-q", "-b", "main")
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-q", "-m", "initial")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "initial")
     monkeypatch.chdir(repo)
 
     result = CliRunner().invoke(main, ["--apply", "--format", "markdown", "--exit-zero", "."])
 
     assert result.exit_code == 0, result.output
     body = result.output
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-q", "-m", "Fix Trainer launch scripts (kefix --apply)")
-    committed = _git(repo, "show", "--name-only", "--format=", "HEAD").split()
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "Fix Trainer launch scripts (kefix --apply)")
+    committed = git(repo, "show", "--name-only", "--format=", "HEAD").split()
     assert committed == ["scripts/fine_baichuan.bash"]
     assert "--load_best_model_at_end False" in (repo / "scripts/fine_baichuan.bash").read_text()
     # What changed and why.
@@ -322,13 +303,13 @@ def test_pr_bot_changes_nothing_and_says_so_when_all_is_clean(
     shutil.copytree(DEEPKE / "src", repo / "src")
     shutil.copy2(DEEPKE / "requirements.txt", repo / "requirements.txt")
     (repo / "run.sh").write_bytes((DEEPKE / "ft_scripts" / "fine_llama.bash").read_bytes())
-    _git(repo, "init", "-q", "-b", "main")
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-q", "-m", "initial")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "initial")
     monkeypatch.chdir(repo)
 
     result = CliRunner().invoke(main, ["--apply", "--format", "markdown", "."])
 
     assert result.exit_code == 0
     assert result.output == "## kefix report\n\nkefix found nothing to fix.\n"
-    assert _git(repo, "status", "--porcelain") == ""
+    assert git(repo, "status", "--porcelain") == ""

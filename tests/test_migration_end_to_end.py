@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import shutil
 import subprocess
 import sys
@@ -10,6 +9,7 @@ import warnings
 from pathlib import Path
 
 import pytest
+from support import FixtureDataArguments, FixtureModelArguments
 
 from kefix.sources.bash import parse_launch_script
 
@@ -36,20 +36,6 @@ CUDA_VISIBLE_DEVICES=0 python src/train.py \\
 """
 
 
-@dataclasses.dataclass
-class _ModelArguments:
-    """Mirrors fixtures/rules/src/arguments.py, which kefix reads statically."""
-
-    model_name_or_path: str | None = None
-    template: str = "default"
-
-
-@dataclasses.dataclass
-class _DataArguments:
-    data_path: str | None = None
-    max_length: int = 1024
-
-
 def _argv(text: str) -> list[str]:
     (launch,) = parse_launch_script("run.sh", text).launches
     argv: list[str] = []
@@ -60,7 +46,7 @@ def _argv(text: str) -> list[str]:
 
 def _rejection(argv: list[str]) -> str:
     parser = transformers.HfArgumentParser(
-        (_ModelArguments, _DataArguments, transformers.TrainingArguments)
+        (FixtureModelArguments, FixtureDataArguments, transformers.TrainingArguments)
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

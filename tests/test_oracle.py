@@ -14,6 +14,7 @@ import warnings
 from pathlib import Path
 
 import pytest
+from support import FixtureDataArguments, FixtureModelArguments
 
 transformers = pytest.importorskip("transformers")
 
@@ -115,20 +116,6 @@ def test_the_deepke_case_is_rejected_by_transformers_as_kefix_says() -> None:
     assert [f.code for f in analysis.findings if f.code in REJECTING_RULES] == ["KF001"]
 
 
-@dataclasses.dataclass
-class _ModelArguments:
-    """Mirrors fixtures/rules/src/arguments.py (kefix reads it statically; the test may not)."""
-
-    model_name_or_path: str | None = None
-    template: str = "default"
-
-
-@dataclasses.dataclass
-class _DataArguments:
-    data_path: str | None = None
-    max_length: int = 1024
-
-
 FLAG_RULES = {"KF110", "KF111", "KF112"} | REJECTING_RULES
 FLAG_SCRIPTS = sorted(
     path
@@ -155,7 +142,7 @@ def _written_argv(config: EffectiveConfig) -> list[str] | None:
 def test_flag_verdicts_agree_with_the_real_parser(script: Path) -> None:
     analysis, _ = _analyze(script, script.read_text())
     parser = transformers.HfArgumentParser(
-        (_ModelArguments, _DataArguments, transformers.TrainingArguments)
+        (FixtureModelArguments, FixtureDataArguments, transformers.TrainingArguments)
     )
     checked = 0
     for config in analysis.configs:

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
+from support import GIT_ENV, git
 
 from kefix.cli import main
 
@@ -26,33 +27,11 @@ ROOT = Path(__file__).resolve().parents[1]
 MANIFEST = ROOT / ".pre-commit-hooks.yaml"
 DEEPKE = ROOT / "fixtures" / "deepke"
 
-# A fixed identity and no user or system git configuration: the tests must not depend on the
-# machine's git setup, nor change it.
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "kefix tests",
-    "GIT_AUTHOR_EMAIL": "tests@kefix.invalid",
-    "GIT_COMMITTER_NAME": "kefix tests",
-    "GIT_COMMITTER_EMAIL": "tests@kefix.invalid",
-    "GIT_CONFIG_GLOBAL": os.devnull,
-    "GIT_CONFIG_NOSYSTEM": "1",
-}
-
-
-def _git(cwd: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args],
-        cwd=cwd,
-        env={**os.environ, **GIT_ENV},
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-
 
 def _commit_all(repo: Path) -> None:
-    _git(repo, "init", "-q", "-b", "main")
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-q", "-m", "snapshot")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "snapshot")
 
 
 def _hooks() -> dict[str, dict[str, object]]:
@@ -154,7 +133,7 @@ def test_fix_hook_rewrites_the_script_as_kefix_apply_does(
     script = user_repo / "ft_scripts" / "fine_baichuan.bash"
     assert "--load_best_model_at_end False" in script.read_text()
     assert script.read_bytes() == (expected / "ft_scripts" / "fine_baichuan.bash").read_bytes()
-    changed = _git(user_repo, "status", "--porcelain").split()
+    changed = git(user_repo, "status", "--porcelain").split()
     assert changed == ["M", "ft_scripts/fine_baichuan.bash"]
     # The check hook now reports only what needs a person: the unsafe bf16 fix, a line lower.
     status, output = _try_repo(hook_source, pre_commit_home, user_repo, "kefix")
