@@ -81,8 +81,10 @@ def analyze_text(
             for rule in rules:
                 for finding in rule.check(resolution.config, settings):
                     _, held = by_key.get(finding.key, (finding, []))
-                    # The newest release's wording (and fix) stands for the others.
-                    by_key[finding.key] = (finding, [*held, version])
+                    # The newest release's wording (and fix) stands for the others; a key seen
+                    # twice in one release (the same flag written twice) counts it once.
+                    releases = held if version in held else [*held, version]
+                    by_key[finding.key] = (finding, releases)
     findings = [_with_versions(finding, held, targets) for finding, held in by_key.values()] + [
         problem for problem in parsed.problems if reported(problem.code)
     ]

@@ -32,25 +32,12 @@ from kefix.config import (
     load_settings,
 )
 from kefix.knowledge.training_args import known_versions
-from kefix.report.concise import concise_report
-from kefix.report.effective import config_text, json_document, launch_records, launches_text
-from kefix.report.github import github_report
-from kefix.report.json_report import json_report
-from kefix.report.markdown import markdown_report
-from kefix.report.records import run_records
-from kefix.report.repo_paths import repository_root
-from kefix.report.rule_docs import (
-    explain_text,
-    find_rule_info,
-    rule_infos,
-    rules_list_json,
-    rules_list_text,
-)
-from kefix.report.sarif import sarif_report
-from kefix.report.statistics import statistics_json, statistics_text
 from kefix.report.text import colorize_diff, render_findings
 from kefix.runner import RunResult, run
 from kefix.target import TargetVersionError, target_versions
+
+# The report modules of each format are imported where that format is printed: a pre-commit run
+# on one file pays only for the output it asked for (see tests/test_lazy_imports.py).
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
@@ -194,6 +181,8 @@ def main(
         if explain is not None:
             sys.exit(_explain(explain))
         if list_rules:
+            from kefix.report.rule_docs import rules_list_json, rules_list_text
+
             _require_format(output_format, _SHOW_FORMATS, "--list-rules")
             if output_format == "json":
                 click.echo(json.dumps(rules_list_json(), indent=2))
@@ -222,6 +211,13 @@ def main(
                 force_exclude,
                 respect_gitignore,
             )
+            from kefix.report.effective import (
+                config_text,
+                json_document,
+                launch_records,
+                launches_text,
+            )
+
             result = run(list(paths), settings, apply=False)
             analyses = [file.analysis for file in result.files]
             if show_config is not None:
@@ -321,7 +317,11 @@ def _print_findings(
     if output_format == "text":
         _print_report(result, apply_fixes=apply_fixes, color=color)
         return
+    from kefix.report.records import run_records
+
     if output_format == "concise":
+        from kefix.report.concise import concise_report
+
         lines = concise_report(run_records(result, apply=apply_fixes, with_errors=False))
         click.echo(
             "\n".join(part for part in (lines, _summary(result, apply_fixes=apply_fixes)) if part)
@@ -330,19 +330,32 @@ def _print_findings(
     records = run_records(result, apply=apply_fixes)
     document: Any
     if output_format == "json":
+        from kefix.report.json_report import json_report
+
         document = json_report(records, apply=apply_fixes)
     elif output_format == "sarif":
+        from kefix.report.repo_paths import repository_root
+        from kefix.report.sarif import sarif_report
+
         document = sarif_report(records, repository_root())
     elif output_format == "github":
+        from kefix.report.github import github_report
+        from kefix.report.repo_paths import repository_root
+
         click.echo(github_report(records, repository_root()))
         return
     else:
+        from kefix.report.markdown import markdown_report
+
         click.echo(markdown_report(records, result.files, apply=apply_fixes), nl=False)
         return
     click.echo(json.dumps(document, indent=2, ensure_ascii=False))
 
 
 def _print_statistics(result: RunResult, *, apply_fixes: bool, as_json: bool) -> None:
+    from kefix.report.records import run_records
+    from kefix.report.statistics import statistics_json, statistics_text
+
     records = run_records(result, apply=apply_fixes)
     if as_json:
         click.echo(json.dumps(statistics_json(records), indent=2))
@@ -497,6 +510,8 @@ def _summary(result: RunResult, *, apply_fixes: bool) -> str:
 
 
 def _explain(code: str) -> int:
+    from kefix.report.rule_docs import explain_text, find_rule_info, rule_infos
+
     info = find_rule_info(code)
     if info is not None:
         click.echo(explain_text(info))

@@ -39,6 +39,7 @@ from kefix.model import (
 from kefix.resolve import (
     Resolver,
     args_for_fields,
+    args_named,
     field_arg,
     spelled_for,
     training_field_name,
@@ -295,8 +296,7 @@ def _expected_args(
             removed = {arg.span for arg in _removed_args(config, intent)}
             slots = [slot for slot in slots if slot[0] not in removed]
         elif isinstance(intent, RenameArg):
-            arg = field_arg(config, intent.old)
-            if arg is not None:
+            for arg in args_named(config, intent.old):
                 replace_arg(arg, _Renamed(intent.new, arg.values))
     return [expected for _, expected in slots]
 
@@ -467,10 +467,10 @@ def _render_intent(text: str, config: EffectiveConfig, intent: Intent) -> list[E
             raise CannotRender(f"the launch has no --{intent.name} to remove")
         return [edit for arg in args for edit in render.remove_flag(text, launch, arg)]
     if isinstance(intent, RenameArg):
-        arg = field_arg(config, intent.old)
-        if arg is None:
+        args = args_named(config, intent.old)
+        if not args:
             raise CannotRender(f"the launch has no --{intent.old} to rename")
-        return render.rename_flag(text, launch, arg, intent.new)
+        return [edit for arg in args for edit in render.rename_flag(text, launch, arg, intent.new)]
     if isinstance(intent, RepairContinuation):
         return render.repair_continuation(text, launch, intent.detached)
     if isinstance(intent, ReplaceText):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kefix.knowledge.migrations import MIGRATIONS, migration_from, migration_to
 from kefix.knowledge.training_args import (
@@ -37,8 +38,12 @@ from kefix.model import (
     Unknown,
 )
 from kefix.paths import display_path
-from kefix.resolve.dataclasses import ParserSpec, read_parser_spec
 from kefix.resolve.entry_script import locate_entry
+
+if TYPE_CHECKING:
+    # Only a type here; the module itself (and libcst, ~0.15 s to import) is loaded when an
+    # entry script must be read, in Resolver.parser_spec.
+    from kefix.resolve.dataclasses import ParserSpec
 
 # A launch whose entry script kefix cannot read counts as a training launch when it passes at
 # least this many TrainingArguments flags (a data-prep script rarely passes two).
@@ -76,6 +81,8 @@ class Resolver:
     def parser_spec(self, entry: Path) -> ParserSpec | None:
         key = entry.resolve()
         if key not in self._specs:
+            from kefix.resolve.dataclasses import read_parser_spec
+
             self._specs[key] = read_parser_spec(entry, self.search_roots)
         return self._specs[key]
 
@@ -325,6 +332,16 @@ def field_arg(config: EffectiveConfig, name: str) -> Arg | None:
         return resolved.arg
     written = [r.arg for r in config.flags if r.field is None and r.arg.name == name]
     return written[-1] if written else None
+
+
+def args_named(config: EffectiveConfig, name: str) -> list[Arg]:
+    """Every flag written as ``--name`` (a rename respells them all, so the last still wins),
+    else the flag that sets field ``name``."""
+    written = [record.arg for record in config.flags if record.arg.name == name]
+    if written:
+        return written
+    arg = field_arg(config, name)
+    return [] if arg is None else [arg]
 
 
 def args_for_fields(config: EffectiveConfig, names: Iterable[str]) -> list[Arg]:

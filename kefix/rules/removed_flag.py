@@ -59,8 +59,12 @@ class RemovedFlag(Rule):
 
     def check(self, config: EffectiveConfig, settings: Settings) -> Iterator[Finding]:
         fields = training_fields(version=config.version)
+        seen: set[str] = set()
         for record in config.flags:
             name = record.arg.name.replace("-", "_")
+            if record.arg.name in seen:
+                continue  # one finding per flag name; its fix respells every occurrence
+            seen.add(record.arg.name)
             if record.status is not FlagStatus.UNKNOWN or record.arg.name in config.other_options:
                 continue
             history = field_history(name)

@@ -73,8 +73,12 @@ class RenamedFlag(Rule):
 
     def check(self, config: EffectiveConfig, settings: Settings) -> Iterator[Finding]:
         fields = training_fields(version=config.version)
+        seen: set[str] = set()
         for record in config.flags:
             name = record.arg.name
+            if record.arg.name in seen:
+                continue  # one finding per flag name; its fix respells every occurrence
+            seen.add(record.arg.name)
             if record.status is not FlagStatus.UNKNOWN or name in config.other_options:
                 continue
             underscored = name.replace("-", "_")

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import bashlex
-
 from kefix.model import Launch
 
 
 def flags_read_by_bashlex(statement: str) -> list[str] | None:
     """The ``--flag`` words bashlex reads in ``statement``; None when bashlex cannot parse it."""
+    # Imported here: bashlex costs ~0.1 s to import and is needed only when a fix is verified.
+    import bashlex
+
     try:
         trees = bashlex.parse(statement)
     except Exception:  # bashlex raises assorted errors (and asserts) on valid bash

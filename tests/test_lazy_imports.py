@@ -1,0 +1,85 @@
+"""Start-up imports only what the run uses: a pre-commit run on one script must not pay for
+libcst, bashlex or the report formats it did not ask for (issue 8, single-file target)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+# Modules a plain start-up must not load; each is imported where it is first needed.
+HEAVY = ("libcst", "bashlex", "jsonschema")
+OTHER_FORMATS = (
+    "kefix.report.concise",
+    "kefix.report.effective",
+    "kefix.report.github",
+    "kefix.report.json_report",
+    "kefix.report.markdown",
+    "kefix.report.records",
+    "kefix.report.rule_docs",
+    "kefix.report.sarif",
+    "kefix.report.statistics",
+    "kefix.resolve.dataclasses",
+)
+
+_LOADED = """
+import json, sys
+{body}
+print(json.dumps(sorted(sys.modules)))
+"""
+
+_RUN_CLI = """
+import kefix.cli
+sys.argv = ["kefix", *{args!r}]
+try:
+    kefix.cli.main()
+except SystemExit:
+    pass
+"""
+
+
+def _modules_after(body: str, cwd: Path) -> set[str]:
+    completed = subprocess.run(
+        [sys.executable, "-c", _LOADED.format(body=body)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return set(json.loads(completed.stdout.strip().splitlines()[-1]))
+
+
+def _loaded_of(modules: set[str], names: tuple[str, ...]) -> list[str]:
+    return sorted(m for m in modules if any(m == n or m.startswith(n + ".") for n in names))
+
+
+def test_importing_the_cli_loads_no_parser_library_and_no_other_report_format(
+    tmp_path: Path,
+) -> None:
+    modules = _modules_after("import kefix.cli", tmp_path)
+    assert _loaded_of(modules, HEAVY) == []
+    assert _loaded_of(modules, OTHER_FORMATS) == []
+
+
+def test_checking_a_script_without_entry_script_or_fix_loads_neither_libcst_nor_bashlex(
+    tmp_path: Path,
+) -> None:
+    script = tmp_path / "run.sh"
+    script.write_text("#!/bin/bash\ntorchrun train.py --output_dir out --learning_rate 1e-4\n")
+    # stdout carries the report first; the module list is the last line.
+    body = _RUN_CLI.format(args=[str(script), "--no-color"])
+    modules = _modules_after(body, tmp_path)
+    assert _loaded_of(modules, HEAVY) == []
+    assert _loaded_of(modules, OTHER_FORMATS) == []
+
+
+def test_the_report_module_of_the_requested_format_is_loaded_when_it_prints(
+    tmp_path: Path,
+) -> None:
+    script = tmp_path / "run.sh"
+    script.write_text("#!/bin/bash\ntorchrun train.py --output_dir out\n")
+    body = _RUN_CLI.format(args=[str(script), "--format", "sarif"])
+    modules = _modules_after(body, tmp_path)
+    assert "kefix.report.sarif" in modules
+    assert "kefix.report.markdown" not in modules
