@@ -485,3 +485,25 @@ def test_each_file_is_parsed_once_until_it_changes(
     assert len(parsed) == 3
     assert spec is not None
     assert spec.training_defaults()["save_steps"].value == 75
+
+
+def test_two_reachable_parsers_make_the_spec_ambiguous(tmp_path: Path) -> None:
+    """DeepKE shape: args/parser.py builds a training and an inference parser; inference.py
+    reaches the latter, which kefix cannot tell statically, so it says so."""
+    (tmp_path / "args").mkdir()
+    (tmp_path / "args" / "__init__.py").write_text("")
+    (tmp_path / "args" / "parser.py").write_text(
+        "from dataclasses import dataclass\n"
+        "from transformers import HfArgumentParser, Seq2SeqTrainingArguments\n\n"
+        "@dataclass\nclass InferArguments:\n    input_file: str = 'in.json'\n\n"
+        "def get_train_args():\n"
+        "    return HfArgumentParser((Seq2SeqTrainingArguments,)).parse_args_into_dataclasses()\n\n"
+        "def get_infer_args():\n"
+        "    return HfArgumentParser((InferArguments,)).parse_args_into_dataclasses()\n"
+    )
+    entry = tmp_path / "inference.py"
+    entry.write_text("from args.parser import get_infer_args\n\nargs = get_infer_args()\n")
+    spec = read_parser_spec(entry, [tmp_path])
+    assert spec is not None
+    assert spec.ambiguous
+    assert any("2 HfArgumentParser calls are reachable" in note for note in spec.notes)

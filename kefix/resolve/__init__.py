@@ -261,11 +261,15 @@ def _every_dataclass_read(spec: ParserSpec) -> bool:
     """Whether kefix knows every option of the parser (needed to call a flag unknown): local
     dataclasses it read, and transformers' own argument classes. A trl config (``SFTConfig``)
     adds fields kefix has no data for, even under a local subclass."""
-    return bool(spec.dataclasses) and all(
-        dataclass.training_base in _FULLY_KNOWN_BASES
-        if dataclass.training_base is not None
-        else bool(dataclass.fields)
-        for dataclass in spec.dataclasses
+    return (
+        bool(spec.dataclasses)
+        and not spec.ambiguous
+        and all(
+            dataclass.training_base in _FULLY_KNOWN_BASES
+            if dataclass.training_base is not None
+            else bool(dataclass.fields)
+            for dataclass in spec.dataclasses
+        )
     )
 
 

@@ -94,6 +94,8 @@ class ParserSpec:
     # The module parses with return_remaining_strings=True: unknown flags are handed back to
     # the script (or silently dropped) instead of stopping the run.
     keeps_unknown_flags: bool = False
+    # Several parsers are reachable from the entry script and kefix picked the training one.
+    ambiguous: bool = False
 
     @property
     def has_training_arguments(self) -> bool:
@@ -471,6 +473,7 @@ class _Resolver:
         self.search_dirs = _search_dirs(entry.parent, roots)
         self.notes: list[str] = []
         self.unreadable = False
+        self.ambiguous = False
         self._locations: dict[tuple[Path, str, int], _ModuleLocation | _External | _Unresolved] = {}
         self._classes: dict[tuple[Path, int], _ClassInfo] = {}
         self._active: set[tuple[Path, int]] = set()
@@ -487,7 +490,9 @@ class _Resolver:
         for element in self._parser_elements(call_module, call):
             parsed.append(self._dataclass(call_module, call, element))
         keeps_unknown = bool(_REMAINING_STRINGS.search(call_module.tree.code))
-        return ParserSpec(self.entry, tuple(parsed), self._unique_notes(), keeps_unknown)
+        return ParserSpec(
+            self.entry, tuple(parsed), self._unique_notes(), keeps_unknown, self.ambiguous
+        )
 
     def _unique_notes(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(self.notes))
@@ -509,6 +514,14 @@ class _Resolver:
         for level in range(_MAX_IMPORT_LEVELS + 1):
             candidates = [(module, call) for module in frontier for call in module.parser_calls]
             if candidates:
+                if len(candidates) > 1:
+                    # DeepKE's args/parser.py builds a training and an inference parser; which one
+                    # the entry script reaches is a call-graph question kefix does not answer.
+                    self.ambiguous = True
+                    self.notes.append(
+                        f"{len(candidates)} HfArgumentParser calls are reachable; kefix assumes "
+                        "the training one and does not judge unknown flags"
+                    )
                 # Inference or export parsers often sit next to the training one: prefer the latter.
                 for module, call in candidates:
                     if self._builds_training_arguments(module, call):
