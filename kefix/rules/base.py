@@ -55,6 +55,18 @@ class Rule:
         )
 
 
+def number(value: object) -> float | None:
+    """A config value as a number, or None for bools, Unknowns and anything else."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value)
+
+
+def show_number(value: float) -> str:
+    """``100`` rather than ``100.0``: numbers in messages and fixes as people write them."""
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
 def default_origin_note(config: EffectiveConfig, name: str) -> str:
     """Where a value the launch does not write comes from (a project default, a config file);
     '' when the launch writes it or it is transformers' own default."""

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from kefix.config import Settings
 from kefix.model import EffectiveConfig, Finding, Severity
-from kefix.rules.base import Rule
+from kefix.rules.base import Rule, number, show_number
 
 
 class EvalStepsNeeded(Rule):
@@ -50,26 +50,16 @@ class EvalStepsNeeded(Rule):
         if config.value("eval_strategy") != "steps":
             return
         eval_steps = config.value("eval_steps")
-        if eval_steps is not None and _number(eval_steps) != 0:
+        if eval_steps is not None and number(eval_steps) != 0:
             return
-        logging_steps = _number(config.value("logging_steps"))
+        logging_steps = number(config.value("logging_steps"))
         if logging_steps is None or logging_steps > 0:
             return
         unset = "unset" if eval_steps is None else "0"
         yield self.finding(
             config,
             f"eval_strategy 'steps' needs an interval, but eval_steps is {unset} and "
-            f"logging_steps={_show(logging_steps)} cannot stand in for it; transformers raises "
-            "ValueError at start-up",
+            f"logging_steps={show_number(logging_steps)} cannot stand in for it; "
+            "transformers raises ValueError at start-up",
             at=("eval_steps", "logging_steps", "eval_strategy"),
         )
-
-
-def _number(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return float(value)
-
-
-def _show(value: float) -> str:
-    return str(int(value)) if value.is_integer() else str(value)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from kefix.config import Settings
 from kefix.model import Applicability, EffectiveConfig, Finding, Fix, SetArg, Severity
-from kefix.rules.base import Rule
+from kefix.rules.base import Rule, number, show_number
 
 _RATIO_SCALE = 1_000_000
 
@@ -54,21 +54,21 @@ class SaveStepsMultiple(Rule):
             return
         if config.value("save_strategy") != "steps" or config.value("eval_strategy") != "steps":
             return
-        save = _number(config.value("save_steps"))
-        evaluation = _number(config.value("eval_steps"))
+        save = number(config.value("save_steps"))
+        evaluation = number(config.value("eval_steps"))
         inherited = evaluation == 0 or config.value("eval_steps") is None
         if inherited:
-            evaluation = _number(config.value("logging_steps"))
+            evaluation = number(config.value("logging_steps"))
         if save is None or evaluation is None or evaluation <= 0 or save <= 0:
             return
-        source = f"eval_steps={_show(evaluation)}" + (
+        source = f"eval_steps={show_number(evaluation)}" + (
             " (unset: taken from logging_steps)" if inherited else ""
         )
         at = ("save_steps", "eval_steps", "logging_steps")
         if (save < 1) != (evaluation < 1):
             yield self.finding(
                 config,
-                f"save_steps={_show(save)} and {source} mix a ratio and a step "
+                f"save_steps={show_number(save)} and {source} mix a ratio and a step "
                 "count, so saves cannot be guaranteed to fall on evaluations; transformers raises "
                 "ValueError at start-up",
                 at=at,
@@ -79,7 +79,7 @@ class SaveStepsMultiple(Rule):
                 return
             yield self.finding(
                 config,
-                f"save_steps={_show(save)} is not a multiple of {source}; "
+                f"save_steps={show_number(save)} is not a multiple of {source}; "
                 "transformers raises ValueError at start-up",
                 at=at,
             )
@@ -89,22 +89,12 @@ class SaveStepsMultiple(Rule):
         rounded = math.ceil(save / evaluation) * evaluation
         yield self.finding(
             config,
-            f"save_steps={_show(save)} is not a round multiple of {source}; "
+            f"save_steps={show_number(save)} is not a round multiple of {source}; "
             "transformers raises ValueError at start-up",
             at=at,
             fix=Fix(
-                f"round --save_steps up to {_show(rounded)}",
-                (SetArg("save_steps", _show(rounded), near=("eval_steps", "save_strategy")),),
+                f"round --save_steps up to {show_number(rounded)}",
+                (SetArg("save_steps", show_number(rounded), near=("eval_steps", "save_strategy")),),
                 Applicability.UNSAFE,
             ),
         )
-
-
-def _number(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return float(value)
-
-
-def _show(value: float) -> str:
-    return str(int(value)) if value.is_integer() else str(value)

@@ -19,7 +19,7 @@ from kefix.model import (
     Unknown,
 )
 from kefix.resolve import spelled_for
-from kefix.rules.base import Rule
+from kefix.rules.base import Rule, show_number
 from kefix.rules.save_eval_misaligned import effective_eval_steps, misaligned_intervals
 
 
@@ -130,7 +130,7 @@ class StepsIgnored(Rule):
         flag = spelled_for(interval.strategy, config.version)
         return self.finding(
             config,
-            f"--{steps.arg.name if steps.arg else interval.steps} {_show(value)} is ignored: "
+            f"--{steps.arg.name if steps.arg else interval.steps} {show_number(value)} is ignored: "
             f"{flag} is {strategy.value!r}{_default_note(strategy)}, so "
             f"{_instead(config, interval, strategy.value)}; {interval.steps} is read only with "
             f"{flag} 'steps'",
@@ -200,7 +200,3 @@ def _lines_up_after(config: EffectiveConfig, interval: _Interval) -> bool:
     if isinstance(other_value, Unknown):
         return False
     return other_value != "steps" or misaligned_intervals(config) is None
-
-
-def _show(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)

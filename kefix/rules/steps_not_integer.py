@@ -8,7 +8,7 @@ from packaging.version import Version
 
 from kefix.config import Settings
 from kefix.model import EffectiveConfig, Finding, Severity
-from kefix.rules.base import Rule, default_origin_note
+from kefix.rules.base import Rule, default_origin_note, number
 
 # 4.29 made the three intervals floats (below 1: a ratio of the total steps) and added the check;
 # 4.28 types them int, so argparse itself rejects '10.5' there (KF112).
@@ -68,12 +68,12 @@ class StepsNotInteger(Rule):
             if config.value(strategy) != "steps":
                 continue
             raw = config.value(field)
-            inherited = field == "eval_steps" and (raw is None or _number(raw) == 0)
+            inherited = field == "eval_steps" and (raw is None or number(raw) == 0)
             if inherited:
                 if logging_checked:
                     continue  # the logging interval is reported (or passes) on its own
                 raw = config.value("logging_steps")
-            steps = _number(raw)
+            steps = number(raw)
             if steps is None or steps <= 1 or steps.is_integer():
                 continue
             source = " (unset: taken from logging_steps)" if inherited else ""
@@ -86,9 +86,3 @@ class StepsNotInteger(Rule):
                 origin_note=default_origin_note(config, "logging_steps" if inherited else field),
                 subject=field,
             )
-
-
-def _number(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return float(value)

@@ -8,7 +8,7 @@ from packaging.version import Version
 
 from kefix.config import Settings
 from kefix.model import Applicability, EffectiveConfig, Finding, Fix, RemoveArg, Severity
-from kefix.rules.base import Rule
+from kefix.rules.base import Rule, number, show_number
 
 _OVERWRITES_FROM = Version("5.0.0")
 _REMOVED_IN = Version("5.15.0")  # then --warmup_ratio is gone (KF101)
@@ -55,31 +55,25 @@ class WarmupRatioOverridesSteps(Rule):
     def check(self, config: EffectiveConfig, settings: Settings) -> Iterator[Finding]:
         if not _OVERWRITES_FROM <= Version(config.version) < _REMOVED_IN:
             return
-        ratio = _number(config.value("warmup_ratio"))
-        steps = _number(config.value("warmup_steps"))
+        ratio = number(config.value("warmup_ratio"))
+        steps = number(config.value("warmup_steps"))
         if ratio is None or steps is None or ratio < 0 or steps <= 0 or ratio == steps:
             return
         fix = None
         if config.is_explicit("warmup_ratio"):
             fix = Fix(
-                f"drop --warmup_ratio so --warmup_steps {_show(steps)} applies, as on 4.x",
+                f"drop --warmup_ratio so --warmup_steps {show_number(steps)} applies, as on 4.x",
                 (RemoveArg("warmup_ratio"),),
                 Applicability.UNSAFE,
             )
         yield self.finding(
             config,
-            f"warmup_ratio={_show(ratio)} overwrites warmup_steps={_show(steps)} on "
+            f"warmup_ratio={show_number(ratio)} overwrites warmup_steps={show_number(steps)} on "
             f"transformers 5.0-5.14: warmup lasts {_warmup(ratio)}, not {_warmup(steps)} "
             "(on 4.x warmup_steps won)",
             at=("warmup_ratio", "warmup_steps"),
             fix=fix,
         )
-
-
-def _number(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return float(value)
 
 
 def _warmup(value: float) -> str:
@@ -88,7 +82,3 @@ def _warmup(value: float) -> str:
         return f"{value * 100:g}% of the training steps"
     steps = int(value)
     return f"{steps} step" + ("" if steps == 1 else "s")
-
-
-def _show(value: float) -> str:
-    return str(int(value)) if value.is_integer() else str(value)

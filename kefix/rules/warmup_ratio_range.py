@@ -8,7 +8,7 @@ from packaging.version import Version
 
 from kefix.config import Settings
 from kefix.model import EffectiveConfig, Finding, Severity
-from kefix.rules.base import Rule, default_origin_note
+from kefix.rules.base import Rule, default_origin_note, show_number
 
 # 5.0 dropped the range check (a deprecated warmup_ratio then overwrites warmup_steps as is) and
 # 5.15 removed the field (KF101 migrates it to warmup_steps).
@@ -56,12 +56,8 @@ class WarmupRatioRange(Rule):
             return
         yield self.finding(
             config,
-            f"warmup_ratio={_show(ratio)} is not a ratio between 0 and 1; transformers raises "
-            "ValueError at start-up",
+            f"warmup_ratio={show_number(ratio)} is not a ratio between 0 and 1; "
+            "transformers raises ValueError at start-up",
             at=("warmup_ratio",),
             origin_note=default_origin_note(config, "warmup_ratio"),
         )
-
-
-def _show(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)
