@@ -432,7 +432,7 @@ def _compare_commands(
         if old_command is None or new_command is None:
             return "the fix would change the number of commands in the script"
         if reading(old_text, old_command) != reading(new_text, new_command):
-            line = LineIndex(old_text).location(old_command.span.start).line
+            line = LineIndex.of(old_text).location(old_command.span.start).line
             return f"the fix would change another command (line {line})"
     return ""
 

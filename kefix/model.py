@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import bisect
 import enum
+import functools
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -32,11 +34,15 @@ class LineIndex:
     """Maps character offsets of one text to lines and columns, and back."""
 
     def __init__(self, text: str) -> None:
-        self._starts = [0]
-        for index, char in enumerate(text):
-            if char == "\n":
-                self._starts.append(index + 1)
+        self._starts = [0, *(match.end() for match in re.finditer("\n", text))]
         self._length = len(text)
+
+    @staticmethod
+    @functools.lru_cache(maxsize=32)
+    def of(text: str) -> LineIndex:
+        """The index of ``text``, built once: resolving each launch for each target release and
+        reporting each finding all ask for the lines of the same few files."""
+        return LineIndex(text)
 
     def location(self, offset: int) -> Location:
         line = bisect.bisect_right(self._starts, offset) - 1

@@ -108,7 +108,7 @@ class FileSuppressions:
 
 def read_suppressions(text: str, comments: Iterable[Span]) -> FileSuppressions:
     """The directives among ``comments`` (spans of ``#`` comments in ``text``)."""
-    lines = LineIndex(text)
+    lines = LineIndex.of(text)
     comment_lines: dict[int, Span] = {}
     ordered = sorted(comments, key=lambda span: span.start)
     for comment in ordered:
@@ -161,7 +161,7 @@ def apply_suppressions(
     """``findings`` without those a directive covers (see the module docstring for the scope)."""
     if suppressions.skip_file:
         return Applied((), frozenset())
-    lines = LineIndex(text)
+    lines = LineIndex.of(text)
     kept: list[Finding] = []
     used: set[tuple[int, str]] = set()
     for finding in findings:
@@ -231,7 +231,7 @@ def unused_suppressions(
         if suppression.target is None:
             message += " (nothing follows it: a blank line or the end of the file)"
         description, edits = _removal(text, suppression, unused)
-        line_text = _line_text(text, LineIndex(text), suppression.target or suppression.line)
+        line_text = _line_text(text, LineIndex.of(text), suppression.target or suppression.line)
         findings.append(
             Finding(
                 code=UNUSED_SUPPRESSION,
@@ -278,7 +278,7 @@ def _removal(
         return "remove the unused suppression", [
             ReplaceText(Span(cut, base + directive.span.end), "")
         ]
-    lines = LineIndex(text)
+    lines = LineIndex.of(text)
     if suppression.own_line:
         start = lines.line_start(suppression.line)
         end = lines.line_end(suppression.line)

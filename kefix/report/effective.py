@@ -38,7 +38,7 @@ def launch_records(analyses: Iterable[FileAnalysis], line: int | None = None) ->
     """One record per launch (at ``line`` only, when given), in file order."""
     records = []
     for analysis in analyses:
-        lines = LineIndex(analysis.text)
+        lines = LineIndex.of(analysis.text)
         for resolution in analysis.resolutions:
             first = lines.location(resolution.launch.span.start).line
             last = lines.location(max(resolution.launch.span.end - 1, 0)).line

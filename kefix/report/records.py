@@ -121,7 +121,7 @@ def error_record(line: str) -> FindingRecord:
 
 def _finding_record(file: FileResult, reported: ReportedFinding, *, apply: bool) -> FindingRecord:
     finding = reported.finding
-    lines = LineIndex(reported.text)
+    lines = LineIndex.of(reported.text)
     rule = rule_by_code(finding.code)
     return FindingRecord(
         code=finding.code,

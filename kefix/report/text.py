@@ -23,7 +23,7 @@ class ReportedFinding:
 def finding_line(reported: ReportedFinding) -> str:
     """``path:line:col: KF001 [*] message`` (``[*]`` = a fix ``--apply`` makes)."""
     finding = reported.finding
-    location = LineIndex(reported.text).location(finding.span.start)
+    location = LineIndex.of(reported.text).location(finding.span.start)
     marker = ""
     if finding.fix is not None and not reported.fix_dropped:
         marker = "[*] " if finding.fix.applicability is Applicability.SAFE else "[unsafe fix] "

@@ -130,7 +130,7 @@ class Resolver:
             # Framework CLIs (swift, llamafactory-cli, trl) wrap TrainingArguments with their own
             # defaults (ms-swift evaluates on the save schedule): transformers' are not theirs.
             _hide_defaults(values, f"{launch.launcher} sets its own defaults")
-        lines = LineIndex(text)
+        lines = LineIndex.of(text)
         for binding in bindings:
             line = lines.location(binding.arg.span.start).line
             previous = values.get(binding.spec.name)
