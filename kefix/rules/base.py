@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import ClassVar
 
 from kefix.config import Settings
-from kefix.model import EffectiveConfig, Finding, Fix, Layer, Severity, Span
+from kefix.model import EffectiveConfig, Finding, Fix, FlagRecord, FlagStatus, Layer, Severity, Span
 
 
 class Rule:
@@ -53,6 +53,17 @@ class Rule:
             fix=fix,
             subject=subject,
         )
+
+
+def unknown_flags(config: EffectiveConfig) -> Iterator[FlagRecord]:
+    """Flags no dataclass of the launched parser has, the first of each name only (a fix
+    respells or removes every occurrence, so one finding per name)."""
+    seen: set[str] = set()
+    for record in config.flags:
+        name = record.arg.name
+        if name not in seen and record.status is FlagStatus.UNKNOWN:
+            seen.add(name)
+            yield record
 
 
 def number(value: object) -> float | None:

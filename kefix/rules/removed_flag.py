@@ -14,11 +14,10 @@ from kefix.model import (
     EffectiveConfig,
     Finding,
     Fix,
-    FlagStatus,
     RemoveArg,
     Severity,
 )
-from kefix.rules.base import Rule
+from kefix.rules.base import Rule, unknown_flags
 
 
 class RemovedFlag(Rule):
@@ -59,14 +58,8 @@ class RemovedFlag(Rule):
 
     def check(self, config: EffectiveConfig, settings: Settings) -> Iterator[Finding]:
         fields = training_fields(version=config.version)
-        seen: set[str] = set()
-        for record in config.flags:
+        for record in unknown_flags(config):
             name = record.arg.name.replace("-", "_")
-            if record.arg.name in seen:
-                continue  # one finding per flag name; its fix respells every occurrence
-            seen.add(record.arg.name)
-            if record.status is not FlagStatus.UNKNOWN or record.arg.name in config.other_options:
-                continue
             history = field_history(name)
             if history is None or name in fields or applicable_migration(name, fields):
                 continue

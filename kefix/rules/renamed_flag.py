@@ -13,7 +13,6 @@ from kefix.model import (
     EffectiveConfig,
     Finding,
     Fix,
-    FlagStatus,
     Intent,
     RemoveArg,
     RenameArg,
@@ -21,7 +20,7 @@ from kefix.model import (
     Severity,
     Unknown,
 )
-from kefix.rules.base import Rule
+from kefix.rules.base import Rule, unknown_flags
 
 _FALSE_WORDS = frozenset({"no", "false", "f", "n", "0"})
 _NOT_USED = "HfArgumentParser raises 'Some specified arguments are not used'"
@@ -73,14 +72,8 @@ class RenamedFlag(Rule):
 
     def check(self, config: EffectiveConfig, settings: Settings) -> Iterator[Finding]:
         fields = training_fields(version=config.version)
-        seen: set[str] = set()
-        for record in config.flags:
+        for record in unknown_flags(config):
             name = record.arg.name
-            if record.arg.name in seen:
-                continue  # one finding per flag name; its fix respells every occurrence
-            seen.add(record.arg.name)
-            if record.status is not FlagStatus.UNKNOWN or name in config.other_options:
-                continue
             underscored = name.replace("-", "_")
             if underscored != name and underscored in fields:
                 yield self._finding(

@@ -12,12 +12,11 @@ from kefix.model import (
     EffectiveConfig,
     Finding,
     Fix,
-    FlagStatus,
     RenameArg,
     Severity,
 )
 from kefix.resolve import is_training_flag
-from kefix.rules.base import Rule
+from kefix.rules.base import Rule, unknown_flags
 
 _CLOSE_ENOUGH = 0.8
 
@@ -65,9 +64,9 @@ class UnknownFlag(Rule):
         if not config.parser_known or config.keeps_unknown_flags:
             return
         options = sorted(set(training_fields(version=config.version)) | config.other_options)
-        for record in config.flags:
+        for record in unknown_flags(config):
             name = record.arg.name
-            if record.status is not FlagStatus.UNKNOWN or is_training_flag(name):
+            if is_training_flag(name):
                 continue  # a TrainingArguments flag of another release: KF101/KF102
             guess = difflib.get_close_matches(name, options, n=1, cutoff=_CLOSE_ENOUGH)
             hint = f"; did you mean --{guess[0]}?" if guess else ""
