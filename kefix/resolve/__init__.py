@@ -41,8 +41,8 @@ from kefix.paths import display_path
 from kefix.resolve.entry_script import locate_entry
 
 if TYPE_CHECKING:
-    # Only a type here; the module itself (and libcst, ~0.15 s to import) is loaded when an
-    # entry script must be read, in Resolver.parser_spec.
+    # Only a type here; the module itself is loaded when an entry script must be read, in
+    # Resolver.parser_spec.
     from kefix.resolve.dataclasses import ParserSpec
 
 # A launch whose entry script kefix cannot read counts as a training launch when it passes at

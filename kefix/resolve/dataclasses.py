@@ -1,6 +1,7 @@
 """Find the dataclasses an entry script hands to HfArgumentParser and read their field defaults.
 
-Static only: files are parsed with libcst, never imported, so a project's own
+Static only: files are parsed with ``ast`` (only their structure and literals are needed, not a
+lossless tree), never imported, so a project's own
 ``TrainingArguments`` subclass (DeepKE's ``src/utils/args.py``) can be read even where its
 dependencies are not installed. Local imports are followed the way Python would find them when the
 entry script runs; anything not found in the project counts as an external library.
@@ -8,15 +9,15 @@ entry script runs; anything not found in the project counts as an external libra
 
 from __future__ import annotations
 
+import ast
 import functools
+import io
 import re
+import tokenize
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-
-import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from kefix.model import FieldValue, Unknown
 
@@ -149,7 +150,7 @@ class _ModuleImport:
 
 @dataclass(frozen=True, eq=False)
 class _ClassBinding:
-    node: cst.ClassDef
+    node: ast.ClassDef
 
 
 @dataclass(frozen=True)
@@ -161,7 +162,7 @@ class _FunctionBinding:
 class _Assigned:
     """A name bound by ``=``; ``value`` is None when it is bound more than once or by unpacking."""
 
-    value: cst.BaseExpression | None
+    value: ast.expr | None
 
 
 _Binding = _FromImport | _ModuleImport | _ClassBinding | _FunctionBinding | _Assigned
@@ -171,58 +172,70 @@ _Binding = _FromImport | _ModuleImport | _ClassBinding | _FunctionBinding | _Ass
 class _ParserCall:
     """An ``HfArgumentParser(...)`` call with the names bound in its function before it."""
 
-    node: cst.Call
-    argument: cst.BaseExpression | None
+    node: ast.Call
+    argument: ast.expr | None
     scope: Mapping[str, _Binding]
 
 
 @dataclass(frozen=True, eq=False)
 class _Module:
     path: Path
-    tree: cst.Module
+    text: str
     bindings: Mapping[str, _Binding]
     star_imports: tuple[_FromImport, ...]
     imports: tuple[_FromImport | _ModuleImport, ...]
     parser_calls: tuple[_ParserCall, ...]
 
     @functools.cached_property
-    def positions(self) -> Mapping[cst.CSTNode, CodeRange]:
-        # Computed on first use: most modules are only visited for their imports, and position
-        # metadata costs as much as parsing itself.
-        return MetadataWrapper(self.tree, unsafe_skip_copy=True).resolve(PositionProvider)
+    def _encoded(self) -> tuple[bytes, list[int]]:
+        # ast positions are (line, UTF-8 byte column); lines end as the tokenizer ends them.
+        encoded = self.text.encode("utf-8", "surrogatepass")
+        starts = [0, *(match.end() for match in _LINE_END.finditer(encoded))]
+        return encoded, starts
 
-    def line(self, node: cst.CSTNode) -> int:
-        return self.positions[node].start.line
+    def line(self, node: ast.stmt | ast.expr) -> int:
+        return node.lineno
 
-    def code(self, node: cst.CSTNode) -> str:
-        return self.tree.code_for_node(node)
+    def code(self, node: ast.stmt | ast.expr) -> str:
+        """The source text of ``node``, exactly as written."""
+        encoded, starts = self._encoded
+        end_line, end_column = node.end_lineno, node.end_col_offset
+        if end_line is None or end_column is None:
+            return ""
+        start = starts[node.lineno - 1] + node.col_offset
+        end = starts[end_line - 1] + end_column
+        return encoded[start:end].decode("utf-8", "surrogatepass")
 
 
-def _dotted(expr: cst.BaseExpression) -> str | None:
-    if isinstance(expr, cst.Name):
-        return expr.value
-    if isinstance(expr, cst.Attribute):
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+
+
+def _dotted(expr: ast.expr) -> str | None:
+    if isinstance(expr, ast.Name):
+        return expr.id
+    if isinstance(expr, ast.Attribute):
         head = _dotted(expr.value)
-        return None if head is None else f"{head}.{expr.attr.value}"
+        return None if head is None else f"{head}.{expr.attr}"
     return None
 
 
-def _target_names(target: cst.BaseExpression) -> Iterator[str]:
-    if isinstance(target, cst.Name):
-        yield target.value
-    elif isinstance(target, (cst.Tuple, cst.List)):
-        for element in target.elements:
-            yield from _target_names(element.value)
-    elif isinstance(target, cst.StarredElement):
+def _target_names(target: ast.expr) -> Iterator[str]:
+    if isinstance(target, ast.Name):
+        yield target.id
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for element in target.elts:
+            yield from _target_names(element)
+    elif isinstance(target, ast.Starred):
         yield from _target_names(target.value)
 
 
-class _Collector(cst.CSTVisitor):
+class _Collector(ast.NodeVisitor):
     """Collects a module's top-level bindings, its imports and its HfArgumentParser calls."""
 
-    def __init__(self, parser_names: frozenset[str]) -> None:
+    def __init__(self, parser_names: frozenset[str], find_calls: bool) -> None:
         super().__init__()
         self.parser_names = parser_names
+        self.find_calls = find_calls
         self.bindings: dict[str, _Binding] = {}
         self.star_imports: list[_FromImport] = []
         self.imports: list[_FromImport | _ModuleImport] = []
@@ -241,88 +254,96 @@ class _Collector(cst.CSTVisitor):
             binding = _Assigned(None)  # assigned twice: kefix cannot tell which value holds
         scope[name] = binding
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._bind(node.name.value, _FunctionBinding(node.name.value))
-        self._scopes.append({})
-
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+    def _in_scope(self, scope: dict[str, _Binding] | None, node: ast.AST) -> None:
+        self._scopes.append(scope)
+        self.generic_visit(node)
         self._scopes.pop()
 
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self._bind(node.name.value, _ClassBinding(node))
-        self._scopes.append(None)
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+        self._bind(node.name, _FunctionBinding(node.name))
+        self._in_scope({}, node)
 
-    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
-        self._scopes.pop()
+    def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
+        self._bind(node.name, _FunctionBinding(node.name))
+        self._in_scope({}, node)
 
-    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        self._bind(node.name, _ClassBinding(node))
+        self._in_scope(None, node)
+
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
         self._handlers += 1
-
-    def leave_ExceptHandler(self, original_node: cst.ExceptHandler) -> None:
+        self.generic_visit(node)
         self._handlers -= 1
 
-    def visit_Import(self, node: cst.Import) -> None:
+    def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
-            dotted = _dotted(alias.name)
-            if dotted is None:
-                continue
+            dotted = alias.name
             self.imports.append(_ModuleImport(dotted))
-            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                self._bind(alias.asname.name.value, _ModuleImport(dotted))
+            if alias.asname is not None:
+                self._bind(alias.asname, _ModuleImport(dotted))
             else:
                 first = dotted.split(".")[0]
                 self._bind(first, _ModuleImport(first))
 
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-        module = "" if node.module is None else (_dotted(node.module) or "")
-        level = len(node.relative)
-        if isinstance(node.names, cst.ImportStar):
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        module = node.module or ""
+        level = node.level or 0
+        if any(alias.name == "*" for alias in node.names):
             star = _FromImport(module, level, "*")
             self.imports.append(star)
             if not self._scopes:
                 self.star_imports.append(star)
             return
         for alias in node.names:
-            if not isinstance(alias.name, cst.Name):
-                continue
-            spec = _FromImport(module, level, alias.name.value)
+            spec = _FromImport(module, level, alias.name)
             self.imports.append(spec)
-            bound = alias.name.value
-            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                bound = alias.asname.name.value
-            self._bind(bound, spec)
+            self._bind(alias.asname or alias.name, spec)
 
-    def visit_Assign(self, node: cst.Assign) -> None:
+    def visit_Assign(self, node: ast.Assign) -> None:
         for target in node.targets:
-            if isinstance(target.target, cst.Name):
-                self._bind(target.target.value, _Assigned(node.value))
+            if isinstance(target, ast.Name):
+                self._bind(target.id, _Assigned(node.value))
             else:
-                for name in _target_names(target.target):
+                for name in _target_names(target):
                     self._bind(name, _Assigned(None))
+        self._expression(node)
 
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        if isinstance(node.target, cst.Name) and node.value is not None:
-            self._bind(node.target.value, _Assigned(node.value))
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        if isinstance(node.target, ast.Name) and node.value is not None:
+            self._bind(node.target.id, _Assigned(node.value))
+        self._expression(node)
 
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        if isinstance(node.target, cst.Name):
-            self._bind(node.target.value, _Assigned(None))
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        if isinstance(node.target, ast.Name):
+            self._bind(node.target.id, _Assigned(None))
+        self._expression(node)
 
-    def visit_Call(self, node: cst.Call) -> None:
+    def _expression(self, node: ast.AST) -> None:
+        """Parser calls inside a simple statement (no bindings are made below it)."""
+        if self.find_calls:
+            for child in ast.walk(node):
+                if isinstance(child, ast.Call):
+                    self._call(child)
+
+    def generic_visit(self, node: ast.AST) -> None:
+        if isinstance(node, ast.expr):
+            self._expression(node)  # a compound statement's test, iterable, decorator, ...
+            return
+        super().generic_visit(node)
+
+    def _call(self, node: ast.Call) -> None:
         func = node.func
-        is_parser = (isinstance(func, cst.Name) and func.value in self.parser_names) or (
-            isinstance(func, cst.Attribute) and func.attr.value in _PARSER_NAMES
+        is_parser = (isinstance(func, ast.Name) and func.id in self.parser_names) or (
+            isinstance(func, ast.Attribute) and func.attr in _PARSER_NAMES
         )
         if not is_parser:
             return
-        argument: cst.BaseExpression | None = None
-        for arg in node.args:
-            if arg.keyword is None and not arg.star:
-                argument = arg.value
-                break
-            if arg.keyword is not None and arg.keyword.value == "dataclass_types":
-                argument = arg.value
-                break
+        argument: ast.expr | None = next(
+            (arg for arg in node.args if not isinstance(arg, ast.Starred)), None
+        )
+        if argument is None:
+            argument = next((kw.value for kw in node.keywords if kw.arg == "dataclass_types"), None)
         scope: dict[str, _Binding] = {}
         for function_scope in self._scopes:
             if function_scope is not None:
@@ -356,24 +377,40 @@ def _parse(path: Path) -> _Module | str:
     except OSError as error:
         return f"cannot read {path}: {error.strerror or error}"
     try:
-        tree = cst.parse_module(source)
-    except cst.ParserSyntaxError as error:
-        return f"cannot parse {path}: syntax error at line {error.raw_line}"
-    except Exception as error:  # libcst raises assorted errors on odd input; none may escape
+        text = _decoded(source)
+        tree = ast.parse(text, filename=str(path))
+    except SyntaxError as error:
+        return f"cannot parse {path}: syntax error at line {error.lineno}"
+    except (
+        Exception
+    ) as error:  # odd input (null bytes, deep nesting, bad encodings): none may escape
         return f"cannot parse {path}: {type(error).__name__}"
     parser_names = _PARSER_NAMES | {
         match.decode("ascii", "replace") for match in _PARSER_ALIAS.findall(source)
     }
-    collector = _Collector(frozenset(parser_names))
-    tree.visit(collector)
+    # No parser name in the bytes, no parser call in the tree: skip looking for calls.
+    collector = _Collector(frozenset(parser_names), _PARSER_MENTION.search(source) is not None)
+    try:
+        collector.visit(tree)
+    except RecursionError:
+        return f"cannot parse {path}: RecursionError"
     return _Module(
         path=path,
-        tree=tree,
+        text=text,
         bindings=MappingProxyType(collector.bindings),
         star_imports=tuple(collector.star_imports),
         imports=tuple(collector.imports),
         parser_calls=tuple(collector.parser_calls),
     )
+
+
+_PARSER_MENTION = re.compile(rb"HfArgumentParser|TrlParser")
+
+
+def _decoded(source: bytes) -> str:
+    """The text of a Python file as the interpreter reads it (PEP 263 coding line, BOM)."""
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
+    return source.decode(encoding)
 
 
 # ----------------------------------------------------------------------------- name resolution
@@ -390,7 +427,7 @@ class _ModuleLocation:
 @dataclass(frozen=True, eq=False)
 class _LocalClass:
     module: _Module
-    node: cst.ClassDef
+    node: ast.ClassDef
 
 
 @dataclass(frozen=True, eq=False)
@@ -489,7 +526,7 @@ class _Resolver:
         parsed: list[ParsedDataclass] = []
         for element in self._parser_elements(call_module, call):
             parsed.append(self._dataclass(call_module, call, element))
-        keeps_unknown = bool(_REMAINING_STRINGS.search(call_module.tree.code))
+        keeps_unknown = bool(_REMAINING_STRINGS.search(call_module.text))
         return ParserSpec(
             self.entry, tuple(parsed), self._unique_notes(), keeps_unknown, self.ambiguous
         )
@@ -570,7 +607,7 @@ class _Resolver:
 
     def _parser_elements(
         self, module: _Module, call: _ParserCall, *, quiet: bool = False
-    ) -> list[cst.BaseExpression]:
+    ) -> list[ast.expr]:
         """The class expressions passed to the parser, through a tuple/list variable if need be."""
         where = f"{module.path}:{module.line(call.node)}"
         if call.argument is None:
@@ -578,22 +615,22 @@ class _Resolver:
                 self.notes.append(f"the parser at {where} is given no dataclass types")
             return []
         sequence = call.argument
-        if isinstance(sequence, cst.Name):
-            binding = call.scope.get(sequence.value, module.bindings.get(sequence.value))
-            if isinstance(binding, _Assigned) and isinstance(binding.value, (cst.Tuple, cst.List)):
+        if isinstance(sequence, ast.Name):
+            binding = call.scope.get(sequence.id, module.bindings.get(sequence.id))
+            if isinstance(binding, _Assigned) and isinstance(binding.value, (ast.Tuple, ast.List)):
                 sequence = binding.value
-        if not isinstance(sequence, (cst.Tuple, cst.List)):
+        if not isinstance(sequence, (ast.Tuple, ast.List)):
             return [sequence]
-        elements: list[cst.BaseExpression] = []
-        for element in sequence.elements:
-            if isinstance(element, cst.StarredElement):
+        elements: list[ast.expr] = []
+        for element in sequence.elts:
+            if isinstance(element, ast.Starred):
                 if not quiet:
                     self.notes.append(
                         f"the parser at {where} unpacks {module.code(element.value)}: "
                         "kefix does not follow it"
                     )
                 continue
-            elements.append(element.value)
+            elements.append(element)
         return elements
 
     # -- names
@@ -633,7 +670,7 @@ class _Resolver:
         return _External(dotted)
 
     def _resolve_expr(
-        self, module: _Module, scope: Mapping[str, _Binding], expr: cst.BaseExpression, depth: int
+        self, module: _Module, scope: Mapping[str, _Binding], expr: ast.expr, depth: int
     ) -> _Target:
         dotted = _dotted(expr)
         if dotted is None:
@@ -712,9 +749,7 @@ class _Resolver:
 
     # -- classes
 
-    def _dataclass(
-        self, module: _Module, call: _ParserCall, element: cst.BaseExpression
-    ) -> ParsedDataclass:
+    def _dataclass(self, module: _Module, call: _ParserCall, element: ast.expr) -> ParsedDataclass:
         line = module.line(call.node)
         text = module.code(element)
         target = self._resolve_expr(module, call.scope, element, 0)
@@ -749,7 +784,7 @@ class _Resolver:
         key = (module.path, module.line(node))
         if key in self._classes:
             return self._classes[key]
-        name = node.name.value
+        name = node.name
         if key in self._active:
             return _ClassInfo(
                 ParsedDataclass(name, module.path, key[1], None, ()),
@@ -764,16 +799,16 @@ class _Resolver:
         self._classes[key] = info
         return info
 
-    def _read_class(self, module: _Module, node: cst.ClassDef) -> _ClassInfo:
-        name = node.name.value
+    def _read_class(self, module: _Module, node: ast.ClassDef) -> _ClassInfo:
+        name = node.name
         notes: list[str] = []
         post_init: list[tuple[str, str, str]] = []
         training_base: str | None = None
         inherited: list[tuple[FieldDefault, ...]] = []
-        for base in node.bases:
-            if base.keyword is not None or base.star or _dotted(base.value) in (None, "object"):
-                continue  # metaclass=..., Generic[T], object
-            target = self._resolve_expr(module, {}, base.value, 0)
+        for base in node.bases:  # metaclass=... is a keyword, not a base
+            if isinstance(base, ast.Starred) or _dotted(base) in (None, "object"):
+                continue  # *bases, Generic[T], object
+            target = self._resolve_expr(module, {}, base, 0)
             if isinstance(target, _LocalClass):
                 info = self._class_info(target)
                 notes.extend(info.notes)
@@ -784,22 +819,19 @@ class _Resolver:
                 training_base = training_base or _training_name(target.dotted)
             elif isinstance(target, _Unresolved):
                 notes.append(
-                    f"base {module.code(base.value)} of {name} could not be resolved: "
-                    f"{target.reason}"
+                    f"base {module.code(base)} of {name} could not be resolved: {target.reason}"
                 )
         # dataclasses collect base fields in reverse MRO order; an override keeps its position.
         fields: dict[str, FieldDefault] = {}
         for base_fields in reversed(inherited):
             fields.update((item.name, item) for item in base_fields)
         is_dataclass = any(
-            (_dotted(decorator.decorator) or _dotted(_callee(decorator.decorator)) or "").rsplit(
-                ".", 1
-            )[-1]
+            (_dotted(decorator) or _dotted(_callee(decorator)) or "").rsplit(".", 1)[-1]
             == "dataclass"
-            for decorator in node.decorators
+            for decorator in node.decorator_list
         )
-        for statement in _class_statements(node):
-            if isinstance(statement, cst.AnnAssign) and isinstance(statement.target, cst.Name):
+        for statement in node.body:
+            if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
                 if not is_dataclass:
                     notes.append(
                         f"{name} in {module.path} is not a @dataclass: "
@@ -809,16 +841,16 @@ class _Resolver:
                 declared = self._field(module, name, statement, notes)
                 if declared is not None:
                     fields[declared.name] = declared
-            elif isinstance(statement, cst.Assign) and training_base is not None:
-                for target_name in _target_names(statement.targets[0].target):
+            elif isinstance(statement, ast.Assign) and training_base is not None:
+                for target_name in _target_names(statement.targets[0]):
                     if not target_name.startswith("_") and not target_name.isupper():
                         notes.append(
                             f"{name}.{target_name} at {module.path}:{module.line(statement)} has "
                             "no annotation, so the dataclass ignores it"
                         )
-            elif isinstance(statement, cst.FunctionDef) and statement.name.value == "__post_init__":
+            elif isinstance(statement, ast.FunctionDef) and statement.name == "__post_init__":
                 assigned = _SelfAssignments()
-                statement.visit(assigned)
+                assigned.visit(statement)
                 where = f"{module.path}:{module.line(statement)}"
                 post_init.extend((name, where, field_name) for field_name in assigned.names)
         parsed = ParsedDataclass(
@@ -827,24 +859,25 @@ class _Resolver:
         return _ClassInfo(parsed, tuple(notes), tuple(dict.fromkeys(post_init)))
 
     def _field(
-        self, module: _Module, owner: str, statement: cst.AnnAssign, notes: list[str]
+        self, module: _Module, owner: str, statement: ast.AnnAssign, notes: list[str]
     ) -> FieldDefault | None:
-        annotation = module.code(statement.annotation.annotation)
-        if _PSEUDO_FIELD.match(annotation) or not isinstance(statement.target, cst.Name):
+        annotation = module.code(statement.annotation)
+        if _PSEUDO_FIELD.match(annotation) or not isinstance(statement.target, ast.Name):
             return None
-        name = statement.target.value
+        name = statement.target.id
         value: FieldValue = _NO_DEFAULT
         has_default = False
         expr = statement.value
-        if isinstance(expr, cst.Call) and (_dotted(expr.func) or "").rsplit(".", 1)[-1] == "field":
-            for arg in expr.args:
-                keyword = None if arg.keyword is None else arg.keyword.value
-                if keyword == "default":
-                    value, has_default = _literal(module, arg.value, frozenset()), True
-                elif keyword == "default_factory":
-                    value = Unknown(f"default_factory={module.code(arg.value)}")
+        if isinstance(expr, ast.Call) and (_dotted(expr.func) or "").rsplit(".", 1)[-1] == "field":
+            for keyword in expr.keywords:
+                if keyword.arg == "default":
+                    value, has_default = _literal(module, keyword.value, frozenset()), True
+                elif keyword.arg == "default_factory":
+                    value = Unknown(f"default_factory={module.code(keyword.value)}")
                     has_default = True
-                elif keyword == "init" and _literal(module, arg.value, frozenset()) is False:
+                elif (
+                    keyword.arg == "init" and _literal(module, keyword.value, frozenset()) is False
+                ):
                     notes.append(f"{owner}.{name} has init=False: no command-line flag sets it")
         elif expr is not None:
             value, has_default = _literal(module, expr, frozenset()), True
@@ -853,83 +886,68 @@ class _Resolver:
         )
 
 
-def _callee(expr: cst.BaseExpression) -> cst.BaseExpression:
-    return expr.func if isinstance(expr, cst.Call) else expr
+def _callee(expr: ast.expr) -> ast.expr:
+    return expr.func if isinstance(expr, ast.Call) else expr
 
 
-def _class_statements(node: cst.ClassDef) -> Iterator[cst.CSTNode]:
-    body = node.body
-    if isinstance(body, cst.SimpleStatementSuite):
-        yield from body.body
-        return
-    for statement in body.body:
-        if isinstance(statement, cst.SimpleStatementLine):
-            yield from statement.body
-        else:
-            yield statement
-
-
-class _SelfAssignments(cst.CSTVisitor):
+class _SelfAssignments(ast.NodeVisitor):
     """Public attributes a method assigns on ``self`` (``setattr`` counts as "any field")."""
 
     def __init__(self) -> None:
         super().__init__()
         self.names: list[str] = []
 
-    def _target(self, target: cst.BaseExpression) -> None:
-        if isinstance(target, cst.Attribute):
-            owner, attribute = target.value, target.attr.value
-            if isinstance(owner, cst.Name) and owner.value == "self" and attribute[:1] != "_":
+    def _target(self, target: ast.expr) -> None:
+        if isinstance(target, ast.Attribute):
+            owner, attribute = target.value, target.attr
+            if isinstance(owner, ast.Name) and owner.id == "self" and attribute[:1] != "_":
                 self.names.append(attribute)
-        elif isinstance(target, (cst.Tuple, cst.List)):
-            for element in target.elements:
-                self._target(element.value)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            for element in target.elts:
+                self._target(element)
 
-    def visit_Assign(self, node: cst.Assign) -> None:
+    def visit_Assign(self, node: ast.Assign) -> None:
         for target in node.targets:
-            self._target(target.target)
+            self._target(target)
+        self.generic_visit(node)
 
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         self._target(node.target)
+        self.generic_visit(node)
 
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
         self._target(node.target)
+        self.generic_visit(node)
 
-    def visit_Call(self, node: cst.Call) -> None:
+    def visit_Call(self, node: ast.Call) -> None:
         func, args = node.func, node.args
-        if isinstance(func, cst.Name) and func.value == "setattr" and args:
-            first = args[0].value
-            if isinstance(first, cst.Name) and first.value == "self":
+        if isinstance(func, ast.Name) and func.id == "setattr" and args:
+            first = args[0]
+            if isinstance(first, ast.Name) and first.id == "self":
                 self.names.append("fields through setattr")
+        self.generic_visit(node)
 
 
-def _literal(module: _Module, expr: cst.BaseExpression, seen: frozenset[str]) -> FieldValue:
+def _literal(module: _Module, expr: ast.expr, seen: frozenset[str]) -> FieldValue:
     """The value of a literal expression, or of a module-level constant naming one."""
-    if isinstance(expr, cst.Name):
-        constants: dict[str, FieldValue] = {"True": True, "False": False, "None": None}
-        if expr.value in constants:
-            return constants[expr.value]
-        binding = module.bindings.get(expr.value)
-        if isinstance(binding, _Assigned) and binding.value is not None and expr.value not in seen:
-            value = _literal(module, binding.value, seen | {expr.value})
+    if isinstance(expr, ast.Constant):
+        constant = expr.value
+        if constant is None or isinstance(constant, (bool, int, float, str)):
+            return constant  # not bytes, complex or ...
+    elif isinstance(expr, ast.Name):
+        binding = module.bindings.get(expr.id)
+        if isinstance(binding, _Assigned) and binding.value is not None and expr.id not in seen:
+            value = _literal(module, binding.value, seen | {expr.id})
             if not isinstance(value, Unknown):
                 return value
-    elif isinstance(expr, (cst.Integer, cst.Float)):
-        return expr.evaluated_value
-    elif isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
-        text = expr.evaluated_value
-        if isinstance(text, str):
-            return text
-    elif isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, (cst.Minus, cst.Plus)):
-        operand = _literal(module, expr.expression, seen)
+    elif isinstance(expr, ast.UnaryOp) and isinstance(expr.op, (ast.USub, ast.UAdd)):
+        operand = _literal(module, expr.operand, seen)
         if isinstance(operand, (int, float)) and not isinstance(operand, bool):
-            return -operand if isinstance(expr.operator, cst.Minus) else operand
-    elif isinstance(expr, (cst.List, cst.Tuple)):
+            return -operand if isinstance(expr.op, ast.USub) else operand
+    elif isinstance(expr, (ast.List, ast.Tuple)):
         items = [
-            None
-            if isinstance(element, cst.StarredElement)
-            else _literal(module, element.value, seen)
-            for element in expr.elements
+            None if isinstance(element, ast.Starred) else _literal(module, element, seen)
+            for element in expr.elts
         ]
         strings = tuple(item for item in items if isinstance(item, str))
         if len(strings) == len(items):
