@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +16,7 @@ from kefix.paths import display_path
 from kefix.report.diff import unified_diff
 from kefix.report.text import ReportedFinding
 from kefix.resolve import Resolver
+from kefix.sources import bash as bash_source
 from kefix.target import TargetVersions, target_versions
 from kefix.write import FileChangedOnDisk, SourceText, read_source, write_atomically
 
@@ -96,6 +97,8 @@ def run(paths: Sequence[Path], settings: Settings, *, apply: bool) -> RunResult:
         if len(source.raw) > MAX_FILE_BYTES:  # grew between stat and read
             result.errors.append(f"{display}:1:1: KF902 skipped: larger than 2 MiB")
             continue
+        if not may_hold_launch(source_file.kind, source.raw):
+            continue
         target = targets.for_file(source_file.path)
         file_result = _check_file(source, display, resolver, settings, target)
         if file_result is not None:
@@ -144,6 +147,16 @@ def _check_file(
         with_unsafe = fix_file(outcome.final, resolver, settings, include_unsafe=True)
         unsafe_diff = unified_diff(display, outcome.final.text, with_unsafe.final.text)
     return FileResult(source, analysis, outcome, diff, unsafe_diff, target)
+
+
+# The pre-filter of each kind of source: bytes that cannot hold a launch are not parsed.
+_PREFILTERS: dict[str, Callable[[bytes], bool]] = {"bash": bash_source.may_hold_launch}
+
+
+def may_hold_launch(kind: str, raw: bytes) -> bool:
+    """Whether a file is worth parsing (kinds without a pre-filter always are)."""
+    prefilter = _PREFILTERS.get(kind)
+    return prefilter is None or prefilter(raw)
 
 
 class TargetCache:

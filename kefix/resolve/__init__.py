@@ -7,9 +7,11 @@ override (found statically, across files) -> command-line flags. A value kefix c
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import functools
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from kefix.knowledge.migrations import MIGRATIONS, migration_from, migration_to
@@ -214,15 +216,23 @@ def _canonical_names(values: dict[str, ResolvedValue], version: str) -> None:
             values[migration.new] = replace(old, name=migration.new)
 
 
+@functools.lru_cache(maxsize=None)
+def _transformers_defaults(version: str) -> Mapping[str, ResolvedValue]:
+    """The bottom layer of every launch resolved for ``version``, built once (values are frozen)."""
+    return MappingProxyType(
+        {
+            name: ResolvedValue(
+                name,
+                field_spec.default,
+                Origin(Layer.TRANSFORMERS_DEFAULT, detail=f"({version})"),
+            )
+            for name, field_spec in training_fields(version=version).items()
+        }
+    )
+
+
 def _default_layer(spec: ParserSpec | None, version: str) -> dict[str, ResolvedValue]:
-    values = {
-        name: ResolvedValue(
-            name,
-            field_spec.default,
-            Origin(Layer.TRANSFORMERS_DEFAULT, detail=f"({version})"),
-        )
-        for name, field_spec in training_fields(version=version).items()
-    }
+    values = dict(_transformers_defaults(version))
     if spec is not None:
         for name, default in spec.training_defaults().items():
             if not default.has_default:

@@ -4,10 +4,45 @@ from __future__ import annotations
 
 import re
 
+from kefix.knowledge.training_args import field_for_option, field_history
 from kefix.model import Finding, Severity
 from kefix.sources import ParsedSource
+from kefix.sources.bash.launchers import LAUNCHERS, EntryRule
 from kefix.sources.bash.launches import find_launches, looks_like_launch
 from kefix.sources.bash.syntax import BashSyntax, parse_bash
+
+# The pre-filter. A launch starts with a launcher's command word (a variable holding one is
+# assigned in the script itself: kefix reads no other), a suppression directive says "kefix".
+# A script without either, and without a Trainer flag (which only a launcher spelt in pieces,
+# py"thon", could carry), has no launch and no finding: it is not decoded or parsed.
+_MENTIONS = re.compile(
+    b"|".join(
+        re.escape(word.encode())
+        for word in sorted(
+            {row.command[0] for row in LAUNCHERS if row.entry is not EntryRule.WRAPPER}
+            | {"kefix"}
+        )
+    )
+)
+
+
+_FLAG = re.compile(rb"--([A-Za-z_][\w-]*)")
+
+
+def may_hold_launch(raw: bytes) -> bool:
+    """False when a script's bytes name no launcher, no kefix directive and no Trainer flag."""
+    if _MENTIONS.search(raw) is not None:
+        return True
+    return any(_is_training_flag(match.group(1).decode("ascii")) for match in _FLAG.finditer(raw))
+
+
+def _is_training_flag(name: str) -> bool:
+    """A TrainingArguments option of any release kefix knows (``--no_x`` and aliases too)."""
+    return (
+        field_for_option("--" + name) is not None
+        or field_history(name.replace("-", "_")) is not None
+    )
+
 
 _LAUNCHER_HINT = re.compile(
     r"(?<![\w-])(python[\d.]*|torchrun|deepspeed|accelerate|llamafactory-cli|swift|trl)\s"

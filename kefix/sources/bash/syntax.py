@@ -124,8 +124,13 @@ class _Offsets:
         return Span(self.char(node.start_byte), self.char(node.end_byte))
 
 
+@functools.lru_cache(maxsize=16)
 def parse_bash(text: str) -> BashSyntax:
-    """Parse a whole script; never raises on bad input (errors come back as ``ParseError``)."""
+    """Parse a whole script; never raises on bad input (errors come back as ``ParseError``).
+
+    Cached (the result is frozen): verifying a fix reads the text before and after it, both
+    parsed moments earlier by the analysis.
+    """
     data = text.encode("utf-8", "surrogateescape")
     tree = _parser().parse(data)
     reader = _Reader(text, data)
