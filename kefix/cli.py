@@ -23,6 +23,7 @@ import click
 from kefix import __version__
 from kefix.analyze import describe_versions
 from kefix.config import (
+    CACHE_DIRECTORY,
     ConfigError,
     PathPatterns,
     PerFileIgnore,
@@ -149,6 +150,19 @@ _STATISTICS_FORMATS = ("text", "concise", "json")
 @click.option(
     "--color/--no-color", default=None, help="Colour the output (default: only on a terminal)."
 )
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    envvar="KEFIX_NO_CACHE",
+    help="Check every file afresh and keep no results (env KEFIX_NO_CACHE).",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="KEFIX_CACHE_DIR",
+    help="Where results are kept between runs (default: .kefix_cache in the project root; "
+    "env KEFIX_CACHE_DIR).",
+)
 @click.version_option(__version__, prog_name="kefix")
 def main(
     paths: tuple[Path, ...],
@@ -175,6 +189,8 @@ def main(
     exit_non_zero_on_fix: bool,
     strict: bool,
     color: bool | None,
+    no_cache: bool,
+    cache_dir: Path | None,
 ) -> None:
     """Find and fix inconsistent HuggingFace Trainer launch configurations in PATHS."""
     with _closed_pipe_is_not_an_error():
@@ -218,7 +234,7 @@ def main(
                 launches_text,
             )
 
-            result = run(list(paths), settings, apply=False)
+            result = run(list(paths), settings, apply=False, keep_resolutions=True)
             analyses = [file.analysis for file in result.files]
             if show_config is not None:
                 analyses = [a for a in analyses if a.path.resolve() == path.resolve()]
@@ -251,7 +267,12 @@ def main(
         settings = _file_settings(
             settings, per_file_ignores, exclude, extend_exclude, force_exclude, respect_gitignore
         )
-        result = run(list(paths), settings, apply=apply_fixes)
+        cache = None
+        if not no_cache:
+            from kefix.cache import ResultCache
+
+            cache = ResultCache(cache_dir or _cache_dir(paths, settings), settings, paths)
+        result = run(list(paths), settings, apply=apply_fixes, cache=cache)
         use_color = sys.stdout.isatty() if color is None else color
         if statistics:
             _print_statistics(result, apply_fixes=apply_fixes, as_json=output_format == "json")
@@ -396,6 +417,15 @@ def _settings(
     if ignore is not None:
         changes["ignore"] = _codes(ignore)
     return replace(settings, **changes)
+
+
+def _cache_dir(paths: Sequence[Path], settings: Settings) -> Path:
+    """``cache-dir`` of the configuration file, else .kefix_cache in the project root (the
+    configuration file's directory, or the working directory), as ruff places its cache."""
+    if settings.cache_dir is not None:
+        return settings.cache_dir
+    config = find_config_file(paths[0] if paths else Path.cwd())
+    return (config.parent if config is not None else Path.cwd()) / CACHE_DIRECTORY
 
 
 def _file_settings(

@@ -33,8 +33,13 @@ class StrategyFix(enum.Enum):
 # such as the default ``KF`` does not select them.
 OPT_IN_CODES = frozenset({"KF904"})
 
+# Where results are cached (in the project root: the configuration file's directory, else the
+# working directory), unless ``cache-dir`` / ``--cache-dir`` say otherwise.
+CACHE_DIRECTORY = ".kefix_cache"
+
 # Directories no one wants checked; ``exclude`` replaces this list, ``extend-exclude`` adds to it.
 DEFAULT_EXCLUDE = (
+    CACHE_DIRECTORY,
     ".git",
     ".hg",
     ".svn",
@@ -57,13 +62,20 @@ class PathPatterns:
 
     def relative(self, path: Path) -> str | None:
         """``path`` as the patterns see it (POSIX, relative to ``base``); None if outside it."""
-        absolute = Path(os.path.abspath(path))
+        # String operations, as Path.relative_to would answer: this is asked for every path.
+        absolute = os.path.abspath(path)
         if self.base is None:
-            return absolute.as_posix().lstrip("/")
-        try:
-            return absolute.relative_to(self.base).as_posix()
-        except ValueError:
-            return None
+            return _posix(absolute).lstrip("/")
+        base = str(self.base)
+        if absolute == base:
+            return "."
+        if absolute.startswith(base if base.endswith(os.sep) else base + os.sep):
+            return _posix(absolute[len(base) :].lstrip(os.sep))
+        return None
+
+
+def _posix(path: str) -> str:
+    return path if os.sep == "/" else path.replace(os.sep, "/")
 
 
 @dataclass(frozen=True)
@@ -88,6 +100,7 @@ class Settings:
     force_exclude: bool = False  # excludes apply to paths named on the command line too
     extend_safe_fixes: tuple[str, ...] = ()  # codes whose unsafe fixes count as safe
     extend_unsafe_fixes: tuple[str, ...] = ()  # codes whose safe fixes count as unsafe
+    cache_dir: Path | None = None  # ``cache-dir``; None: .kefix_cache in the project root
 
     def is_selected(self, code: str) -> bool:
         """Whether rule ``code`` runs: the longest matching prefix decides, as in ruff; an
@@ -143,6 +156,7 @@ _KEYS = frozenset(
         "force-exclude",
         "extend-safe-fixes",
         "extend-unsafe-fixes",
+        "cache-dir",
     }
 )
 
@@ -219,6 +233,10 @@ def load_settings(path: Path, base: Settings) -> Settings:
     if "extend-unsafe-fixes" in table:
         codes = _codes(path, "extend-unsafe-fixes", table["extend-unsafe-fixes"])
         settings = replace(settings, extend_unsafe_fixes=codes)
+    if "cache-dir" in table:
+        if not isinstance(table["cache-dir"], str):
+            raise ConfigError(f'{path}: cache-dir must be a directory name such as ".kefix_cache"')
+        settings = replace(settings, cache_dir=directory / table["cache-dir"])
     return settings
 
 

@@ -67,8 +67,10 @@ class Exclusion:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._ignore_files: dict[Path, pathspec.GitIgnoreSpec | None] = {}
-        self._repositories: dict[Path, Path | None] = {}
+        self._ignore_files: dict[str, pathspec.GitIgnoreSpec | None] = {}
+        self._repositories: dict[str, str | None] = {}
+
+    # Paths are handled as strings: every walked directory and candidate file is asked about.
 
     def excludes(self, path: Path, *, is_dir: bool) -> bool:
         suffix = "/" if is_dir else ""
@@ -81,52 +83,55 @@ class Exclusion:
     def _git_ignores(self, path: Path, *, is_dir: bool) -> bool:
         """git's answer: the deepest ``.gitignore`` with a matching pattern decides (a ``!``
         pattern re-includes), ``.git/info/exclude`` below them all; outside a repository, none."""
-        absolute = Path(os.path.abspath(path))
-        repository = self._repository(absolute.parent)
+        absolute = os.path.abspath(path)
+        parent = os.path.dirname(absolute)
+        repository = self._repository(parent)
         if repository is None or absolute == repository:
             return False
         suffix = "/" if is_dir else ""
         verdict = False
-        directories = [repository] + [
-            repository / part for part in _prefixes(absolute.parent.relative_to(repository))
-        ]
+        directories = [repository]
+        below = parent[len(repository) :].strip(os.sep)
+        for part in below.split(os.sep) if below else ():
+            directories.append(os.path.join(directories[-1], part))
         for index, directory in enumerate(directories):
-            ignore_files = [directory / ".gitignore"]
+            ignore_files = [os.path.join(directory, ".gitignore")]
             if index == 0:
-                ignore_files.insert(0, directory / ".git" / "info" / "exclude")
+                ignore_files.insert(0, os.path.join(directory, ".git", "info", "exclude"))
             for ignore_file in ignore_files:
                 spec = self._spec(ignore_file)
                 if spec is None:
                     continue
-                result = spec.check_file(absolute.relative_to(directory).as_posix() + suffix)
+                relative = absolute[len(directory) :].lstrip(os.sep)
+                if os.sep != "/":
+                    relative = relative.replace(os.sep, "/")
+                result = spec.check_file(relative + suffix)
                 if result.include is not None:
                     verdict = result.include
         return verdict
 
-    def _repository(self, directory: Path) -> Path | None:
+    def _repository(self, directory: str) -> str | None:
+        """The nearest directory at or above ``directory`` holding ``.git``."""
         if directory not in self._repositories:
-            found = next(
-                (d for d in (directory, *directory.parents) if (d / ".git").exists()), None
-            )
+            if os.path.exists(os.path.join(directory, ".git")):
+                found: str | None = directory
+            else:
+                parent = os.path.dirname(directory)
+                found = None if parent == directory else self._repository(parent)
             self._repositories[directory] = found
         return self._repositories[directory]
 
-    def _spec(self, ignore_file: Path) -> pathspec.GitIgnoreSpec | None:
+    def _spec(self, ignore_file: str) -> pathspec.GitIgnoreSpec | None:
         if ignore_file not in self._ignore_files:
             try:
-                lines = ignore_file.read_text(encoding="utf-8", errors="replace").splitlines()
+                with open(ignore_file, encoding="utf-8", errors="replace") as handle:
+                    lines = handle.read().splitlines()
             except OSError:
                 lines = []
             self._ignore_files[ignore_file] = (
                 pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
             )
         return self._ignore_files[ignore_file]
-
-
-def _prefixes(relative: Path) -> list[Path]:
-    """``a``, ``a/b``, ``a/b/c`` for ``a/b/c`` (none for ``.``)."""
-    parts = relative.parts
-    return [Path(*parts[: index + 1]) for index in range(len(parts))]
 
 
 def discover(
@@ -143,6 +148,7 @@ def discover(
     unexcluded = Exclusion(Settings(respect_gitignore=False))
     roots = Roots.of(paths)
     seen: set[str] = set()
+    real_directories = _RealDirectories()
     for root in paths:
         excluded = exclusion.excludes(root, is_dir=root.is_dir())
         if excluded and exclusion.settings.force_exclude:
@@ -158,20 +164,37 @@ def discover(
                 continue
             path = candidate
             explicit = path == root
-            if path.is_symlink():
+            symlink = path.is_symlink()
+            if symlink:
                 problem = _symlink_problem(path, roots)
                 if problem:
                     if explicit or path.suffix in _BASH_SUFFIXES:
                         yield Skipped(path, problem)
                     continue
-            # realpath never raises (a loop was caught above); resolve() would.
-            key = os.path.realpath(path)
+            # realpath never raises (a loop was caught above); resolve() would. A file that
+            # is no symlink is its directory's real path plus its name: one realpath per
+            # directory, not one lstat per path component per file.
+            key = os.path.realpath(path) if symlink or explicit else real_directories.of(path)
             if key in seen:
                 continue
             seen.add(key)
             kind = source_kind(path, explicit=explicit)
             if kind is not None:
                 yield SourceFile(path, kind)
+
+
+class _RealDirectories:
+    """Real paths of walked files that are no symlinks, resolving each directory once."""
+
+    def __init__(self) -> None:
+        self._directories: dict[str, str] = {}
+
+    def of(self, path: Path) -> str:
+        directory, name = os.path.split(os.fspath(path))
+        real = self._directories.get(directory)
+        if real is None:
+            real = self._directories[directory] = os.path.realpath(directory)
+        return os.path.join(real, name)
 
 
 def _symlink_problem(path: Path, roots: Roots) -> str:
@@ -202,11 +225,21 @@ def _walk(root: Path, exclusion: Exclusion) -> Iterator[Path | Skipped]:
             if not exclusion.excludes(Path(directory) / name, is_dir=True)
         )
         for name in sorted(files):
-            if not exclusion.excludes(Path(directory) / name, is_dir=False):
+            # A name no adapter reads (README.md, data.csv) is not even asked about excludes.
+            if _could_be_source(name) and not exclusion.excludes(
+                Path(directory) / name, is_dir=False
+            ):
                 yield Path(directory) / name
     for failure in failures:
         where = Path(failure.filename) if failure.filename else root
         yield Skipped(where, f"could not read directory: {failure.strerror or failure}")
+
+
+def _could_be_source(name: str) -> bool:
+    """False for names ``source_kind`` rejects without reading the file (by suffix alone)."""
+    dot = name.rfind(".")  # Path.suffix, without building a Path for each of 10,000 names
+    suffix = name[dot:] if 0 < dot < len(name) - 1 else ""
+    return not suffix or suffix in _BASH_SUFFIXES
 
 
 def source_kind(path: Path, *, explicit: bool = False) -> str | None:

@@ -1,29 +1,45 @@
-"""A kefix run over paths: read each file, analyse it, fix it, write it (the I/O edge)."""
+"""A kefix run over paths: read each file, analyse it, fix it, write it (the I/O edge).
+
+Files are checked in one process, or in a pool of worker processes when there are many; results
+from an earlier run come from a cache when one is given. Either way the result is the same.
+"""
 
 from __future__ import annotations
 
+import math
+import os
 import re
+import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Protocol
 
 from kefix.analyze import FileAnalysis, analyze_text
 from kefix.config import Settings
 from kefix.discover import MAX_FILE_BYTES, Roots, Skipped, discover
-from kefix.fix import FixOutcome, fix_file
+from kefix.fix import CannotRender, FixOutcome, OverlappingEdits, fix_file, plan_edits
 from kefix.knowledge.training_args import known_versions
+from kefix.model import Edit, Finding
 from kefix.paths import display_path
 from kefix.report.diff import unified_diff
 from kefix.report.text import ReportedFinding
-from kefix.resolve import Resolver
+from kefix.resolve import Resolver, filesystem
+from kefix.resolve.filesystem import Observation
 from kefix.sources import bash as bash_source
-from kefix.target import TargetVersions, target_versions
+from kefix.target import DirectoryPins, TargetVersions, target_versions
 from kefix.write import FileChangedOnDisk, SourceText, read_source, write_atomically
 
 
 @dataclass(frozen=True)
 class FileResult:
-    """One file's findings, the fixes that passed verification and the diffs they make."""
+    """One file's findings, the fixes that passed verification and the diffs they make.
+
+    Results are *detached* (unless a run keeps resolutions for ``--show-launches``): the
+    launches and their effective configurations, which only the checking needed, are dropped
+    (findings keep their launch), so a result is small enough to come back from a worker
+    process or out of the cache.
+    """
 
     source: SourceText
     analysis: FileAnalysis
@@ -32,6 +48,9 @@ class FileResult:
     unsafe_diff: str  # outcome text -> text with the unsafe fixes too ('' with --unsafe-fixes)
     target: TargetVersions  # the transformers releases the file was checked against, and why
     written: bool = False
+    # The edits of each finding's fix on the text as read, by the finding's index ((): no fix,
+    # or it renders only once another fix has changed the text).
+    fix_edits: tuple[tuple[Edit, ...], ...] = ()
 
     @property
     def shown_diff(self) -> str:
@@ -55,6 +74,10 @@ class FileResult:
             for finding in self.analysis.findings
         ]
 
+    def planned_edits(self, index: int) -> tuple[Edit, ...]:
+        """The edits of finding ``index``'s fix alone, against the text as read."""
+        return self.fix_edits[index] if index < len(self.fix_edits) else ()
+
 
 @dataclass
 class RunResult:
@@ -74,13 +97,49 @@ class RunResult:
         )
 
 
-def run(paths: Sequence[Path], settings: Settings, *, apply: bool) -> RunResult:
-    """Check (and with ``apply`` fix) every source under ``paths``."""
+@dataclass(frozen=True)
+class CheckJob:
+    """A file to check: its text as read, how it is shown, the releases to check it against."""
+
+    source: SourceText
+    display: str
+    target: TargetVersions
+
+
+class ResultStore(Protocol):
+    """Where results of earlier runs are kept (``kefix.cache.ResultCache``)."""
+
+    def get(self, job: CheckJob) -> tuple[bool, FileResult | None]: ...
+
+    def put(self, job: CheckJob, result: FileResult | None, seen: Observation) -> None: ...
+
+
+# A pool pays for its start-up (forking, sending texts and results between processes) only
+# when there is enough to check; measured with scripts/bench.py (see the README).
+POOL_THRESHOLD = 48
+
+
+def run(
+    paths: Sequence[Path],
+    settings: Settings,
+    *,
+    apply: bool,
+    cache: ResultStore | None = None,
+    jobs: int | None = None,
+    keep_resolutions: bool = False,
+) -> RunResult:
+    """Check (and with ``apply`` fix) every source under ``paths``.
+
+    ``cache`` serves results of unchanged files and keeps the new ones; ``jobs`` is how many
+    processes check files (default: every core when more than ``POOL_THRESHOLD`` files need
+    checking, else one); ``keep_resolutions`` keeps each launch's effective configuration in
+    the results (``--show-launches``: one process, no cache). Results come in discovery order
+    whatever the number of processes.
+    """
     result = RunResult()
     roots = Roots.of(paths)
-    search_roots = [path if path.is_dir() else path.parent for path in paths] + [Path.cwd()]
-    resolver = Resolver(search_roots)
     targets = TargetCache(settings.target_transformers)
+    checks: list[CheckJob] = []
     for source_file in discover(paths, settings):
         display = display_path(source_file.path)
         if isinstance(source_file, Skipped):
@@ -99,10 +158,28 @@ def run(paths: Sequence[Path], settings: Settings, *, apply: bool) -> RunResult:
             continue
         if not may_hold_launch(source_file.kind, source.raw):
             continue
-        target = targets.for_file(source_file.path)
-        file_result = _check_file(source, display, resolver, settings, target)
-        if file_result is not None:
-            result.files.append(file_result)
+        checks.append(CheckJob(source, display, targets.for_file(source_file.path)))
+    if keep_resolutions:
+        cache, jobs = None, 1
+    found: list[FileResult | None] = [None] * len(checks)
+    missing: list[int] = []
+    for index, job in enumerate(checks):
+        hit, cached = cache.get(job) if cache is not None else (False, None)
+        if hit:
+            found[index] = cached
+        else:
+            missing.append(index)
+    checked = check_files(
+        [checks[index] for index in missing],
+        search_roots(paths),
+        settings,
+        jobs=jobs,
+        store=cache,
+        keep_resolutions=keep_resolutions,
+    )
+    for index, file_result in zip(missing, checked, strict=True):
+        found[index] = file_result
+    result.files = [file_result for file_result in found if file_result is not None]
     for index, file_result in enumerate(result.files):
         if apply and file_result.outcome.changed:
             display = file_result.analysis.display
@@ -117,25 +194,103 @@ def run(paths: Sequence[Path], settings: Settings, *, apply: bool) -> RunResult:
             except (FileChangedOnDisk, OSError) as error:
                 result.errors.append(f"{display}:1:1: KF902 not written: {error}")
                 continue
-            result.files[index] = FileResult(
-                file_result.source,
-                file_result.analysis,
-                file_result.outcome,
-                file_result.diff,
-                file_result.unsafe_diff,
-                file_result.target,
-                written=True,
-            )
+            result.files[index] = replace(file_result, written=True)
     return result
 
 
-def _check_file(
-    source: SourceText,
-    display: str,
-    resolver: Resolver,
+def search_roots(paths: Sequence[Path]) -> list[Path]:
+    """Where entry scripts may be: the given directories, the given files' directories, and
+    the working directory."""
+    return [path if path.is_dir() else path.parent for path in paths] + [Path.cwd()]
+
+
+def check_files(
+    checks: Sequence[CheckJob],
+    search_roots: Sequence[Path],
     settings: Settings,
-    target: TargetVersions,
+    *,
+    jobs: int | None = None,
+    store: ResultStore | None = None,
+    keep_resolutions: bool = False,
+) -> list[FileResult | None]:
+    """Each file's result (None: nothing to report), in the order given, checked in one process
+    or a pool of ``jobs``; each is put in ``store`` by the process that checked it."""
+    global _worker
+    workers = _workers(len(checks), jobs)
+    resolver = Resolver(search_roots)
+    if workers <= 1:
+        return [_check_stored(job, resolver, settings, store, keep_resolutions) for job in checks]
+    # Contiguous chunks keep a project's scripts together, so each worker reads an entry script
+    # once for all of them; several chunks per worker even out slow and fast files.
+    size = max(1, min(64, math.ceil(len(checks) / (workers * 6))))
+    chunks = [list(checks[i : i + size]) for i in range(0, len(checks), size)]
+    # The first chunk is checked here, before forking: the workers inherit what it loaded
+    # (knowledge tables, the bash grammar, bashlex) instead of each loading it again.
+    checked = [_check_stored(job, resolver, settings, store, False) for job in chunks[0]]
+    # Imported here: a run on a few files never starts a pool, and pays nothing for it.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    _worker = (resolver, settings, store)
+    if sys.platform.startswith("linux"):
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    else:  # fork is unsafe on macOS and absent on Windows: workers start afresh
+        pool = ProcessPoolExecutor(
+            workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker,
+            initargs=(list(search_roots), settings, store),
+        )
+    try:
+        with pool:
+            for chunk in pool.map(_check_chunk, chunks[1:]):
+                checked.extend(chunk)
+    finally:
+        _worker = None
+    return checked
+
+
+def _workers(files: int, jobs: int | None) -> int:
+    if jobs is not None:
+        return max(1, min(jobs, files))
+    if files < POOL_THRESHOLD:
+        return 1
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, files // (POOL_THRESHOLD // 2)))
+
+
+_worker: tuple[Resolver, Settings, ResultStore | None] | None = None
+
+
+def _start_worker(search_roots: list[Path], settings: Settings, store: ResultStore | None) -> None:
+    global _worker
+    _worker = (Resolver(search_roots), settings, store)
+
+
+def _check_chunk(chunk: list[CheckJob]) -> list[FileResult | None]:
+    assert _worker is not None, "set before forking, or by the pool's initializer"
+    resolver, settings, store = _worker
+    return [_check_stored(job, resolver, settings, store, False) for job in chunk]
+
+
+def _check_stored(
+    job: CheckJob, resolver: Resolver, settings: Settings, store: ResultStore | None, keep: bool
 ) -> FileResult | None:
+    if store is None:
+        return _check_file(job, resolver, settings, keep)
+    with filesystem.observing() as seen:
+        file_result = _check_file(job, resolver, settings, keep)
+    store.put(job, file_result, seen)
+    return file_result
+
+
+def _check_file(
+    job: CheckJob, resolver: Resolver, settings: Settings, keep_resolutions: bool
+) -> FileResult | None:
+    source, display, target = job.source, job.display, job.target
     analysis = analyze_text(source.path, display, source.text, resolver, settings, target.versions)
     if not analysis.launches and not analysis.findings:
         return None
@@ -146,7 +301,22 @@ def _check_file(
     if not settings.unsafe_fixes:
         with_unsafe = fix_file(outcome.final, resolver, settings, include_unsafe=True)
         unsafe_diff = unified_diff(display, outcome.final.text, with_unsafe.final.text)
-    return FileResult(source, analysis, outcome, diff, unsafe_diff, target)
+    fix_edits = tuple(_planned(analysis, finding) for finding in analysis.findings)
+    if not keep_resolutions:
+        analysis = replace(analysis, launches=(), resolutions=())
+        final = replace(outcome.final, launches=(), resolutions=())
+        outcome = replace(outcome, original=analysis, final=final)
+    return FileResult(source, analysis, outcome, diff, unsafe_diff, target, fix_edits=fix_edits)
+
+
+def _planned(analysis: FileAnalysis, finding: Finding) -> tuple[Edit, ...]:
+    if finding.fix is None:
+        return ()
+    try:
+        edits = plan_edits(analysis, finding)
+    except (CannotRender, OverlappingEdits):
+        return ()  # it only renders once another fix has changed the text
+    return tuple(sorted(edits, key=lambda edit: (edit.span.start, edit.span.end)))
 
 
 # The pre-filter of each kind of source: bytes that cannot hold a launch are not parsed.
@@ -165,12 +335,13 @@ class TargetCache:
     def __init__(self, explicit: str | None) -> None:
         self.explicit = explicit
         self._by_directory: dict[Path, TargetVersions] = {}
+        self._pins: DirectoryPins = {}
 
     def for_file(self, path: Path) -> TargetVersions:
         directory = path.parent.resolve()
         if directory not in self._by_directory:
             self._by_directory[directory] = target_versions(
-                directory, known_versions(), self.explicit
+                directory, known_versions(), self.explicit, read=self._pins
             )
         return self._by_directory[directory]
 

@@ -50,8 +50,16 @@ class TargetVersions:
     source: Path | None
 
 
+# Pins a directory declares and the notes reading them gave, per directory (one run's memo).
+DirectoryPins = dict[Path, tuple[list["_Pin"], list[str]]]
+
+
 def target_versions(
-    start: Path, known: Sequence[str], explicit: str | None = None
+    start: Path,
+    known: Sequence[str],
+    explicit: str | None = None,
+    *,
+    read: DirectoryPins | None = None,
 ) -> TargetVersions:
     """Known releases the project at ``start`` (a directory or file) targets, and why.
 
@@ -59,7 +67,8 @@ def target_versions(
     ``"4.40.2"`` or a specifier such as ``">=4.40,<4.46"``) wins; otherwise the nearest project
     pin found walking up from ``start`` to the repository root (a directory containing ``.git``)
     or the filesystem root; otherwise the newest known release. Raises ``TargetVersionError``
-    only for an unreadable ``explicit`` and ``ValueError`` for an empty ``known``.
+    only for an unreadable ``explicit`` and ``ValueError`` for an empty ``known``. ``read``
+    remembers each directory's pins across calls (the scripts of one project share them).
     """
     catalogue = _Catalogue.of(known)
     if explicit is not None:
@@ -70,7 +79,14 @@ def target_versions(
     notes: list[str] = []
     here = start_dir
     while True:
-        pins = _pins_in_directory(here, notes)
+        if read is None:
+            pins = _pins_in_directory(here, notes)
+        else:
+            if here not in read:
+                found: list[str] = []
+                read[here] = (_pins_in_directory(here, found), found)
+            pins, found = read[here]
+            notes.extend(found)
         if pins:
             return _from_pins(pins, catalogue, notes)
         if (here / ".git").exists() or here.parent == here:
@@ -94,6 +110,10 @@ class _Catalogue:
 
     @classmethod
     def of(cls, known: Sequence[str]) -> _Catalogue:
+        return _catalogue(tuple(known))
+
+    @classmethod
+    def _parse(cls, known: Sequence[str]) -> _Catalogue:
         releases = []
         for name in known:
             try:
@@ -346,6 +366,11 @@ def _marker_holds(marker: Marker) -> bool:
         return marker.evaluate({"extra": ""})
     except Exception:  # an unknown marker variable is not a reason to drop a pin
         return True
+
+
+@functools.lru_cache(maxsize=8)
+def _catalogue(known: tuple[str, ...]) -> _Catalogue:
+    return _Catalogue._parse(known)
 
 
 # --- reading one directory ------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 # Modules a plain start-up must not load; each is imported where it is first needed.
-HEAVY = ("libcst", "bashlex", "jsonschema")
+HEAVY = ("libcst", "bashlex", "jsonschema", "multiprocessing", "concurrent.futures")
 OTHER_FORMATS = (
     "kefix.report.concise",
     "kefix.report.effective",

@@ -169,6 +169,7 @@ def transformers_version() -> str:
     return newest_version()
 
 
+@functools.cache
 def release_for(spec: str) -> str:
     """The known release that stands for ``spec``.
 

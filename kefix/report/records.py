@@ -14,8 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from kefix.fix import CannotRender, OverlappingEdits, plan_edits
-from kefix.model import Applicability, LineIndex, Location, Severity
+from kefix.model import Applicability, Edit, LineIndex, Location, Severity
 from kefix.report.text import ReportedFinding
 from kefix.rules import DIAGNOSTICS, rule_by_code
 from kefix.runner import FileResult, RunResult
@@ -87,9 +86,9 @@ def run_records(result: RunResult, *, apply: bool, with_errors: bool = True) -> 
     """Every finding of ``result`` and (``with_errors``) every file it could not read or write,
     by file and position."""
     records = [
-        _finding_record(file, reported, apply=apply)
+        _finding_record(file, reported, file.planned_edits(index), apply=apply)
         for file in result.files
-        for reported in file.reported()
+        for index, reported in enumerate(file.reported())
     ]
     if with_errors:
         records.extend(error_record(line) for line in result.errors)
@@ -119,7 +118,9 @@ def error_record(line: str) -> FindingRecord:
     )
 
 
-def _finding_record(file: FileResult, reported: ReportedFinding, *, apply: bool) -> FindingRecord:
+def _finding_record(
+    file: FileResult, reported: ReportedFinding, edits: Sequence[Edit], *, apply: bool
+) -> FindingRecord:
     finding = reported.finding
     lines = LineIndex.of(reported.text)
     rule = rule_by_code(finding.code)
@@ -133,12 +134,17 @@ def _finding_record(file: FileResult, reported: ReportedFinding, *, apply: bool)
         end=lines.location(finding.span.end),
         origin=printable(finding.origin_note),
         transformers=file.target.versions,
-        fix=_fix_record(file, reported, lines, apply=apply),
+        fix=_fix_record(file, reported, lines, edits, apply=apply),
     )
 
 
 def _fix_record(
-    file: FileResult, reported: ReportedFinding, lines: LineIndex, *, apply: bool
+    file: FileResult,
+    reported: ReportedFinding,
+    lines: LineIndex,
+    edits: Sequence[Edit],
+    *,
+    apply: bool,
 ) -> FixRecord | None:
     finding = reported.finding
     if finding.fix is None:
@@ -151,10 +157,6 @@ def _fix_record(
         status, reason = FixStatus.PROPOSED, ""
     else:
         status, reason = FixStatus.NEEDS_UNSAFE, ""
-    try:
-        edits = plan_edits(file.analysis, finding)
-    except (CannotRender, OverlappingEdits):
-        edits = []  # it only renders once another fix has changed the text
     return FixRecord(
         applicability=finding.fix.applicability,
         description=printable(finding.fix.description),
@@ -162,7 +164,7 @@ def _fix_record(
         reason=printable(reason),
         edits=tuple(
             EditRecord(lines.location(e.span.start), lines.location(e.span.end), printable(e.text))
-            for e in sorted(edits, key=lambda e: (e.span.start, e.span.end))
+            for e in edits
         ),
     )
 

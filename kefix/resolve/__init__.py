@@ -40,7 +40,9 @@ from kefix.model import (
     Unknown,
 )
 from kefix.paths import display_path
+from kefix.resolve import filesystem
 from kefix.resolve.entry_script import locate_entry
+from kefix.resolve.filesystem import Facts
 
 if TYPE_CHECKING:
     # Only a type here; the module itself is loaded when an entry script must be read, in
@@ -75,18 +77,25 @@ class Resolution:
 
 @dataclass
 class Resolver:
-    """Resolves launches of one run; caches what it read from entry scripts."""
+    """Resolves launches of one run; reads each entry script (and its modules) once, for every
+    launch that runs it."""
 
     search_roots: Sequence[Path]
-    _specs: dict[Path, ParserSpec | None] = field(default_factory=dict)
+    # entry -> its parser, and what reading it asked of the file system (kefix.cache keeps that)
+    _specs: dict[Path, tuple[ParserSpec | None, str, Facts]] = field(default_factory=dict)
 
     def parser_spec(self, entry: Path) -> ParserSpec | None:
-        key = entry.resolve()
+        key = filesystem.realpath(entry)
         if key not in self._specs:
             from kefix.resolve.dataclasses import read_parser_spec
 
-            self._specs[key] = read_parser_spec(entry, self.search_roots)
-        return self._specs[key]
+            with filesystem.observing() as reading:
+                spec = read_parser_spec(entry, self.search_roots)
+            read = reading.all_facts()
+            self._specs[key] = (spec, filesystem.group_id(read), read)
+        spec, facts_id, facts = self._specs[key]
+        filesystem.include(facts_id, facts)
+        return spec
 
     def resolve(
         self, launch: Launch, script: Path, text: str, version: str | None = None
@@ -216,7 +225,7 @@ def _canonical_names(values: dict[str, ResolvedValue], version: str) -> None:
             values[migration.new] = replace(old, name=migration.new)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _transformers_defaults(version: str) -> Mapping[str, ResolvedValue]:
     """The bottom layer of every launch resolved for ``version``, built once (values are frozen)."""
     return MappingProxyType(
@@ -250,9 +259,13 @@ def _default_layer(spec: ParserSpec | None, version: str) -> dict[str, ResolvedV
 def _hide_defaults(values: dict[str, ResolvedValue], why: str) -> None:
     """Values the launch does not write become Unknown: something kefix cannot read sets them
     (arguments behind ``"$@"``, a framework's own defaults)."""
+    unknown = Unknown(why)
     for name, resolved in values.items():
         if resolved.origin.layer is not Layer.COMMAND_LINE:
-            values[name] = replace(resolved, value=Unknown(why))
+            # The constructor, not dataclasses.replace: a framework launch hides ~120 values.
+            values[name] = ResolvedValue(
+                resolved.name, unknown, resolved.origin, resolved.arg, resolved.overrides
+            )
 
 
 def _bindings(flags: Iterable[FlagRecord], version: str | None) -> list[FlagBinding]:

@@ -20,6 +20,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from kefix.model import FieldValue, Unknown
+from kefix.resolve import filesystem
 
 __all__ = ["FieldDefault", "ParsedDataclass", "ParserSpec", "read_parser_spec"]
 
@@ -126,7 +127,9 @@ def read_parser_spec(entry: Path, search_roots: Sequence[Path]) -> ParserSpec | 
     module searched for the parser, cannot be read or parsed, the result is a spec without
     dataclasses whose notes say why: kefix cannot tell whether a parser is built there.
     """
-    return _Resolver(entry.resolve(), [root.resolve() for root in search_roots]).read()
+    return _Resolver(
+        filesystem.realpath(entry), [filesystem.realpath(root) for root in search_roots]
+    ).read()
 
 
 # ----------------------------------------------------------------------------- parsed modules
@@ -353,7 +356,8 @@ class _Collector(ast.NodeVisitor):
 
 _REMAINING_STRINGS = re.compile(r"return_remaining_strings\s*=\s*True")
 
-_CACHE: dict[Path, tuple[tuple[int, int], _Module | str]] = {}
+# Parsed modules of this process by path: (mtime, size) when read, content hash, the module.
+_CACHE: dict[Path, tuple[tuple[int, int], str | None, _Module | str]] = {}
 
 
 def _load(path: Path) -> _Module | str:
@@ -361,29 +365,29 @@ def _load(path: Path) -> _Module | str:
     try:
         stat = path.stat()
     except OSError as error:
+        filesystem.note_read(path, None)
         return f"cannot read {path}: {error.strerror or error}"
     key = (stat.st_mtime_ns, stat.st_size)
     cached = _CACHE.get(path)
     if cached is not None and cached[0] == key:
-        return cached[1]
-    result = _parse(path)
-    _CACHE[path] = (key, result)
+        filesystem.note_read(path, cached[1])
+        return cached[2]
+    try:
+        source = filesystem.read_bytes(path)
+    except OSError as error:
+        return f"cannot read {path}: {error.strerror or error}"
+    result = _parse(path, source)
+    _CACHE[path] = (key, filesystem.content_hash(source), result)
     return result
 
 
-def _parse(path: Path) -> _Module | str:
-    try:
-        source = path.read_bytes()
-    except OSError as error:
-        return f"cannot read {path}: {error.strerror or error}"
+def _parse(path: Path, source: bytes) -> _Module | str:
     try:
         text = _decoded(source)
         tree = ast.parse(text, filename=str(path))
     except SyntaxError as error:
         return f"cannot parse {path}: syntax error at line {error.lineno}"
-    except (
-        Exception
-    ) as error:  # odd input (null bytes, deep nesting, bad encodings): none may escape
+    except Exception as error:  # null bytes, deep nesting, bad encodings: none may escape
         return f"cannot parse {path}: {type(error).__name__}"
     parser_names = _PARSER_NAMES | {
         match.decode("ascii", "replace") for match in _PARSER_ALIAS.findall(source)
@@ -458,18 +462,18 @@ _Target = _LocalClass | _LocalDefinition | _LocalModule | _External | _Unresolve
 def _locate_file(base: Path, parts: Sequence[str]) -> _ModuleLocation | None:
     target = base.joinpath(*parts)
     init = target / "__init__.py"
-    if init.is_file():
+    if filesystem.is_file(init):
         return _ModuleLocation(init, target)
     if parts:
         module = target.parent / f"{parts[-1]}.py"
-        if module.is_file():
+        if filesystem.is_file(module):
             return _ModuleLocation(module, None)
     return None
 
 
 def _locate_namespace(base: Path, parts: Sequence[str]) -> _ModuleLocation | None:
     target = base.joinpath(*parts)
-    return _ModuleLocation(None, target) if target.is_dir() else None
+    return _ModuleLocation(None, target) if filesystem.is_dir(target) else None
 
 
 def _search_dirs(start: Path, roots: Sequence[Path]) -> tuple[Path, ...]:

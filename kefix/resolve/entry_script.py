@@ -10,6 +10,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from kefix.model import Launch
+from kefix.resolve import filesystem
 
 _MAX_ANCESTORS = 8
 
@@ -20,12 +21,12 @@ def locate_entry(launch: Launch, script: Path, roots: Sequence[Path]) -> Path | 
     directory)."""
     if launch.entry is None or launch.entry_kind == "cli":
         return None
-    allowed = [root.resolve() for root in roots]
+    allowed = [filesystem.realpath(root) for root in roots]
     relatives = _relative_candidates(launch)
     for base in _base_directories(launch, script.parent):
         for relative in relatives:
             candidate = base / relative
-            if candidate.is_file() and _inside(candidate.resolve(), allowed):
+            if filesystem.is_file(candidate) and _inside(filesystem.realpath(candidate), allowed):
                 return candidate
     return None
 
@@ -58,9 +59,9 @@ def _base_directories(launch: Launch, script_dir: Path) -> Iterator[Path]:
 
 def _ancestors(directory: Path) -> Iterator[Path]:
     """Parents of ``directory`` up to the repository root (the first one holding ``.git``)."""
-    current = directory.resolve()
+    current = filesystem.realpath(directory)
     for _ in range(_MAX_ANCESTORS):
-        if (current / ".git").exists() or current.parent == current:
+        if filesystem.exists(current / ".git") or current.parent == current:
             return
         current = current.parent
         yield current

@@ -19,8 +19,7 @@ _MENTIONS = re.compile(
     b"|".join(
         re.escape(word.encode())
         for word in sorted(
-            {row.command[0] for row in LAUNCHERS if row.entry is not EntryRule.WRAPPER}
-            | {"kefix"}
+            {row.command[0] for row in LAUNCHERS if row.entry is not EntryRule.WRAPPER} | {"kefix"}
         )
     )
 )

@@ -1,0 +1,407 @@
+"""The persistent cache: each file's result, kept until the file or anything it depends on changes.
+
+Like ruff's cache, an entry is keyed by the file's content hash, kefix's version (and the hash of
+its own code and knowledge data, so a development checkout never trusts results of other code),
+the settings, the Python version, how the file is shown and the transformers releases it is
+checked against. A launch also depends on other files: its entry script, the modules holding the
+dataclasses, and which candidate paths exist at all. Checking a file records every question it
+asked the file system (``kefix.resolve.filesystem``); the entry holds those answers, and serves
+its result only while every question still gets the same answer. So an edited
+``src/utils/args.py`` re-checks every script that launches ``src/finetune.py``.
+
+The whole result is kept, not just "nothing found": a warm run reports the same findings, fixes
+and diffs as a cold one, in every format, and ``--apply`` writes the same text (the entry is for
+exactly the bytes on disk). Entries are JSON, never pickle: a cache directory committed to a
+repository must not be able to run code. Each entry is one file written atomically (a temporary
+file, then ``os.replace``), so concurrent runs can share a cache: a reader sees an old entry or a
+new one, never half of one. Anything unreadable is a miss; the cache never fails a run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import enum
+import functools
+import hashlib
+import importlib.util
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from kefix import __version__, model
+from kefix.analyze import FileAnalysis
+from kefix.config import Settings
+from kefix.fix import DroppedFix, FixOutcome
+from kefix.resolve import filesystem
+from kefix.resolve.filesystem import Facts, Observation
+from kefix.runner import CheckJob, FileResult, search_roots
+
+_FORMAT = 1  # bump when the layout of an entry changes
+
+# Every type a result holds, by name: decoding builds only these (and never runs other code).
+_TYPES: dict[str, type[Any]] = {
+    cls.__name__: cls
+    for cls in (
+        model.Span,
+        model.Unknown,
+        model.ArgStyle,
+        model.Arg,
+        model.Launch,
+        model.BreakKind,
+        model.DetachedArgs,
+        model.SetArg,
+        model.RemoveArg,
+        model.RenameArg,
+        model.RepairContinuation,
+        model.ReplaceText,
+        model.Applicability,
+        model.Fix,
+        model.Severity,
+        model.Finding,
+        model.Edit,
+        model.Launch,
+        DroppedFix,
+    )
+}
+
+
+class _Invalid(Exception):
+    """An entry kefix cannot use (another layout, a damaged file): a miss."""
+
+
+# Field names of each dataclass, in declaration order; none has __slots__ or __post_init__,
+# so an instance is its __dict__ (see _build).
+_FIELD_NAMES = {
+    name: tuple(f.name for f in dataclasses.fields(cls))
+    for name, cls in _TYPES.items()
+    if dataclasses.is_dataclass(cls)
+}
+
+
+class _Encoder:
+    """Values as JSON data: a dataclass as ``{"Name": [fields...]}``, an enum as
+    ``{"Name": value}``, a tuple as a list; each launch once per entry, then by its index (every
+    finding of a launch carries it)."""
+
+    def __init__(self) -> None:
+        self.launches: list[Any] = []
+        self._launch_index: dict[model.Launch, int] = {}
+
+    def encode(self, value: Any) -> Any:
+        if value is None or isinstance(value, (bool, int, float, str)):
+            return value
+        if isinstance(value, tuple):
+            return [self.encode(item) for item in value]
+        if isinstance(value, model.Launch):
+            index = self._launch_index.get(value)
+            if index is None:
+                index = self._launch_index[value] = len(self.launches)
+                self.launches.append(self._fields(value))
+            return {"#": index}
+        if isinstance(value, enum.Enum):
+            return {type(value).__name__: value.value}
+        if type(value).__name__ in _TYPES:
+            return {type(value).__name__: self._fields(value)}
+        raise TypeError(f"kefix.cache cannot store {type(value).__name__}")
+
+    def _fields(self, value: Any) -> list[Any]:
+        return [self.encode(getattr(value, name)) for name in _FIELD_NAMES[type(value).__name__]]
+
+
+class _Decoder:
+    def __init__(self, launches: list[Any]) -> None:
+        self._encoded = launches
+        self._launches: dict[int, model.Launch] = {}
+
+    def decode(self, data: Any) -> Any:
+        if isinstance(data, list):
+            return tuple([self.decode(item) for item in data])
+        if not isinstance(data, dict):
+            return data
+        ((name, value),) = data.items()
+        if name == "#":
+            launch = self._launches.get(value)
+            if launch is None:
+                launch = _build("Launch", self.decode(self._encoded[value]))
+                self._launches[value] = launch
+            return launch
+        cls = _TYPES.get(name)
+        if cls is None:
+            raise _Invalid(f"unknown type {name!r}")
+        if issubclass(cls, enum.Enum):
+            return cls(value)
+        return _build(name, self.decode(value))
+
+
+def _build(name: str, values: tuple[Any, ...]) -> Any:
+    """The frozen dataclass ``name`` holding ``values``, built as pickle builds objects: its
+    fields set directly, without the generated ``__init__`` (a warm run builds ~100,000)."""
+    names = _FIELD_NAMES[name]
+    if len(values) != len(names):
+        raise _Invalid(f"{name} takes {len(names)} fields, not {len(values)}")
+    value = object.__new__(_TYPES[name])
+    value.__dict__.update(zip(names, values, strict=True))
+    return value
+
+
+def encode_result(result: FileResult | None) -> Any:
+    """A detached result as JSON data (the file's own text, path and target are not stored:
+    they are what the entry is keyed by)."""
+    if result is None:
+        return None
+    analysis, final = result.analysis, result.outcome.final
+    encoder = _Encoder()
+    data = {
+        "display": analysis.display,
+        "versions": list(analysis.versions),
+        "findings": encoder.encode(analysis.findings),
+        "final_text": None if final.text == analysis.text else final.text,
+        "final_findings": encoder.encode(final.findings),
+        "applied": encoder.encode(result.outcome.applied),
+        "dropped": encoder.encode(result.outcome.dropped),
+        "diff": result.diff,
+        "unsafe_diff": result.unsafe_diff,
+        "fix_edits": encoder.encode(result.fix_edits),
+    }
+    data["launches"] = encoder.launches
+    return data
+
+
+def decode_result(data: Any, job: CheckJob) -> FileResult | None:
+    """The result ``encode_result`` stored, for the file ``job`` read."""
+    if data is None:
+        return None
+    try:
+        decoder = _Decoder(data["launches"])
+        source = job.source
+        versions = tuple(data["versions"])
+        analysis = FileAnalysis(
+            source.path, data["display"], source.text, (), (), decoder.decode(data["findings"]),
+            versions,
+        )  # fmt: skip
+        final_text = source.text if data["final_text"] is None else data["final_text"]
+        final = FileAnalysis(
+            source.path, data["display"], final_text, (), (),
+            decoder.decode(data["final_findings"]), versions,
+        )  # fmt: skip
+        outcome = FixOutcome(
+            analysis, final, decoder.decode(data["applied"]), decoder.decode(data["dropped"])
+        )
+        return FileResult(
+            source,
+            analysis,
+            outcome,
+            data["diff"],
+            data["unsafe_diff"],
+            job.target,
+            fix_edits=decoder.decode(data["fix_edits"]),
+        )
+    except (KeyError, TypeError, ValueError, IndexError) as error:
+        raise _Invalid(str(error)) from None
+
+
+# ----------------------------------------------------------------------------- the store
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """kefix's version and the state of its own code and data: any change to either (a new
+    release, an edited rule, regenerated knowledge) starts a fresh cache. Files count by size
+    and modification time, as Python's own bytecode cache does."""
+    digest = hashlib.sha256(f"{__version__}\0{_FORMAT}\0{sys.version_info[:2]}".encode())
+    package = Path(__file__).resolve().parent
+    for path in sorted(_package_files(package)):
+        stat = path.stat()
+        digest.update(f"{path.relative_to(package).as_posix()}\0{stat.st_size}\0".encode())
+        digest.update(f"{stat.st_mtime_ns}\n".encode())
+    for name in ("tree_sitter", "tree_sitter_bash", "bashlex"):
+        digest.update(f"{name}={_distribution_version(name)}".encode())
+    return digest.hexdigest()[:24]
+
+
+def _package_files(package: Path) -> Iterator[Path]:
+    for directory, subdirectories, files in os.walk(package):
+        subdirectories[:] = [name for name in subdirectories if name != "__pycache__"]
+        for name in files:
+            if name.endswith((".py", ".json")):
+                yield Path(directory) / name
+
+
+def _distribution_version(name: str) -> str:
+    """The installed distribution of the parser ``name`` (its ``.dist-info`` directory's name);
+    importlib.metadata would cost more than a whole cached run."""
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.origin is None:
+        return "?"
+    origin = Path(spec.origin)
+    site = origin.parent.parent if spec.submodule_search_locations else origin.parent
+    prefix = name.lower() + "-"
+    try:
+        return next(
+            (
+                found
+                for found in sorted(os.listdir(site))
+                if found.lower().startswith(prefix) and found.endswith(".dist-info")
+            ),
+            "?",
+        )
+    except OSError:
+        return "?"
+
+
+class ResultCache:
+    """Results of earlier runs under ``directory``, for one set of settings and search roots."""
+
+    def __init__(self, directory: Path, settings: Settings, paths: Sequence[Path]) -> None:
+        self.root = directory
+        self.directory = directory / code_fingerprint()
+        # Everything besides the file that decides its result: the settings (where the cache
+        # lives is not one of them) and where entry scripts are looked for.
+        context = (
+            replace(settings, cache_dir=None),
+            [os.path.abspath(root) for root in search_roots(paths)],
+        )
+        self._context = hashlib.sha256(repr(context).encode("utf-8", "surrogatepass")).hexdigest()
+        self._answers: dict[tuple[str, str], object] = {}  # facts checked this run
+        self._groups: dict[str, bool] = {}  # fact groups checked this run: still true?
+        self._written_groups: set[str] = set()
+        self._prepared = False
+        self._made: set[Path] = set()
+        self.hits = 0
+        self.misses = 0
+
+    # -- lookup
+
+    def get(self, job: CheckJob) -> tuple[bool, FileResult | None]:
+        """(True, the stored result) when an entry for exactly this file and everything it
+        depends on exists; (False, None) otherwise."""
+        try:
+            with open(self._entry_path(job), encoding="utf-8") as handle:
+                entry = json.load(handle)
+            if entry.get("key") != self._key(job) or not self._still_true(entry):
+                raise _Invalid("stale")
+            result = decode_result(entry["result"], job)
+        except (OSError, ValueError, _Invalid):
+            self.misses += 1
+            return False, None
+        self.hits += 1
+        return True, result
+
+    def _still_true(self, entry: dict[str, Any]) -> bool:
+        for group in entry["groups"]:
+            if group not in self._groups:
+                self._groups[group] = self._group_holds(group)
+            if not self._groups[group]:
+                return False
+        return self._facts_hold(entry["facts"])
+
+    def _group_holds(self, group: str) -> bool:
+        try:
+            with open(self.directory / "facts" / f"{group}.json", encoding="utf-8") as handle:
+                facts = json.load(handle)
+        except (OSError, ValueError):
+            return False
+        return self._facts_hold(facts)
+
+    def _facts_hold(self, facts: list[list[Any]]) -> bool:
+        for question, path, recorded in facts:
+            key = (question, path)
+            if key not in self._answers:
+                self._answers[key] = filesystem.answer(question, path)
+            if self._answers[key] != recorded:
+                return False
+        return True
+
+    # -- storing
+
+    def put(self, job: CheckJob, result: FileResult | None, seen: Observation) -> None:
+        """Keep ``result``; never raises (a full disk or a read-only directory just means no
+        cache)."""
+        try:
+            self._prepare()
+            for group, facts in seen.groups.items():
+                self._write_group(group, facts)
+            entry = {
+                "key": self._key(job),
+                "groups": sorted(seen.groups),
+                "facts": _fact_list(seen.facts),
+                "result": encode_result(result),
+            }
+            path = self._entry_path(job)
+            self._directory_for(path)
+            _write_json(path, entry)
+        except (OSError, TypeError, ValueError):
+            return
+
+    def _prepare(self) -> None:
+        """A ``.gitignore`` holding ``*`` at the top of the cache, as ruff writes: git, and
+        kefix's own discovery through it, leave the cache alone."""
+        if self._prepared:
+            return
+        self.directory.mkdir(parents=True, exist_ok=True)
+        ignore = self.root / ".gitignore"
+        if not ignore.exists():
+            _write_text(ignore, "# Automatically created by kefix.\n*\n")
+        self._prepared = True
+
+    def _directory_for(self, path: Path) -> None:
+        if path.parent not in self._made:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._made.add(path.parent)
+
+    def _write_group(self, group: str, facts: Facts) -> None:
+        if group in self._written_groups:
+            return
+        path = self.directory / "facts" / f"{group}.json"
+        if not path.exists():  # named by its content: an existing one is the same
+            self._directory_for(path)
+            _write_json(path, _fact_list(facts))
+        self._written_groups.add(group)
+
+    # -- names
+
+    def _key(self, job: CheckJob) -> str:
+        parts = (
+            self._context,
+            job.display,
+            job.target.versions,
+            job.target.reason,
+            filesystem.content_hash(job.source.raw),
+        )
+        return hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+    def _entry_path(self, job: CheckJob) -> Path:
+        # One entry per file (and settings): a new version of the file replaces the old entry.
+        name = hashlib.sha256(
+            f"{self._context}\0{os.path.abspath(job.source.path)}".encode(
+                "utf-8", "surrogateescape"
+            )
+        ).hexdigest()
+        return self.directory / "entries" / name[:2] / f"{name[2:]}.json"
+
+
+def _fact_list(facts: Facts) -> list[list[Any]]:
+    return [[question, path, answer] for (question, path), answer in sorted(facts.items())]
+
+
+def _write_json(path: Path, data: Any) -> None:
+    """Write ``data`` to ``path`` atomically: concurrent readers see the old file or the new."""
+    _write_text(path, json.dumps(data, separators=(",", ":")))
+
+
+def _write_text(path: Path, text: str) -> None:
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise

@@ -1,0 +1,137 @@
+"""The file-system questions resolution asks, answered here so a run can remember them.
+
+A launch's configuration depends on files other than its script: the entry script, the modules
+holding its dataclasses, and which candidate paths exist at all (a new ``src/train.py`` nearer the
+script would be found first). Every such question goes through this module. Inside
+``observing()`` each question and its answer are recorded; a cached result stays valid only while
+every recorded question still gets the same answer (see ``kefix.cache``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# (question, path) -> answer: "file"/"dir"/"exists" -> bool, "real" -> str, "hash" -> str | None
+Facts = Mapping[tuple[str, str], object]
+
+
+@dataclass
+class Observation:
+    """What one unit of work (a file's check, an entry script's reading) asked and learnt.
+
+    ``groups`` are observations shared by many units (an entry script read once per run), kept
+    whole so that a cache can store them once.
+    """
+
+    facts: dict[tuple[str, str], object] = field(default_factory=dict)
+    groups: dict[str, Facts] = field(default_factory=dict)
+
+    def all_facts(self) -> dict[tuple[str, str], object]:
+        merged: dict[tuple[str, str], object] = {}
+        for group in self.groups.values():
+            merged.update(group)
+        merged.update(self.facts)
+        return merged
+
+
+_observing: list[Observation] = []
+
+
+@contextmanager
+def observing() -> Iterator[Observation]:
+    """Record every question asked until the block ends (nested blocks record separately)."""
+    observation = Observation()
+    _observing.append(observation)
+    try:
+        yield observation
+    finally:
+        _observing.pop()
+
+
+def include(group_id: str, facts: Facts) -> None:
+    """Add a shared group of facts (learnt earlier, e.g. reading an entry script) to the
+    observation under way."""
+    if _observing:
+        _observing[-1].groups[group_id] = facts
+
+
+def group_id(facts: Facts) -> str:
+    """A name for a group of facts, the same for the same facts in any process."""
+    digest = hashlib.sha256()
+    for (question, path), answer in sorted(facts.items(), key=lambda item: item[0]):
+        digest.update(f"{question}\0{path}\0{answer!r}\n".encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()[:32]
+
+
+def _note(question: str, path: Path, answer: object) -> None:
+    if _observing:
+        _observing[-1].facts[(question, str(path))] = answer
+
+
+def is_file(path: Path) -> bool:
+    answer = path.is_file()
+    _note("file", path, answer)
+    return answer
+
+
+def is_dir(path: Path) -> bool:
+    answer = path.is_dir()
+    _note("dir", path, answer)
+    return answer
+
+
+def exists(path: Path) -> bool:
+    answer = path.exists()
+    _note("exists", path, answer)
+    return answer
+
+
+def realpath(path: Path) -> Path:
+    """``path`` with every symlink resolved (``Path.resolve()``, which never raises here)."""
+    answer = Path(os.path.realpath(path))
+    _note("real", path, str(answer))
+    return answer
+
+
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes; an OSError propagates (and is remembered as "unreadable")."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        _note("hash", path, None)
+        raise
+    _note("hash", path, content_hash(data))
+    return data
+
+
+def note_read(path: Path, digest: str | None) -> None:
+    """Record a read answered from memory (a module parsed earlier in this process)."""
+    _note("hash", path, digest)
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def answer(question: str, path: str) -> object:
+    """Ask ``question`` about ``path`` again, now (to check a recorded fact; nothing is noted)."""
+    where = Path(path)
+    if question == "file":
+        return where.is_file()
+    if question == "dir":
+        return where.is_dir()
+    if question == "exists":
+        return where.exists()
+    if question == "real":
+        return os.path.realpath(where)
+    if question == "hash":
+        try:
+            return content_hash(where.read_bytes())
+        except OSError:
+            return None
+    raise ValueError(f"unknown question {question!r}")
