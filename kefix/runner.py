@@ -219,34 +219,39 @@ def check_files(
     workers = _workers(len(checks), jobs)
     resolver = Resolver(search_roots)
     if workers <= 1:
-        return [_check_stored(job, resolver, settings, store, keep_resolutions) for job in checks]
+        with filesystem.snapshot():
+            return [
+                _check_stored(job, resolver, settings, store, keep_resolutions) for job in checks
+            ]
     # Contiguous chunks keep a project's scripts together, so each worker reads an entry script
     # once for all of them; several chunks per worker even out slow and fast files.
     size = max(1, min(64, math.ceil(len(checks) / (workers * 6))))
     chunks = [list(checks[i : i + size]) for i in range(0, len(checks), size)]
     # The first chunk is checked here, before forking: the workers inherit what it loaded
-    # (knowledge tables, the bash grammar, bashlex) instead of each loading it again.
-    checked = [_check_stored(job, resolver, settings, store, False) for job in chunks[0]]
-    # Imported here: a run on a few files never starts a pool, and pays nothing for it.
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    # (knowledge tables, the bash grammar, bashlex, the file-system snapshot) instead of each
+    # loading it again.
+    with filesystem.snapshot():
+        checked = [_check_stored(job, resolver, settings, store, False) for job in chunks[0]]
+        # Imported here: a run on a few files never starts a pool, and pays nothing for it.
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
 
-    _worker = (resolver, settings, store)
-    if sys.platform.startswith("linux"):
-        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
-    else:  # fork is unsafe on macOS and absent on Windows: workers start afresh
-        pool = ProcessPoolExecutor(
-            workers,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_start_worker,
-            initargs=(list(search_roots), settings, store),
-        )
-    try:
-        with pool:
-            for chunk in pool.map(_check_chunk, chunks[1:]):
-                checked.extend(chunk)
-    finally:
-        _worker = None
+        _worker = (resolver, settings, store)
+        if sys.platform.startswith("linux"):
+            pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+        else:  # fork is unsafe on macOS and absent on Windows: workers start afresh
+            pool = ProcessPoolExecutor(
+                workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_worker,
+                initargs=(list(search_roots), settings, store),
+            )
+        try:
+            with pool:
+                for chunk in pool.map(_check_chunk, chunks[1:]):
+                    checked.extend(chunk)
+        finally:
+            _worker = None
     return checked
 
 
@@ -273,7 +278,8 @@ def _start_worker(search_roots: list[Path], settings: Settings, store: ResultSto
 def _check_chunk(chunk: list[CheckJob]) -> list[FileResult | None]:
     assert _worker is not None, "set before forking, or by the pool's initializer"
     resolver, settings, store = _worker
-    return [_check_stored(job, resolver, settings, store, False) for job in chunk]
+    with filesystem.snapshot():
+        return [_check_stored(job, resolver, settings, store, False) for job in chunk]
 
 
 def _check_stored(

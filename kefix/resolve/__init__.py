@@ -329,9 +329,12 @@ def read_flags(
 def _all_option_names(spec: ParserSpec | None, version: str | None) -> frozenset[str] | None:
     if spec is None:
         return None
-    names = set(spec.field_names())
-    names.update(option.lstrip("-") for option in option_strings(version=version))
-    return frozenset(names)
+    return spec.field_names() | _option_names(version)
+
+
+@functools.cache
+def _option_names(version: str | None) -> frozenset[str]:
+    return frozenset(option.lstrip("-") for option in option_strings(version=version))
 
 
 def _arg_value(arg: Arg, spec: FieldSpec, negated: bool) -> tuple[FieldValue, str]:

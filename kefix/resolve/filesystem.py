@@ -40,6 +40,22 @@ class Observation:
 
 
 _observing: list[Observation] = []
+# Answers of the run under way (see ``snapshot``); None outside one.
+_answers: dict[tuple[str, str], object] | None = None
+
+
+@contextmanager
+def snapshot() -> Iterator[None]:
+    """Answer each question once for the rest of the block: a run reads the project as it was
+    when the run began (it writes fixes only after every check), and a monorepo's launches ask
+    the same questions about the same directories thousands of times."""
+    global _answers
+    outer = _answers
+    _answers = {} if outer is None else outer
+    try:
+        yield
+    finally:
+        _answers = outer
 
 
 @contextmanager
@@ -73,29 +89,38 @@ def _note(question: str, path: Path, answer: object) -> None:
         _observing[-1].facts[(question, str(path))] = answer
 
 
+def _ask(question: str, path: Path) -> object:
+    """The answer to ``question``, from the run's snapshot when there is one; noted."""
+    key = (question, str(path))
+    if _answers is None:
+        found = answer(*key)
+    else:
+        found = _answers.get(key, _MISSING)
+        if found is _MISSING:
+            found = _answers[key] = answer(*key)
+    if _observing:
+        _observing[-1].facts[key] = found
+    return found
+
+
+_MISSING = object()
+
+
 def is_file(path: Path) -> bool:
-    answer = path.is_file()
-    _note("file", path, answer)
-    return answer
+    return _ask("file", path) is True
 
 
 def is_dir(path: Path) -> bool:
-    answer = path.is_dir()
-    _note("dir", path, answer)
-    return answer
+    return _ask("dir", path) is True
 
 
 def exists(path: Path) -> bool:
-    answer = path.exists()
-    _note("exists", path, answer)
-    return answer
+    return _ask("exists", path) is True
 
 
 def realpath(path: Path) -> Path:
     """``path`` with every symlink resolved (``Path.resolve()``, which never raises here)."""
-    answer = Path(os.path.realpath(path))
-    _note("real", path, str(answer))
-    return answer
+    return Path(str(_ask("real", path)))
 
 
 def read_bytes(path: Path) -> bytes:

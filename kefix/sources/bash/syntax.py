@@ -100,6 +100,9 @@ class BashSyntax:
     errors: tuple[ParseError, ...]
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
 class _Offsets:
     """Converts tree-sitter byte offsets to character offsets of the decoded text."""
 
@@ -107,21 +110,25 @@ class _Offsets:
         self._identity = len(text) == len(data)
         self._table: list[int] = []
         if not self._identity:
-            table = [0] * (len(data) + 1)
-            position = 0
-            for index, char in enumerate(text):
-                width = len(char.encode("utf-8", "surrogateescape"))
-                for extra in range(width):
-                    table[position + extra] = index
-                position += width
-            table[position] = len(text)
+            # Runs of ASCII map one to one; only the other characters are measured one by one.
+            table: list[int] = []
+            done = 0
+            for match in _NON_ASCII.finditer(text):
+                table.extend(range(done, match.start()))
+                for index in range(match.start(), match.end()):
+                    width = len(text[index].encode("utf-8", "surrogateescape"))
+                    table.extend([index] * width)
+                done = match.end()
+            table.extend(range(done, len(text) + 1))
             self._table = table
 
     def char(self, byte_offset: int) -> int:
         return byte_offset if self._identity else self._table[byte_offset]
 
     def span(self, node: tree_sitter.Node) -> Span:
-        return Span(self.char(node.start_byte), self.char(node.end_byte))
+        if self._identity:
+            return Span(node.start_byte, node.end_byte)
+        return Span(self._table[node.start_byte], self._table[node.end_byte])
 
 
 @functools.lru_cache(maxsize=16)
@@ -351,6 +358,8 @@ class _Reader:
 
 def _unescape_word(raw: str) -> str:
     """Remove the quoting a bare word carries: line continuations and backslash escapes."""
+    if "\\" not in raw:
+        return raw  # most words: nothing to remove
     text = re.sub(r"\\\r?\n", "", raw)
     return re.sub(r"\\(.)", r"\1", text)
 
