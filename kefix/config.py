@@ -9,16 +9,12 @@ import os
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
-
-import pathspec
+from typing import TYPE_CHECKING, Any
 
 from kefix.model import Applicability
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
+if TYPE_CHECKING:
+    import pathspec
 
 
 class StrategyFix(enum.Enum):
@@ -133,6 +129,8 @@ class Settings:
 @functools.lru_cache(maxsize=256)
 def path_spec(patterns: tuple[str, ...]) -> pathspec.GitIgnoreSpec:
     """Compiled gitignore-syntax patterns (pathspec implements git's matching rules exactly)."""
+    import pathspec  # ~10 ms: only when a path is matched against patterns
+
     return pathspec.GitIgnoreSpec.from_lines(patterns)
 
 
@@ -276,7 +274,18 @@ def _codes(path: Path, key: str, value: Any) -> tuple[str, ...]:
 def _read(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as handle:
-            data: dict[str, Any] = tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError) as error:
+            data: dict[str, Any] = _toml().load(handle)
+    except (OSError, _toml().TOMLDecodeError) as error:
         raise ConfigError(f"{path}: cannot read: {error}") from None
     return data
+
+
+def _toml() -> Any:
+    """tomllib (tomli before Python 3.11), imported when a configuration file is read."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+
+        return tomllib
+    import tomli  # pragma: no cover - exercised on Python 3.10 only
+
+    return tomli  # pragma: no cover

@@ -15,10 +15,12 @@ import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-import pathspec
+from typing import TYPE_CHECKING
 
 from kefix.config import Settings, path_spec
+
+if TYPE_CHECKING:
+    import pathspec
 
 _BASH_SUFFIXES = frozenset({".sh", ".bash"})
 _SHEBANG_SHELLS = frozenset({b"bash", b"sh", b"zsh"})
@@ -128,9 +130,7 @@ class Exclusion:
                     lines = handle.read().splitlines()
             except OSError:
                 lines = []
-            self._ignore_files[ignore_file] = (
-                pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
-            )
+            self._ignore_files[ignore_file] = path_spec(tuple(lines)) if lines else None
         return self._ignore_files[ignore_file]
 
 
@@ -150,13 +150,16 @@ def discover(
     seen: set[str] = set()
     real_directories = _RealDirectories()
     for root in paths:
-        excluded = exclusion.excludes(root, is_dir=root.is_dir())
+        is_dir = root.is_dir()
+        # A file named on the command line is excluded only with force-exclude: otherwise it
+        # is not even matched against the patterns.
+        excluded = (is_dir or exclusion.settings.force_exclude) and exclusion.excludes(
+            root, is_dir=is_dir
+        )
         if excluded and exclusion.settings.force_exclude:
             continue
         candidates: Iterator[Path | Skipped] = (
-            iter([root])
-            if not root.is_dir()
-            else _walk(root, unexcluded if excluded else exclusion)
+            iter([root]) if not is_dir else _walk(root, unexcluded if excluded else exclusion)
         )
         for candidate in candidates:
             if isinstance(candidate, Skipped):

@@ -22,7 +22,6 @@ from kefix.fix import CannotRender, FixOutcome, OverlappingEdits, fix_file, plan
 from kefix.knowledge.training_args import known_versions
 from kefix.model import Edit, Finding
 from kefix.paths import display_path
-from kefix.report.diff import unified_diff
 from kefix.report.text import ReportedFinding
 from kefix.resolve import Resolver, filesystem
 from kefix.resolve.filesystem import Observation
@@ -301,6 +300,8 @@ def _check_file(
     if not analysis.launches and not analysis.findings:
         return None
     outcome = fix_file(analysis, resolver, settings, include_unsafe=settings.unsafe_fixes)
+    from kefix.report.diff import unified_diff
+
     diff = unified_diff(display, analysis.text, outcome.final.text)
     unsafe_diff = ""
     # With --apply too: the report (a pull-request body) says which unsafe fixes were left out.

@@ -10,7 +10,6 @@ conda files use. Malformed files are skipped and named in the reason, never rais
 from __future__ import annotations
 
 import ast
-import configparser
 import functools
 import importlib
 import json
@@ -20,15 +19,18 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from packaging.markers import Marker
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from kefix.paths import display_path
+
+if TYPE_CHECKING:
+    from packaging.markers import Marker
+    from packaging.specifiers import SpecifierSet
+
+# packaging's requirement, specifier and marker parsers (~15 ms to import) and configparser are
+# imported where a pin is read: most runs find no pin, or take the target from the command line.
 
 PACKAGE = "transformers"
 
@@ -179,6 +181,8 @@ _MAJOR_OR_MINOR = re.compile(r"v?(\d+(?:\.\d+)?)")
 
 
 def _from_explicit(explicit: str, catalogue: _Catalogue) -> TargetVersions:
+    from packaging.specifiers import SpecifierSet
+
     text = explicit.strip()
     label = f'target-transformers "{text}"'
     bare = _MAJOR_OR_MINOR.fullmatch(text)
@@ -208,6 +212,9 @@ def _from_explicit(explicit: str, catalogue: _Catalogue) -> TargetVersions:
 
 
 def _explicit_specifier(text: str) -> tuple[SpecifierSet, ...]:
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
     try:
         if text.startswith(("^", "~")) and not text.startswith("~="):
             return _poetry_constraint(text)
@@ -408,6 +415,8 @@ _TomlLoads = Callable[[str], dict[str, Any]]
 def _read_guarded(
     path: Path, notes: list[str], read: Callable[[Path, str], list[_Pin]]
 ) -> list[_Pin]:
+    import configparser
+
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError as error:
@@ -473,6 +482,9 @@ _TAG = re.compile(r"v?(\d+\.\d+(?:\.\d+)?)")
 
 def _requirement_pin(text: str, path: Path, line: int | None) -> _Pin | None:
     """The pin in one PEP 508 requirement string, or None if it is about another package."""
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import canonicalize_name
+
     if _looks_like_location(text):
         return _location_pin(text, path, line, named=False)
     try:
@@ -503,6 +515,9 @@ def _looks_like_location(text: str) -> bool:
 
 def _location_pin(location: str, path: Path, line: int | None, named: bool) -> _Pin | None:
     """A transformers install from a URL or path: a release only if a tag or file names one."""
+    from packaging.specifiers import SpecifierSet
+    from packaging.utils import canonicalize_name
+
     base, _, fragment = location.strip().partition("#")
     egg = re.search(r"(?:^|&)egg=([A-Za-z0-9_.\-]+)", fragment)
     base = base.rstrip("/")
@@ -626,6 +641,8 @@ def _requirements_line_pins(
 
 
 def _pyproject_pins(path: Path, text: str, *, toml: _TomlLoads | None) -> list[_Pin]:
+    from packaging.utils import canonicalize_name
+
     data = _parse_toml(text, toml)
     strings: list[str] = []
     project = _table(data, "project")
@@ -664,6 +681,8 @@ def _strings(value: object) -> list[str]:
 
 
 def _poetry_pin(name: str, value: object, path: Path, line: int | None) -> _Pin:
+    from packaging.specifiers import InvalidSpecifier
+
     constraints = value if isinstance(value, list) else [value]
     alternatives: list[SpecifierSet] = []
     shown: list[str] = []
@@ -696,6 +715,8 @@ _POETRY_OPERATOR_GAP = re.compile(r"(\^|~=|~|==|!=|>=|<=|>|<|=)\s+")
 
 def _poetry_constraint(text: str) -> tuple[SpecifierSet, ...]:
     """Poetry's ``^4.40`` / ``~4.40`` / ``4.40.2`` / ``>=4.40 <4.46`` / ``a || b`` as specifiers."""
+    from packaging.specifiers import SpecifierSet
+
     alternatives = []
     for alternative in text.split("||"):
         specs: list[str] = []
@@ -733,6 +754,8 @@ def _tilde(text: str) -> list[str]:
 
 
 def _setup_cfg_pins(path: Path, text: str) -> list[_Pin]:
+    import configparser
+
     parser = configparser.RawConfigParser()
     parser.read_string(text, source=str(path))
     values: list[str] = []
@@ -864,6 +887,9 @@ _CONDA_SPEC = re.compile(r"(?:[^:\s]+::)?(?P<name>[A-Za-z0-9_.\-]+)(?:\[[^\]]*\]
 
 def _conda_pin(item: str, path: Path, line: int) -> _Pin | None:
     """A conda match spec: ``transformers=4.40`` (4.40.*), ``==4.40.2``, ``>=4.40,<4.46``, ..."""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+    from packaging.utils import canonicalize_name
+
     match = _CONDA_SPEC.fullmatch(item)
     if match is None or canonicalize_name(match.group("name")) != PACKAGE:
         return None
@@ -897,6 +923,9 @@ def _conda_fuzzy(version: str) -> str:
 
 def _lock_pins(path: Path, text: str, *, toml: _TomlLoads | None) -> list[_Pin]:
     """The exact transformers version(s) a lock file records (more than one if forked)."""
+    from packaging.specifiers import SpecifierSet
+    from packaging.utils import canonicalize_name
+
     found: list[tuple[str | None, int | None]] = []
     if path.name == "Pipfile.lock":
         try:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,6 +57,8 @@ def write_atomically(source: SourceText, new_text: str) -> None:
         mode = stat.S_IMODE(target.stat().st_mode)
     except FileNotFoundError:
         raise FileChangedOnDisk(source.path) from None
+    import tempfile  # only --apply writes (and tempfile imports shutil, random, bz2, lzma)
+
     fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".kefix")
     tmp = Path(tmp_name)
     try:

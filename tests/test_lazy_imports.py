@@ -9,7 +9,21 @@ import sys
 from pathlib import Path
 
 # Modules a plain start-up must not load; each is imported where it is first needed.
-HEAVY = ("libcst", "bashlex", "jsonschema", "multiprocessing", "concurrent.futures")
+HEAVY = (
+    "libcst",
+    "bashlex",
+    "jsonschema",
+    "multiprocessing",
+    "concurrent.futures",
+    # read only when a project pins transformers, matched against patterns, or a value starts
+    # with a dash
+    "packaging.specifiers",
+    "packaging.requirements",
+    "packaging.markers",
+    "configparser",
+    "pathspec",
+    "argparse",
+)
 OTHER_FORMATS = (
     "kefix.report.concise",
     "kefix.report.effective",

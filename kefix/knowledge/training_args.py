@@ -16,13 +16,12 @@ calls ``dict(word)``: only an empty word parses) and ``unparseable`` (``typing.A
 
 from __future__ import annotations
 
-import argparse
 import functools
 import json
 import pathlib
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from types import MappingProxyType
 from typing import Any
 
@@ -32,9 +31,17 @@ from kefix.model import FieldValue, Unknown
 
 _DATA_FILE = "training_args.json"
 
-# argparse treats a word after a flag as the start of another option unless it looks like a
-# negative number; the rule is argparse's own and differs between Python releases.
-_NEGATIVE_NUMBER = argparse.ArgumentParser(add_help=False)._negative_number_matcher
+
+@functools.cache
+def _negative_number() -> re.Pattern[str]:
+    """argparse treats a word after a flag as the start of another option unless it looks like
+    a negative number; the rule is argparse's own and differs between Python releases. (argparse
+    is imported the first time a value starts with a dash.)"""
+    import argparse
+
+    matcher: re.Pattern[str] = argparse.ArgumentParser(add_help=False)._negative_number_matcher
+    return matcher
+
 
 _TRUE_WORDS = ("yes", "true", "t", "y", "1")
 _FALSE_WORDS = ("no", "false", "f", "n", "0")
@@ -126,7 +133,14 @@ def _plain(value: Any) -> FieldValue:
 
 @functools.lru_cache(maxsize=1)
 def _knowledge() -> _Knowledge:
-    text = resources.files(__package__).joinpath(_DATA_FILE).read_text(encoding="utf-8")
+    # Next to this module, as setuptools installs it; importlib.resources (slower to import)
+    # for anything else, such as a zip.
+    try:
+        text = (pathlib.Path(__file__).parent / _DATA_FILE).read_text(encoding="utf-8")
+    except OSError:
+        from importlib import resources
+
+        text = resources.files(__package__).joinpath(_DATA_FILE).read_text(encoding="utf-8")
     document = json.loads(text)
     versions = tuple(sorted(document["versions"], key=Version))
     index = {version: position for position, version in enumerate(versions)}
@@ -293,7 +307,7 @@ def _is_option_like(word: str) -> bool:
     """Whether argparse would read ``word`` as another option rather than as a value."""
     if len(word) < 2 or not word.startswith("-") or " " in word:
         return False
-    return not _NEGATIVE_NUMBER.match(word)
+    return not _negative_number().match(word)
 
 
 def _unused(words: Sequence[str]) -> InvalidFlagValue:

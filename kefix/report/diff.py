@@ -7,8 +7,6 @@ newline gets the `\\ No newline at end of file` marker that difflib never emits.
 
 from __future__ import annotations
 
-from difflib import SequenceMatcher
-
 NO_NEWLINE_MARKER = "\\ No newline at end of file"
 
 # Characters git's quote_c_style escapes in a path; anything else (spaces, non-ASCII) is written
@@ -31,6 +29,8 @@ def unified_diff(path: str, old: str, new: str, *, context: int = 3) -> str:
     new_lines = split_lines(new)
     # autojunk would treat frequent lines (blank lines, `\`) as junk in files over 200 lines
     # and produce needlessly large hunks.
+    from difflib import SequenceMatcher  # only files with fixes are diffed
+
     matcher = SequenceMatcher(None, old_lines, new_lines, autojunk=False)
     out = [
         f"diff --git {_quote_path('a/' + path)} {_quote_path('b/' + path)}\n",
