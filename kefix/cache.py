@@ -31,7 +31,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from kefix import __version__, model
 from kefix.analyze import FileAnalysis
@@ -41,7 +41,7 @@ from kefix.resolve import filesystem
 from kefix.resolve.filesystem import Facts, Observation
 from kefix.runner import CheckJob, FileResult, search_roots
 
-_FORMAT = 1  # bump when the layout of an entry changes
+_FORMAT = 2  # bump when the layout of an entry changes
 
 # Every type a result holds, by name: decoding builds only these (and never runs other code).
 _TYPES: dict[str, type[Any]] = {
@@ -68,6 +68,9 @@ _TYPES: dict[str, type[Any]] = {
         DroppedFix,
     )
 }
+
+
+_T = TypeVar("_T")
 
 
 class _Invalid(Exception):
@@ -101,7 +104,7 @@ class _Encoder:
             index = self._launch_index.get(value)
             if index is None:
                 index = self._launch_index[value] = len(self.launches)
-                self.launches.append(self._fields(value))
+                self.launches.append(_launch_data(value))
             return {"#": index}
         if isinstance(value, enum.Enum):
             return {type(value).__name__: value.value}
@@ -127,8 +130,7 @@ class _Decoder:
         if name == "#":
             launch = self._launches.get(value)
             if launch is None:
-                launch = _build("Launch", self.decode(self._encoded[value]))
-                self._launches[value] = launch
+                launch = self._launches[value] = _launch_from(self._encoded[value])
             return launch
         cls = _TYPES.get(name)
         if cls is None:
@@ -147,6 +149,89 @@ def _build(name: str, values: tuple[Any, ...]) -> Any:
     value = object.__new__(_TYPES[name])
     value.__dict__.update(zip(names, values, strict=True))
     return value
+
+
+# Launches, the bulk of an entry (every flag with its spans), have a compact form of their own:
+# positions as [start, end], enums by value, an Unknown word as {"?": expression}.
+
+
+def _launch_data(launch: model.Launch) -> list[Any]:
+    return [
+        launch.path,
+        _span_data(launch.span),
+        launch.launcher,
+        launch.entry,
+        launch.entry_kind,
+        [
+            [
+                arg.name,
+                [_word_data(word) for word in arg.values],
+                arg.style.value,
+                _span_data(arg.span),
+                _span_data(arg.flag_span),
+                [_span_data(span) for span in arg.value_spans],
+            ]
+            for arg in launch.args
+        ],
+        launch.ordinal,
+        list(launch.workdir_hints),
+        [_span_data(span) for span in launch.opaque],
+        [
+            [detached.kind.name, _span_data(detached.at), list(detached.names)]
+            for detached in launch.detached
+        ],
+    ]
+
+
+def _span_data(span: model.Span) -> list[int]:
+    return [span.start, span.end]
+
+
+def _word_data(word: str | model.Unknown) -> Any:
+    return word if isinstance(word, str) else {"?": word.expression}
+
+
+def _launch_from(data: list[Any]) -> model.Launch:
+    path, span, launcher, entry, kind, args, ordinal, hints, opaque, detached = data
+    return _new(
+        model.Launch,
+        path,
+        _span_from(span),
+        launcher,
+        entry,
+        kind,
+        tuple(
+            _new(
+                model.Arg,
+                name,
+                tuple(
+                    word if isinstance(word, str) else _new(model.Unknown, word["?"])
+                    for word in values
+                ),
+                model.ArgStyle(style),
+                _span_from(arg_span),
+                _span_from(flag_span),
+                tuple(_span_from(value_span) for value_span in value_spans),
+            )
+            for name, values, style, arg_span, flag_span, value_spans in args
+        ),
+        ordinal,
+        tuple(hints),
+        tuple(_span_from(item) for item in opaque),
+        tuple(
+            _new(model.DetachedArgs, model.BreakKind[kind], _span_from(at), tuple(names))
+            for kind, at, names in detached
+        ),
+    )
+
+
+def _span_from(data: list[int]) -> model.Span:
+    start, end = data
+    return _new(model.Span, start, end)
+
+
+def _new(cls: type[_T], *values: Any) -> _T:
+    return _build(cls.__name__, values)  # type: ignore[no-any-return]
 
 
 def encode_result(result: FileResult | None) -> Any:

@@ -166,7 +166,7 @@ def discover(
                 yield candidate
                 continue
             path = candidate
-            explicit = path == root
+            explicit = not is_dir  # a walk never yields its own root
             symlink = path.is_symlink()
             if symlink:
                 problem = _symlink_problem(path, roots)
@@ -222,17 +222,17 @@ def _walk(root: Path, exclusion: Exclusion) -> Iterator[Path | Skipped]:
             failure = failures.pop(0)
             where = Path(failure.filename) if failure.filename else Path(directory)
             yield Skipped(where, f"could not read directory: {failure.strerror or failure}")
+        folder = Path(directory)
         subdirectories[:] = sorted(
-            name
-            for name in subdirectories
-            if not exclusion.excludes(Path(directory) / name, is_dir=True)
+            name for name in subdirectories if not exclusion.excludes(folder / name, is_dir=True)
         )
         for name in sorted(files):
             # A name no adapter reads (README.md, data.csv) is not even asked about excludes.
-            if _could_be_source(name) and not exclusion.excludes(
-                Path(directory) / name, is_dir=False
-            ):
-                yield Path(directory) / name
+            if not _could_be_source(name):
+                continue
+            path = folder / name
+            if not exclusion.excludes(path, is_dir=False):
+                yield path
     for failure in failures:
         where = Path(failure.filename) if failure.filename else root
         yield Skipped(where, f"could not read directory: {failure.strerror or failure}")

@@ -343,9 +343,13 @@ class TargetCache:
         self.explicit = explicit
         self._by_directory: dict[Path, TargetVersions] = {}
         self._pins: DirectoryPins = {}
+        self._real: dict[Path, Path] = {}  # a script's directory as named -> resolved
 
     def for_file(self, path: Path) -> TargetVersions:
-        directory = path.parent.resolve()
+        named = path.parent
+        directory = self._real.get(named)
+        if directory is None:
+            directory = self._real[named] = named.resolve()
         if directory not in self._by_directory:
             self._by_directory[directory] = target_versions(
                 directory, known_versions(), self.explicit, read=self._pins

@@ -385,6 +385,8 @@ def _catalogue(known: tuple[str, ...]) -> _Catalogue:
 
 def _pins_in_directory(directory: Path, notes: list[str]) -> list[_Pin]:
     """Every transformers pin declared by files directly in ``directory``, in precedence order."""
+    if not _may_declare_pins(directory):
+        return []
     toml = _toml_loads()
     pins: list[_Pin] = []
     pyproject = directory / "pyproject.toml"
@@ -403,6 +405,24 @@ def _pins_in_directory(directory: Path, notes: list[str]) -> list[_Pin]:
         if (directory / name).is_file():
             pins += _read_guarded(directory / name, notes, read)
     return pins
+
+
+_PIN_FILES = frozenset(
+    {"pyproject.toml", "requirements", "setup.cfg", "setup.py", *_ENVIRONMENT_FILES, *_LOCK_FILES}
+)
+
+
+def _may_declare_pins(directory: Path) -> bool:
+    """False when one listing of ``directory`` shows none of the files pins are read from (most
+    directories a monorepo's scripts live in): no probing each name."""
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return True  # let the readers find out, and say why
+    return any(
+        name in _PIN_FILES or (name.startswith("requirements") and name.endswith(".txt"))
+        for name in names
+    )
 
 
 class _Unreadable(Exception):

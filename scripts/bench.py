@@ -338,6 +338,16 @@ class SupervisedDataset:
         return self.examples[index]
 
 
+def _compile_kefix() -> None:
+    """Write kefix's bytecode, as installing it does: with PYTHONDONTWRITEBYTECODE set (or a
+    read-only checkout) every timed start would otherwise compile kefix's sources again."""
+    import compileall
+
+    import kefix
+
+    compileall.compile_dir(Path(kefix.__file__).parent, quiet=1)
+
+
 def main() -> None:
     parser = HfArgumentParser(({model_args}, {data_args}, {training_args}))
     model_args, data_args, training_args = parser.parse_args_into_dataclasses()
@@ -845,6 +855,16 @@ def threshold(counts: list[int], runs: int, seed: int, work: Path) -> None:
     _print_table(("launch scripts", "1 process", "pool of 2", "pool/serial"), rows)
 
 
+def _compile_kefix() -> None:
+    """Write kefix's bytecode, as installing it does: with PYTHONDONTWRITEBYTECODE set (or a
+    read-only checkout) every timed start would otherwise compile kefix's sources again."""
+    import compileall
+
+    import kefix
+
+    compileall.compile_dir(Path(kefix.__file__).parent, quiet=1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command")
@@ -865,6 +885,7 @@ def main() -> None:
         counts = make_tree(options.out, options.files, options.seed)
         print(" ".join(f"{kind}={count}" for kind, count in counts.items()))
         return
+    _compile_kefix()
     with tempfile.TemporaryDirectory(prefix="kefix-bench-") as temporary:
         work = options.work or Path(temporary)
         work.mkdir(parents=True, exist_ok=True)

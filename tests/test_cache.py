@@ -1,0 +1,194 @@
+"""The result cache: a warm run reports exactly what a cold one does, and an entry is served only
+while the file, the settings, kefix itself and every file its launches depend on are unchanged."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kefix.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+DEEPKE = ROOT / "fixtures" / "deepke"
+
+
+@pytest.fixture
+def deepke(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The DeepKE-shaped project: its scripts launch src/finetune.py, whose TrainingArguments
+    subclass in src/utils/args.py turns load_best_model_at_end on."""
+    project = tmp_path / "deepke"
+    shutil.copytree(DEEPKE, project)
+    monkeypatch.chdir(project)
+    monkeypatch.delenv("KEFIX_NO_CACHE", raising=False)
+    monkeypatch.delenv("KEFIX_CACHE_DIR", raising=False)
+    return project
+
+
+def _kefix(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, [*args, "--no-color"])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result.exit_code, result.output
+
+
+def _entries(cache: Path) -> list[Path]:
+    return sorted(cache.glob("*/entries/*/*.json"))
+
+
+def _touch_later(path: Path) -> None:
+    """A new modification time even on file systems with coarse timestamps."""
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+
+
+@pytest.mark.parametrize("output_format", ["text", "json", "sarif", "markdown", "concise"])
+def test_a_warm_run_reports_exactly_what_a_cold_run_reports(
+    deepke: Path, output_format: str
+) -> None:
+    uncached = _kefix("--no-cache", "--format", output_format, ".")
+    cold = _kefix("--format", output_format, ".")
+    assert _entries(deepke / ".kefix_cache")
+    warm = _kefix("--format", output_format, ".")
+
+    assert uncached[0] == 1
+    assert cold == uncached
+    assert warm == uncached
+
+
+def test_a_warm_run_writes_the_same_fixes_with_apply(deepke: Path, tmp_path: Path) -> None:
+    twin = tmp_path / "twin"
+    shutil.copytree(deepke, twin)
+    _kefix(".")  # fills the cache
+    applied = _kefix("--apply", "--unsafe-fixes", ".")
+    os.chdir(twin)
+    uncached = _kefix("--apply", "--unsafe-fixes", "--no-cache", ".")
+
+    assert applied == uncached
+    for script in sorted((deepke / "ft_scripts").iterdir()):
+        assert script.read_bytes() == (twin / "ft_scripts" / script.name).read_bytes()
+
+
+def test_editing_the_dataclass_module_rechecks_the_scripts_that_launch_its_entry(
+    deepke: Path,
+) -> None:
+    # fine_baichuan.bash gets load_best_model_at_end=True from src/utils/args.py.
+    strategy_finding = "fine_baichuan.bash:23:5: KF001"
+    assert strategy_finding in _kefix("--format", "concise", ".")[1]
+
+    args = deepke / "src" / "utils" / "args.py"
+    text = args.read_text()
+    assert "load_best_model_at_end: Optional[bool] = field(default=True" in text
+    args.write_text(text.replace("field(default=True", "field(default=False", 1))
+    _touch_later(args)
+    after = _kefix("--format", "concise", ".")
+
+    assert strategy_finding not in after[1]
+    assert after == _kefix("--no-cache", "--format", "concise", ".")
+
+
+def test_a_new_entry_script_nearer_the_launch_rechecks_it(tmp_path: Path) -> None:
+    """``python train.py`` from scripts/ finds scripts/train.py before the project's own: a file
+    that did not exist is part of an entry too."""
+    project = tmp_path / "project"
+    (project / "scripts").mkdir(parents=True)
+    (project / ".git").mkdir()
+    (project / "train.py").write_text(
+        "from dataclasses import dataclass, field\n"
+        "from transformers import HfArgumentParser, TrainingArguments\n\n"
+        "@dataclass\nclass Args(TrainingArguments):\n"
+        "    load_best_model_at_end: bool = field(default=True)\n\n"
+        "HfArgumentParser((Args,)).parse_args_into_dataclasses()\n"
+    )
+    script = project / "scripts" / "run.sh"
+    script.write_text(
+        "#!/bin/bash\npython train.py --output_dir out --eval_strategy no --save_strategy epoch\n"
+    )
+    cache = tmp_path / "cache"
+    os.chdir(project)
+    first = _kefix("--cache-dir", str(cache), "--format", "json", "scripts/run.sh")
+    assert "KF001" in first[1]
+
+    (project / "scripts" / "train.py").write_text("print('no parser here')\n")
+    second = _kefix("--cache-dir", str(cache), "--format", "json", "scripts/run.sh")
+
+    assert "KF001" not in second[1]
+    assert second == _kefix("--no-cache", "--format", "json", "scripts/run.sh")
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        ["--ignore", "KF001"],
+        ["--strategy-fix", "disable-best"],
+        ["--target-transformers", "4.40"],
+        ["--unsafe-fixes"],
+    ],
+)
+def test_a_changed_setting_is_not_answered_from_the_cache(deepke: Path, changed: list[str]) -> None:
+    _kefix("--format", "json", ".")
+    cached = _kefix("--format", "json", *changed, ".")
+    assert cached == _kefix("--no-cache", "--format", "json", *changed, ".")
+
+
+def test_a_damaged_entry_is_a_miss_not_an_error(deepke: Path) -> None:
+    cold = _kefix(".")
+    entries = _entries(deepke / ".kefix_cache")
+    entries[0].write_text("{not json")
+    document = json.loads(entries[1].read_text())
+    document["result"] = {"findings": [{"Exploit": ["os.system"]}]}
+    entries[1].write_text(json.dumps(document))
+    for group in (deepke / ".kefix_cache").glob("*/facts/*.json"):
+        group.write_text("[]]")
+
+    assert _kefix(".") == cold
+
+
+def test_the_cache_directory_ignores_itself_and_is_never_checked(deepke: Path) -> None:
+    _kefix(".")
+    cache = deepke / ".kefix_cache"
+    assert (cache / ".gitignore").read_text().splitlines()[-1] == "*"
+    # A launch script inside the cache directory would be found if kefix looked there.
+    (cache / "run.sh").write_text("#!/bin/bash\ntorchrun train.py --fp16 --bf16\n")
+    assert ".kefix_cache" not in _kefix("--format", "concise", ".")[1]
+
+
+def test_no_cache_writes_nothing_and_cache_dir_chooses_the_place(
+    deepke: Path, tmp_path: Path
+) -> None:
+    _kefix("--no-cache", ".")
+    assert not (deepke / ".kefix_cache").exists()
+
+    elsewhere = tmp_path / "elsewhere"
+    _kefix("--cache-dir", str(elsewhere), ".")
+    assert _entries(elsewhere)
+    assert not (deepke / ".kefix_cache").exists()
+
+
+def test_cache_dir_in_the_configuration_file_is_relative_to_it(deepke: Path) -> None:
+    (deepke / "kefix.toml").write_text('cache-dir = "build/kefix-cache"\n')
+    os.chdir(deepke / "ft_scripts")
+    _kefix(".")
+    assert _entries(deepke / "build" / "kefix-cache")
+
+
+def test_concurrent_runs_share_a_cache_without_corrupting_it(deepke: Path) -> None:
+    uncached = _kefix("--no-cache", "--format", "json", ".")
+    command = [sys.executable, "-m", "kefix", "--format", "json", "--no-color", "."]
+    env = {key: value for key, value in os.environ.items() if not key.startswith("KEFIX_")}
+    for _ in range(3):
+        runs = [
+            subprocess.Popen(command, cwd=deepke, env=env, stdout=subprocess.PIPE, text=True)
+            for _ in range(2)
+        ]
+        outputs = [run.communicate()[0] for run in runs]
+        assert [run.returncode for run in runs] == [uncached[0]] * 2
+        assert outputs == [uncached[1]] * 2
+    for entry in _entries(deepke / ".kefix_cache"):
+        json.loads(entry.read_text())  # whole, never half-written
+    assert _kefix("--format", "json", ".") == uncached
