@@ -116,6 +116,7 @@ class ResultStore(Protocol):
 # A pool pays for its start-up (forking, sending texts and results between processes) only
 # when there is enough to check; measured with scripts/bench.py (see the README).
 POOL_THRESHOLD = 48
+_WARM_UP = 4  # files the parent checks before forking the pool
 
 
 def run(
@@ -224,13 +225,14 @@ def check_files(
             ]
     # Contiguous chunks keep a project's scripts together, so each worker reads an entry script
     # once for all of them; several chunks per worker even out slow and fast files.
-    size = max(1, min(64, math.ceil(len(checks) / (workers * 6))))
-    chunks = [list(checks[i : i + size]) for i in range(0, len(checks), size)]
-    # The first chunk is checked here, before forking: the workers inherit what it loaded
-    # (knowledge tables, the bash grammar, bashlex, the file-system snapshot) instead of each
-    # loading it again.
+    # The first few files are checked here, before forking: the workers inherit what they
+    # loaded (knowledge tables, the bash grammar, the rules' data, the file-system snapshot)
+    # instead of each loading it again.
+    first, rest = checks[:_WARM_UP], checks[_WARM_UP:]
+    size = max(1, min(64, math.ceil(len(rest) / (workers * 6))))
+    chunks = [list(rest[i : i + size]) for i in range(0, len(rest), size)]
     with filesystem.snapshot():
-        checked = [_check_stored(job, resolver, settings, store, False) for job in chunks[0]]
+        checked = [_check_stored(job, resolver, settings, store, False) for job in first]
         # Imported here: a run on a few files never starts a pool, and pays nothing for it.
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
@@ -247,7 +249,7 @@ def check_files(
             )
         try:
             with pool:
-                for chunk in pool.map(_check_chunk, chunks[1:]):
+                for chunk in pool.map(_check_chunk, chunks):
                     checked.extend(chunk)
         finally:
             _worker = None

@@ -83,6 +83,20 @@ class Resolver:
     search_roots: Sequence[Path]
     # entry -> its parser, and what reading it asked of the file system (kefix.cache keeps that)
     _specs: dict[Path, tuple[ParserSpec | None, str, Facts]] = field(default_factory=dict)
+    _entries: dict[tuple[object, ...], tuple[Path | None, str, Facts]] = field(default_factory=dict)
+
+    def entry_of(self, launch: Launch, script: Path) -> Path | None:
+        """``locate_entry``, once per script directory and way of naming the entry (the scripts
+        of a project launch the same few entry points)."""
+        key = (script.parent, launch.entry, launch.entry_kind, launch.workdir_hints)
+        if key not in self._entries:
+            with filesystem.observing() as looking:
+                located = locate_entry(launch, script, self.search_roots)
+            asked = looking.all_facts()
+            self._entries[key] = (located, filesystem.group_id(asked), asked)
+        found, facts_id, facts = self._entries[key]
+        filesystem.include(facts_id, facts)
+        return found
 
     def parser_spec(self, entry: Path) -> ParserSpec | None:
         key = filesystem.realpath(entry)
@@ -112,7 +126,7 @@ class Resolver:
         spec: ParserSpec | None = None
         entry_path: Path | None = None
         if launch.entry_kind != "cli":
-            entry_path = locate_entry(launch, script, self.search_roots)
+            entry_path = self.entry_of(launch, script)
             if entry_path is not None:
                 spec = self.parser_spec(entry_path)
                 if spec is None:

@@ -10,6 +10,7 @@ entry script runs; anything not found in the project counts as an external libra
 from __future__ import annotations
 
 import ast
+import bisect
 import functools
 import io
 import re
@@ -235,10 +236,10 @@ def _target_names(target: ast.expr) -> Iterator[str]:
 class _Collector(ast.NodeVisitor):
     """Collects a module's top-level bindings, its imports and its HfArgumentParser calls."""
 
-    def __init__(self, parser_names: frozenset[str], find_calls: bool) -> None:
+    def __init__(self, parser_names: frozenset[str], call_lines: list[int]) -> None:
         super().__init__()
         self.parser_names = parser_names
-        self.find_calls = find_calls
+        self.call_lines = call_lines  # lines naming a parser, ascending
         self.bindings: dict[str, _Binding] = {}
         self.star_imports: list[_FromImport] = []
         self.imports: list[_FromImport | _ModuleImport] = []
@@ -322,9 +323,14 @@ class _Collector(ast.NodeVisitor):
             self._bind(node.target.id, _Assigned(None))
         self._expression(node)
 
-    def _expression(self, node: ast.AST) -> None:
-        """Parser calls inside a simple statement (no bindings are made below it)."""
-        if self.find_calls:
+    def _expression(self, node: ast.stmt | ast.expr) -> None:
+        """Parser calls inside a simple statement (no bindings are made below it); only lines
+        that name a parser are searched."""
+        if not self.call_lines:
+            return
+        first, last = node.lineno, node.end_lineno or node.lineno
+        index = bisect.bisect_left(self.call_lines, first)
+        if index < len(self.call_lines) and self.call_lines[index] <= last:
             for child in ast.walk(node):
                 if isinstance(child, ast.Call):
                     self._call(child)
@@ -392,8 +398,9 @@ def _parse(path: Path, source: bytes) -> _Module | str:
     parser_names = _PARSER_NAMES | {
         match.decode("ascii", "replace") for match in _PARSER_ALIAS.findall(source)
     }
-    # No parser name in the bytes, no parser call in the tree: skip looking for calls.
-    collector = _Collector(frozenset(parser_names), _PARSER_MENTION.search(source) is not None)
+    # A parser call names the parser (or an alias of it) on one of its lines: calls are looked
+    # for on those lines only.
+    collector = _Collector(frozenset(parser_names), _lines_naming(text, parser_names))
     try:
         collector.visit(tree)
     except RecursionError:
@@ -408,7 +415,18 @@ def _parse(path: Path, source: bytes) -> _Module | str:
     )
 
 
-_PARSER_MENTION = re.compile(rb"HfArgumentParser|TrlParser")
+def _lines_naming(text: str, names: frozenset[str]) -> list[int]:
+    """The 1-based lines of ``text`` that contain any of ``names`` (ascending), as ast counts
+    lines."""
+    pattern = "|".join(re.escape(name) for name in sorted(names))
+    found = [match.start() for match in re.finditer(pattern, text)]
+    if not found:
+        return []
+    starts = [0, *(match.end() for match in _TEXT_LINE_END.finditer(text))]
+    return sorted({bisect.bisect_right(starts, offset) for offset in found})
+
+
+_TEXT_LINE_END = re.compile(r"\r\n|\r|\n")
 
 
 def _decoded(source: bytes) -> str:
