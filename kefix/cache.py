@@ -25,6 +25,7 @@ import enum
 import functools
 import hashlib
 import importlib.util
+import itertools
 import json
 import os
 import sys
@@ -42,6 +43,7 @@ from kefix.resolve.filesystem import Facts, Observation
 from kefix.runner import CheckJob, FileResult, search_roots
 
 _FORMAT = 2  # bump when the layout of an entry changes
+_INLINE_FACTS = 32  # fact groups up to this size are kept in each entry, not shared
 
 # Every type a result holds, by name: decoding builds only these (and never runs other code).
 _TYPES: dict[str, type[Any]] = {
@@ -409,12 +411,20 @@ class ResultCache:
         cache)."""
         try:
             self._prepare()
+            # Large groups (an entry script's reading) are stored once and named; small ones
+            # (where an entry was found) go into the entry itself: a file each would cost more.
+            shared: list[str] = []
+            inline = dict(seen.facts)
             for group, facts in seen.groups.items():
-                self._write_group(group, facts)
+                if len(facts) > _INLINE_FACTS:
+                    self._write_group(group, facts)
+                    shared.append(group)
+                else:
+                    inline.update(facts)
             entry = {
                 "key": self._key(job),
-                "groups": sorted(seen.groups),
-                "facts": _fact_list(seen.facts),
+                "groups": sorted(shared),
+                "facts": _fact_list(inline),
                 "result": encode_result(result),
             }
             path = self._entry_path(job)
@@ -479,13 +489,18 @@ def _write_json(path: Path, data: Any) -> None:
     _write_text(path, json.dumps(data, separators=(",", ":")))
 
 
-def _write_text(path: Path, text: str) -> None:
-    import tempfile  # only a run that checked something writes
+_temporary_names = itertools.count()
 
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+
+def _write_text(path: Path, text: str) -> None:
+    """Write through a temporary file named by process and counter (unique among concurrent
+    writers, and cheaper than tempfile's random names), then rename it into place."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{next(_temporary_names)}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    fd = os.open(temporary, flags, 0o644)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(text.encode("utf-8"))
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(OSError):

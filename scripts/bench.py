@@ -4,6 +4,7 @@ Usage:
   python scripts/bench.py [run] [--sizes 1000,10000] [--runs 3] [--seed 0] [--work DIR]
   python scripts/bench.py tree --files N [--seed S] OUT
   python scripts/bench.py threshold [--counts 8,16,32,64,128] [--runs 5]
+  python scripts/bench.py profile [--files 10000] [--out docs/profiles]   (needs pyinstrument)
 
 ``tree`` writes a deterministic tree shaped like a real ML monorepo: per 10,000 files, 1,000
 launch scripts in the shapes of 887 real ones (torchrun, deepspeed, accelerate, python -m,
@@ -23,7 +24,8 @@ a cold ``kefix`` (empty cache), a warm one (the same tree again), and a cold one
 ``python -c "import click"`` plus the parse of that file. Prints tables; asserts nothing.
 
 ``threshold`` times the check of N launch scripts in one process and in a pool of two, to
-choose ``kefix.runner.POOL_THRESHOLD``.
+choose ``kefix.runner.POOL_THRESHOLD``. ``profile`` writes pyinstrument profiles of a cold and a
+warm run in one process (pyinstrument is a development tool, not a dependency of kefix).
 """
 
 from __future__ import annotations
@@ -336,16 +338,6 @@ class SupervisedDataset:
 
     def __getitem__(self, index: int) -> dict:
         return self.examples[index]
-
-
-def _compile_kefix() -> None:
-    """Write kefix's bytecode, as installing it does: with PYTHONDONTWRITEBYTECODE set (or a
-    read-only checkout) every timed start would otherwise compile kefix's sources again."""
-    import compileall
-
-    import kefix
-
-    compileall.compile_dir(Path(kefix.__file__).parent, quiet=1)
 
 
 def main() -> None:
@@ -855,6 +847,41 @@ def threshold(counts: list[int], runs: int, seed: int, work: Path) -> None:
     _print_table(("launch scripts", "1 process", "pool of 2", "pool/serial"), rows)
 
 
+_PROFILE = """
+import sys
+from pathlib import Path
+from pyinstrument import Profiler
+from kefix.cache import ResultCache
+from kefix.config import Settings
+from kefix.runner import run
+tree, cache, out = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+profiler = Profiler(interval=0.0005)
+profiler.start()
+store = ResultCache(cache, Settings(), [tree])
+run([tree], Settings(), apply=False, cache=store, jobs=1)
+profiler.stop()
+out.write_text(profiler.output_text(unicode=True, color=False, show_all=False))
+"""
+
+
+def profile(files: int, seed: int, work: Path, out: Path) -> None:
+    """pyinstrument profiles of a cold run (empty cache) and a warm run, in one process so that
+    the profile sees all the work (a pool would hide it in its workers)."""
+    tree = work / f"tree_{files}"
+    if not tree.exists():
+        make_tree(tree, files, seed)
+    _read_everything(tree)
+    cache = work / f"profile_cache_{files}"
+    shutil.rmtree(cache, ignore_errors=True)
+    out.mkdir(parents=True, exist_ok=True)
+    for name in ("cold", "warm"):
+        target = out / f"{name}-{files}.txt"
+        subprocess.run(
+            [sys.executable, "-c", _PROFILE, str(tree), str(cache), str(target)], check=True
+        )
+        print(f"wrote {target}")
+
+
 def _compile_kefix() -> None:
     """Write kefix's bytecode, as installing it does: with PYTHONDONTWRITEBYTECODE set (or a
     read-only checkout) every timed start would otherwise compile kefix's sources again."""
@@ -875,7 +902,10 @@ def main() -> None:
     tree_parser.add_argument("out", type=Path)
     threshold_parser = commands.add_parser("threshold", help="serial vs pool by file count")
     threshold_parser.add_argument("--counts", default="8,16,32,48,64,96,128")
-    for sub in (parser, run_parser, threshold_parser):
+    profile_parser = commands.add_parser("profile", help="pyinstrument profiles, cold and warm")
+    profile_parser.add_argument("--files", type=int, default=10_000)
+    profile_parser.add_argument("--out", type=Path, default=Path("docs/profiles"))
+    for sub in (parser, run_parser, threshold_parser, profile_parser):
         sub.add_argument("--sizes", default="1000,10000")
         sub.add_argument("--runs", type=int, default=3)
         sub.add_argument("--seed", type=int, default=0)
@@ -889,7 +919,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="kefix-bench-") as temporary:
         work = options.work or Path(temporary)
         work.mkdir(parents=True, exist_ok=True)
-        if options.command == "threshold":
+        if options.command == "profile":
+            profile(options.files, options.seed, work, options.out)
+        elif options.command == "threshold":
             counts = [int(c) for c in options.counts.split(",")]
             threshold(counts, options.runs, options.seed, work)
         else:
