@@ -43,7 +43,7 @@ from kefix.resolve.filesystem import Facts, Observation
 from kefix.runner import CheckJob, FileResult, search_roots
 
 _FORMAT = 2  # bump when the layout of an entry changes
-_INLINE_FACTS = 32  # fact groups up to this size are kept in each entry, not shared
+_INLINE_FACTS = 12  # fact groups up to this size are kept in each entry, not shared
 
 # Every type a result holds, by name: decoding builds only these (and never runs other code).
 _TYPES: dict[str, type[Any]] = {

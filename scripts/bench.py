@@ -526,6 +526,17 @@ def _notebook(rng: random.Random, index: int) -> str:
     return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
 
 
+_GITIGNORE = """__pycache__/
+*.pyc
+.venv/
+outputs/
+saves/
+wandb/
+*.log
+.ipynb_checkpoints/
+"""
+
+
 def make_tree(out: Path, files: int, seed: int) -> dict[str, int]:
     """Write ``files`` files under ``out``; returns how many of each kind were written."""
     rng = random.Random(seed)
@@ -545,6 +556,10 @@ def make_tree(out: Path, files: int, seed: int) -> dict[str, int]:
         path.write_text(text, encoding="utf-8")
         written[kind] += 1
 
+    # A monorepo is a git repository: its root holds .git (an empty one: nothing here reads
+    # git's data) and a .gitignore, which kefix and shellcheck's callers both honour.
+    (out / ".git").mkdir(parents=True, exist_ok=True)
+    (out / ".gitignore").write_text(_GITIGNORE, encoding="utf-8")
     # A project in three shares its TrainingArguments subclass in src/utils/args.py.
     shared = {p for p in range(projects) if p % 3 == 0}
     entries: list[tuple[int, str]] = []
