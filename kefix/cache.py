@@ -1,20 +1,22 @@
 """The persistent cache: each file's result, kept until the file or anything it depends on changes.
 
-Like ruff's cache, an entry is keyed by the file's content hash, kefix's version (and the hash of
-its own code and knowledge data, so a development checkout never trusts results of other code),
-the settings, the Python version, how the file is shown and the transformers releases it is
-checked against. A launch also depends on other files: its entry script, the modules holding the
-dataclasses, and which candidate paths exist at all. Checking a file records every question it
-asked the file system (``kefix.resolve.filesystem``); the entry holds those answers, and serves
-its result only while every question still gets the same answer. So an edited
-``src/utils/args.py`` re-checks every script that launches ``src/finetune.py``.
+Like ruff's cache, an entry is keyed by the file's content hash, kefix's version (and the size
+and modification time of each of its own code and knowledge files, so a development checkout
+never trusts results of other code), the versions of the bash parsers, the settings, the Python
+version, how the file is shown and the transformers releases it is checked against. A launch
+also depends on other files: its entry script, the modules holding the dataclasses, and which
+candidate paths exist at all. Checking a file records every question it asked the file system
+(``kefix.resolve.filesystem``); the entry holds those answers, and serves its result only while
+every question still gets the same answer. So an edited ``src/utils/args.py`` re-checks every
+script that launches ``src/finetune.py``.
 
 The whole result is kept, not just "nothing found": a warm run reports the same findings, fixes
 and diffs as a cold one, in every format, and ``--apply`` writes the same text (the entry is for
 exactly the bytes on disk). Entries are JSON, never pickle: a cache directory committed to a
 repository must not be able to run code. Each entry is one file written atomically (a temporary
 file, then ``os.replace``), so concurrent runs can share a cache: a reader sees an old entry or a
-new one, never half of one. Anything unreadable is a miss; the cache never fails a run.
+new one, never half of one. Anything unreadable is a miss; the cache never fails a run. (Like
+any tool's cache it is trusted local state: a cache crafted by hand could hide findings.)
 """
 
 from __future__ import annotations
@@ -66,7 +68,6 @@ _TYPES: dict[str, type[Any]] = {
         model.Severity,
         model.Finding,
         model.Edit,
-        model.Launch,
         DroppedFix,
     )
 }
@@ -373,7 +374,7 @@ class ResultCache:
             if entry.get("key") != self._key(job) or not self._still_true(entry):
                 raise _Invalid("stale")
             result = decode_result(entry["result"], job)
-        except (OSError, ValueError, _Invalid):
+        except Exception:  # unreadable, damaged, stale or another layout: a miss, never a failure
             self.misses += 1
             return False, None
         self.hits += 1

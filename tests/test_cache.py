@@ -192,3 +192,22 @@ def test_concurrent_runs_share_a_cache_without_corrupting_it(deepke: Path) -> No
     for entry in _entries(deepke / ".kefix_cache"):
         json.loads(entry.read_text())  # whole, never half-written
     assert _kefix("--format", "json", ".") == uncached
+
+
+def test_undecodable_bytes_survive_the_cache(tmp_path: Path) -> None:
+    """Bytes that are not UTF-8 are kept as lone surrogates; JSON entries carry them back."""
+    (tmp_path / "run.sh").write_bytes(
+        b"#!/bin/bash\n# caf\xe9 \xff\ntorchrun train.py --output_dir out --fp16 --bf16 "
+        b"--evaluation_strategy steps\n"
+    )
+    env = {key: value for key, value in os.environ.items() if not key.startswith("KEFIX_")}
+
+    def kefix(*args: str) -> bytes:
+        command = [sys.executable, "-m", "kefix", "--no-color", *args, "run.sh"]
+        return subprocess.run(command, cwd=tmp_path, env=env, capture_output=True).stdout
+
+    for args in ([], ["--diff"], ["--format", "json"]):
+        uncached = kefix("--no-cache", *args)
+        assert b"KF101" in uncached or b"eval_strategy" in uncached
+        assert kefix(*args) == uncached  # cold, filling the cache
+        assert kefix(*args) == uncached  # warm
