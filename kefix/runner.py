@@ -6,14 +6,14 @@ from an earlier run come from a cache when one is given. Either way the result i
 
 from __future__ import annotations
 
-import math
+import contextlib
 import os
 import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from kefix.analyze import FileAnalysis, analyze_text
 from kefix.config import Settings
@@ -28,6 +28,9 @@ from kefix.resolve.filesystem import Observation
 from kefix.sources import bash as bash_source
 from kefix.target import DirectoryPins, TargetVersions, target_versions
 from kefix.write import FileChangedOnDisk, SourceText, read_source, write_atomically
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 
 @dataclass(frozen=True)
@@ -117,6 +120,7 @@ class ResultStore(Protocol):
 # when there is enough to check; measured with scripts/bench.py (see the README).
 POOL_THRESHOLD = 48
 _WARM_UP = 4  # files the parent checks before forking the pool
+_CHUNK = 16  # files sent to a worker at once
 
 
 def run(
@@ -139,47 +143,40 @@ def run(
     result = RunResult()
     roots = Roots.of(paths)
     targets = TargetCache(settings.target_transformers)
-    checks: list[CheckJob] = []
-    for source_file in discover(paths, settings):
-        display = display_path(source_file.path)
-        if isinstance(source_file, Skipped):
-            result.errors.append(f"{display}:1:1: KF902 {source_file.reason}")
-            continue
-        try:
-            if source_file.path.stat().st_size > MAX_FILE_BYTES:
-                result.errors.append(f"{display}:1:1: KF902 skipped: larger than 2 MiB")
-                continue
-            source = read_source(source_file.path)
-        except OSError as error:
-            result.errors.append(f"{display}:1:1: KF902 could not read: {error.strerror or error}")
-            continue
-        if len(source.raw) > MAX_FILE_BYTES:  # grew between stat and read
-            result.errors.append(f"{display}:1:1: KF902 skipped: larger than 2 MiB")
-            continue
-        if not may_hold_launch(source_file.kind, source.raw):
-            continue
-        checks.append(CheckJob(source, display, targets.for_file(source_file.path)))
     if keep_resolutions:
         cache, jobs = None, 1
-    found: list[FileResult | None] = [None] * len(checks)
-    missing: list[int] = []
-    for index, job in enumerate(checks):
-        hit, cached = cache.get(job) if cache is not None else (False, None)
-        if hit:
-            found[index] = cached
-        else:
-            missing.append(index)
-    checked = check_files(
-        [checks[index] for index in missing],
-        search_roots(paths),
-        settings,
-        jobs=jobs,
-        store=cache,
-        keep_resolutions=keep_resolutions,
-    )
-    for index, file_result in zip(missing, checked, strict=True):
-        found[index] = file_result
-    result.files = [file_result for file_result in found if file_result is not None]
+    # Results in discovery order: a result from the cache, or the index of a file being checked.
+    found: list[FileResult | int | None] = []
+    with FileChecker(
+        search_roots(paths), settings, jobs=jobs, store=cache, keep_resolutions=keep_resolutions
+    ) as checker:
+        for source_file in discover(paths, settings):
+            display = display_path(source_file.path)
+            if isinstance(source_file, Skipped):
+                result.errors.append(f"{display}:1:1: KF902 {source_file.reason}")
+                continue
+            try:
+                if source_file.path.stat().st_size > MAX_FILE_BYTES:
+                    result.errors.append(f"{display}:1:1: KF902 skipped: larger than 2 MiB")
+                    continue
+                source = read_source(source_file.path)
+            except OSError as error:
+                reason = error.strerror or error
+                result.errors.append(f"{display}:1:1: KF902 could not read: {reason}")
+                continue
+            if len(source.raw) > MAX_FILE_BYTES:  # grew between stat and read
+                result.errors.append(f"{display}:1:1: KF902 skipped: larger than 2 MiB")
+                continue
+            if not may_hold_launch(source_file.kind, source.raw):
+                continue
+            job = CheckJob(source, display, targets.for_file(source_file.path))
+            hit, cached = cache.get(job) if cache is not None else (False, None)
+            found.append(cached if hit else checker.submit(job))
+        checked = checker.results()
+    for item in found:
+        file_result = checked[item] if isinstance(item, int) else item
+        if file_result is not None:
+            result.files.append(file_result)
     for index, file_result in enumerate(result.files):
         if apply and file_result.outcome.changed:
             display = file_result.analysis.display
@@ -213,59 +210,135 @@ def check_files(
     store: ResultStore | None = None,
     keep_resolutions: bool = False,
 ) -> list[FileResult | None]:
-    """Each file's result (None: nothing to report), in the order given, checked in one process
-    or a pool of ``jobs``; each is put in ``store`` by the process that checked it."""
-    global _worker
-    workers = _workers(len(checks), jobs)
-    resolver = Resolver(search_roots)
-    if workers <= 1:
-        with filesystem.snapshot():
-            return [
-                _check_stored(job, resolver, settings, store, keep_resolutions) for job in checks
-            ]
-    # Contiguous chunks keep a project's scripts together, so each worker reads an entry script
-    # once for all of them; several chunks per worker even out slow and fast files.
-    # The first few files are checked here, before forking: the workers inherit what they
-    # loaded (knowledge tables, the bash grammar, the rules' data, the file-system snapshot)
-    # instead of each loading it again.
-    first, rest = checks[:_WARM_UP], checks[_WARM_UP:]
-    size = max(1, min(64, math.ceil(len(rest) / (workers * 6))))
-    chunks = [list(rest[i : i + size]) for i in range(0, len(rest), size)]
-    with filesystem.snapshot():
-        checked = [_check_stored(job, resolver, settings, store, False) for job in first]
+    """Each file's result (None: nothing to report), in the order given (see ``FileChecker``)."""
+    with FileChecker(
+        search_roots, settings, jobs=jobs, store=store, keep_resolutions=keep_resolutions
+    ) as checker:
+        for job in checks:
+            checker.submit(job)
+        return checker.results()
+
+
+class FileChecker:
+    """Checks files as discovery finds them: in this process, or, once ``POOL_THRESHOLD`` files
+    wait (any number with an explicit ``jobs``), in a pool of worker processes that is fed while
+    discovery goes on. Each result is put in ``store`` by the process that checked it;
+    ``results()`` gives them in the order the files were submitted."""
+
+    def __init__(
+        self,
+        search_roots: Sequence[Path],
+        settings: Settings,
+        *,
+        jobs: int | None,
+        store: ResultStore | None,
+        keep_resolutions: bool,
+    ) -> None:
+        self.search_roots = list(search_roots)
+        self.settings = settings
+        self.jobs = jobs
+        self.store = store
+        self.keep = keep_resolutions
+        self.resolver = Resolver(search_roots)
+        self._waiting: list[CheckJob] = []
+        self._submitted = 0
+        self._done: list[FileResult | None] = []  # checked here: the first files, in order
+        # then the pool's, in order, with the files they were sent
+        self._chunks: list[tuple[list[CheckJob], Future[list[FileResult | None]]]] = []
+        self._pool: ProcessPoolExecutor | None = None
+        self._exit = contextlib.ExitStack()
+        self._cores = _cores()
+
+    def __enter__(self) -> FileChecker:
+        self._exit.enter_context(filesystem.snapshot())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        global _worker
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+            _worker = None
+        self._exit.close()
+
+    def submit(self, job: CheckJob) -> int:
+        """Queue ``job``; returns its index in ``results()``."""
+        self._waiting.append(job)
+        self._submitted += 1
+        if self._pool is None:
+            if self._wants_pool():
+                self._start_pool()
+        elif len(self._waiting) >= _CHUNK:
+            self._send()
+        return self._submitted - 1
+
+    def results(self) -> list[FileResult | None]:
+        if self._pool is None:
+            self._done.extend(self._check_here(self._waiting))
+            self._waiting = []
+            return self._done
+        self._send()
+        results = list(self._done)
+        for jobs, chunk in self._chunks:
+            pairs = zip(chunk.result(), jobs, strict=True)
+            results.extend(_with_source(result, job) for result, job in pairs)
+        return results
+
+    def _wants_pool(self) -> bool:
+        if self.keep or self.jobs == 1 or (self.jobs is None and self._cores < 2):
+            return False
+        needed = POOL_THRESHOLD if self.jobs is None else _WARM_UP + 1
+        return len(self._waiting) >= needed
+
+    def _check_here(self, jobs: Sequence[CheckJob]) -> list[FileResult | None]:
+        return [
+            _check_stored(job, self.resolver, self.settings, self.store, self.keep) for job in jobs
+        ]
+
+    def _start_pool(self) -> None:
+        global _worker
+        # The first few files are checked here, before forking: the workers inherit what they
+        # loaded (knowledge tables, the bash grammar, the rules' data, the file-system
+        # snapshot) instead of each loading it again.
+        first, self._waiting = self._waiting[:_WARM_UP], self._waiting[_WARM_UP:]
+        self._done.extend(self._check_here(first))
         # Imported here: a run on a few files never starts a pool, and pays nothing for it.
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        _worker = (resolver, settings, store)
+        # Verifying a fix reads the launch with bashlex; among this many files some have a fix,
+        # and each worker would import bashlex (~0.1 s) itself.
+        import bashlex  # noqa: F401
+
+        workers = self.jobs or self._cores
+        _worker = (self.resolver, self.settings, self.store)
         if sys.platform.startswith("linux"):
-            pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+            self._pool = ProcessPoolExecutor(
+                workers, mp_context=multiprocessing.get_context("fork")
+            )
         else:  # fork is unsafe on macOS and absent on Windows: workers start afresh
-            pool = ProcessPoolExecutor(
+            self._pool = ProcessPoolExecutor(
                 workers,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_start_worker,
-                initargs=(list(search_roots), settings, store),
+                initargs=(self.search_roots, self.settings, self.store),
             )
-        try:
-            with pool:
-                for chunk in pool.map(_check_chunk, chunks):
-                    checked.extend(chunk)
-        finally:
-            _worker = None
-    return checked
+        self._send()
+
+    def _send(self) -> None:
+        # Chunks follow discovery order: a project's scripts mostly go to one worker, which
+        # then reads their entry script once for all of them.
+        assert self._pool is not None
+        while self._waiting:
+            chunk, self._waiting = self._waiting[:_CHUNK], self._waiting[_CHUNK:]
+            self._chunks.append((chunk, self._pool.submit(_check_chunk, chunk)))
 
 
-def _workers(files: int, jobs: int | None) -> int:
-    if jobs is not None:
-        return max(1, min(jobs, files))
-    if files < POOL_THRESHOLD:
-        return 1
+def _cores() -> int:
     try:
-        cores = len(os.sched_getaffinity(0))
+        return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
-        cores = os.cpu_count() or 1
-    return max(1, min(cores, files // (POOL_THRESHOLD // 2)))
+        return os.cpu_count() or 1
 
 
 _worker: tuple[Resolver, Settings, ResultStore | None] | None = None
@@ -280,7 +353,38 @@ def _check_chunk(chunk: list[CheckJob]) -> list[FileResult | None]:
     assert _worker is not None, "set before forking, or by the pool's initializer"
     resolver, settings, store = _worker
     with filesystem.snapshot():
-        return [_check_stored(job, resolver, settings, store, False) for job in chunk]
+        results = [_check_stored(job, resolver, settings, store, False) for job in chunk]
+    return [_without_source(result) for result in results]
+
+
+# A result goes back to the parent without the file's bytes and text, which the parent has:
+# half of what would be pickled, and unpickled by a parent that has little else to do.
+_NO_TEXT = "\x00kefix: the text as read\x00"
+
+
+def _without_source(result: FileResult | None) -> FileResult | None:
+    if result is None:
+        return None
+    analysis = replace(result.analysis, text=_NO_TEXT)
+    final = result.outcome.final
+    if final.text == result.analysis.text:
+        final = replace(final, text=_NO_TEXT)
+    outcome = replace(result.outcome, original=analysis, final=final)
+    source = SourceText(result.source.path, _NO_TEXT, b"")
+    return replace(result, source=source, analysis=analysis, outcome=outcome)
+
+
+def _with_source(result: FileResult | None, job: CheckJob) -> FileResult | None:
+    """The result as the worker had it: the text of ``job`` put back."""
+    if result is None:
+        return None
+    text = job.source.text
+    analysis = replace(result.analysis, text=text)
+    final = result.outcome.final
+    if final.text == _NO_TEXT:
+        final = replace(final, text=text)
+    outcome = replace(result.outcome, original=analysis, final=final)
+    return replace(result, source=job.source, analysis=analysis, outcome=outcome)
 
 
 def _check_stored(

@@ -4,6 +4,7 @@ at once with the same results, in the same order, as one process."""
 from __future__ import annotations
 
 import importlib.util
+import shutil
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -11,9 +12,10 @@ from types import ModuleType
 import pytest
 
 import kefix.analyze
+import kefix.runner
 from kefix.config import Settings
 from kefix.report.records import run_records
-from kefix.runner import POOL_THRESHOLD, RunResult, _workers, run
+from kefix.runner import POOL_THRESHOLD, FileChecker, RunResult, run
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -53,10 +55,48 @@ def test_a_pool_gives_the_results_of_one_process_in_the_same_order(
     assert _summary(pooled) == _summary(serial)
 
 
-def test_a_few_files_are_checked_in_this_process() -> None:
-    assert _workers(1, None) == 1
-    assert _workers(POOL_THRESHOLD - 1, None) == 1
-    assert _workers(5, 8) == 5  # never more workers than files
+def test_a_pool_writes_the_fixes_one_process_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _bench().make_tree(tmp_path / "serial", 300, seed=5)
+    shutil.copytree(tmp_path / "serial", tmp_path / "pooled")
+    monkeypatch.chdir(tmp_path)
+    settings = Settings(unsafe_fixes=True)
+
+    serial = run([Path("serial")], settings, apply=True, jobs=1)
+    pooled = run([Path("pooled")], settings, apply=True, jobs=2)
+
+    written = [file.analysis.display for file in serial.files if file.written]
+    assert len(written) >= 5
+    assert [f.analysis.display for f in pooled.files if f.written] == [
+        name.replace("serial", "pooled", 1) for name in written
+    ]
+    for path in sorted((tmp_path / "serial").rglob("*.sh")):
+        twin = tmp_path / "pooled" / path.relative_to(tmp_path / "serial")
+        assert twin.read_bytes() == path.read_bytes()
+
+
+def test_the_pool_starts_only_when_enough_files_wait(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[int] = []
+    real = FileChecker._start_pool
+
+    def recording(self: FileChecker) -> None:
+        started.append(len(self._waiting))
+        real(self)
+
+    monkeypatch.setattr(FileChecker, "_start_pool", recording)
+    monkeypatch.setattr(kefix.runner, "_cores", lambda: 2)
+    monkeypatch.chdir(tmp_path)
+    for count in (POOL_THRESHOLD - 1, POOL_THRESHOLD):
+        tree = tmp_path / str(count)
+        tree.mkdir()
+        for index in range(count):
+            (tree / f"run{index:03}.sh").write_text("#!/bin/bash\ntorchrun t.py --fp16 --bf16\n")
+        result = run([Path(str(count))], Settings(), apply=False)
+        assert len(result.files) == count
+    assert started == [POOL_THRESHOLD]  # none for one file fewer
 
 
 def test_a_script_that_names_no_launcher_is_not_parsed(
