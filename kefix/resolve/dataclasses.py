@@ -15,6 +15,7 @@ import functools
 import io
 import re
 import tokenize
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -362,8 +363,12 @@ class _Collector(ast.NodeVisitor):
 
 _REMAINING_STRINGS = re.compile(r"return_remaining_strings\s*=\s*True")
 
-# Parsed modules of this process by path: (mtime, size) when read, content hash, the module.
-_CACHE: dict[Path, tuple[tuple[int, int], str | None, _Module | str]] = {}
+# Parsed modules of this process by path: (mtime, size) when read, content hash, the module;
+# the most recently used ones only. A module keeps its syntax tree, and a monorepo has
+# thousands: scripts are checked project by project, and an entry's parser, once read, is kept
+# by the Resolver, so a bounded cache rarely parses a module twice and keeps memory flat.
+_CACHE: OrderedDict[Path, tuple[tuple[int, int], str | None, _Module | str]] = OrderedDict()
+_CACHE_SIZE = 256
 
 
 def _load(path: Path) -> _Module | str:
@@ -376,6 +381,7 @@ def _load(path: Path) -> _Module | str:
     key = (stat.st_mtime_ns, stat.st_size)
     cached = _CACHE.get(path)
     if cached is not None and cached[0] == key:
+        _CACHE.move_to_end(path)
         filesystem.note_read(path, cached[1])
         return cached[2]
     try:
@@ -384,6 +390,9 @@ def _load(path: Path) -> _Module | str:
         return f"cannot read {path}: {error.strerror or error}"
     result = _parse(path, source)
     _CACHE[path] = (key, filesystem.content_hash(source), result)
+    _CACHE.move_to_end(path)
+    if len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
     return result
 
 
