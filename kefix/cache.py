@@ -13,10 +13,11 @@ script that launches ``src/finetune.py``.
 The whole result is kept, not just "nothing found": a warm run reports the same findings, fixes
 and diffs as a cold one, in every format, and ``--apply`` writes the same text (the entry is for
 exactly the bytes on disk). Entries are JSON, never pickle: a cache directory committed to a
-repository must not be able to run code. Each entry is one file written atomically (a temporary
-file, then ``os.replace``), so concurrent runs can share a cache: a reader sees an old entry or a
-new one, never half of one. Anything unreadable is a miss; the cache never fails a run. (Like
-any tool's cache it is trusted local state: a cache crafted by hand could hide findings.)
+repository must not be able to run code. They live in 256 shard files, each written atomically
+(a temporary file, then ``os.replace``), so concurrent runs can share a cache: a reader sees an
+old shard or a new one, never half of one. Anything unreadable is a miss; the cache never fails
+a run. (Like any tool's cache it is trusted local state: a cache crafted by hand could hide
+findings.)
 """
 
 from __future__ import annotations
@@ -343,7 +344,16 @@ def _distribution_version(name: str) -> str:
 
 
 class ResultCache:
-    """Results of earlier runs under ``directory``, for one set of settings and search roots."""
+    """Results of earlier runs under ``directory``, for one set of settings and search roots.
+
+    Entries live in 256 shard files (by a hash of the file's path), each holding its entries
+    and the fact groups they share. A run reads the shards it needs once; ``put`` only gathers
+    new entries (in a worker process too: ``pending``/``absorb`` bring them to the parent), and
+    ``flush`` writes each touched shard once at the end, merged with what the file holds then:
+    hundreds of file creations instead of one per checked file. Two runs flushing one shard at
+    once may lose each other's new entries (those files are checked again next time), never
+    mix them. Entries of files that no longer exist are dropped when their shard is written.
+    """
 
     def __init__(self, directory: Path, settings: Settings, paths: Sequence[Path]) -> None:
         self.root = directory
@@ -355,11 +365,10 @@ class ResultCache:
             [os.path.abspath(root) for root in search_roots(paths)],
         )
         self._context = hashlib.sha256(repr(context).encode("utf-8", "surrogatepass")).hexdigest()
+        self._shards: dict[str, dict[str, Any]] = {}  # read this run
+        self._pending: dict[str, dict[str, Any]] = {}  # new entries and groups, by shard
         self._answers: dict[tuple[str, str], object] = {}  # facts checked this run
-        self._groups: dict[str, bool] = {}  # fact groups checked this run: still true?
-        self._written_groups: set[str] = set()
-        self._prepared = False
-        self._made: set[Path] = set()
+        self._groups: dict[tuple[str, str], bool] = {}  # (shard, group) checked: still true?
         self.hits = 0
         self.misses = 0
 
@@ -368,33 +377,32 @@ class ResultCache:
     def get(self, job: CheckJob) -> tuple[bool, FileResult | None]:
         """(True, the stored result) when an entry for exactly this file and everything it
         depends on exists; (False, None) otherwise."""
+        shard_name, name = self._names(job)
         try:
-            with open(self._entry_path(job), encoding="utf-8") as handle:
-                entry = json.load(handle)
-            if entry.get("key") != self._key(job) or not self._still_true(entry):
+            shard = self._shard(shard_name)
+            entry = shard["entries"][name]
+            if entry["key"] != self._key(job) or not self._still_true(shard_name, shard, entry):
                 raise _Invalid("stale")
             result = decode_result(entry["result"], job)
-        except Exception:  # unreadable, damaged, stale or another layout: a miss, never a failure
+        except Exception:  # absent, damaged, stale or another layout: a miss, never a failure
             self.misses += 1
             return False, None
         self.hits += 1
         return True, result
 
-    def _still_true(self, entry: dict[str, Any]) -> bool:
+    def _shard(self, shard_name: str) -> dict[str, Any]:
+        if shard_name not in self._shards:
+            self._shards[shard_name] = _read_shard(self.directory / f"{shard_name}.json")
+        return self._shards[shard_name]
+
+    def _still_true(self, shard_name: str, shard: dict[str, Any], entry: dict[str, Any]) -> bool:
         for group in entry["groups"]:
-            if group not in self._groups:
-                self._groups[group] = self._group_holds(group)
-            if not self._groups[group]:
+            checked = (shard_name, group)
+            if checked not in self._groups:
+                self._groups[checked] = self._facts_hold(shard["groups"][group])
+            if not self._groups[checked]:
                 return False
         return self._facts_hold(entry["facts"])
-
-    def _group_holds(self, group: str) -> bool:
-        try:
-            with open(self.directory / "facts" / f"{group}.json", encoding="utf-8") as handle:
-                facts = json.load(handle)
-        except (OSError, ValueError):
-            return False
-        return self._facts_hold(facts)
 
     def _facts_hold(self, facts: list[list[Any]]) -> bool:
         for question, path, recorded in facts:
@@ -408,56 +416,76 @@ class ResultCache:
     # -- storing
 
     def put(self, job: CheckJob, result: FileResult | None, seen: Observation) -> None:
-        """Keep ``result``; never raises (a full disk or a read-only directory just means no
-        cache)."""
+        """Keep ``result`` until ``flush``; never raises (an entry that cannot be encoded is
+        just not kept)."""
         try:
-            self._prepare()
-            # Large groups (an entry script's reading) are stored once and named; small ones
-            # (where an entry was found) go into the entry itself: a file each would cost more.
+            shard_name, name = self._names(job)
+            pending = self._pending.setdefault(shard_name, {"entries": {}, "groups": {}})
+            # Large groups (an entry script's reading) are stored once per shard and named;
+            # small ones (where an entry was found) go into the entry itself.
             shared: list[str] = []
             inline = dict(seen.facts)
             for group, facts in seen.groups.items():
                 if len(facts) > _INLINE_FACTS:
-                    self._write_group(group, facts)
+                    pending["groups"][group] = _fact_list(facts)
                     shared.append(group)
                 else:
                     inline.update(facts)
-            entry = {
+            pending["entries"][name] = {
+                "path": os.path.abspath(job.source.path),
                 "key": self._key(job),
                 "groups": sorted(shared),
                 "facts": _fact_list(inline),
                 "result": encode_result(result),
             }
-            path = self._entry_path(job)
-            self._directory_for(path)
-            _write_json(path, entry)
-        except (OSError, TypeError, ValueError):
+        except Exception:  # a result the cache cannot hold is just not kept
+            return
+
+    def pending(self) -> dict[str, dict[str, Any]]:
+        """The entries ``put`` gathered since the last call (a worker sends them back)."""
+        pending, self._pending = self._pending, {}
+        return pending
+
+    def absorb(self, pending: dict[str, dict[str, Any]]) -> None:
+        """Entries a worker gathered, to be written by ``flush``."""
+        for shard_name, new in pending.items():
+            mine = self._pending.setdefault(shard_name, {"entries": {}, "groups": {}})
+            mine["entries"].update(new["entries"])
+            mine["groups"].update(new["groups"])
+
+    def flush(self) -> None:
+        """Write every shard that has new entries; never raises (a full disk or a read-only
+        directory just means no cache)."""
+        if not self._pending:
+            return
+        try:
+            self._prepare()
+            for shard_name, new in sorted(self.pending().items()):
+                path = self.directory / f"{shard_name}.json"
+                shard = _read_shard(path)  # as it is now: another run may have written it
+                entries = {
+                    name: entry
+                    for name, entry in shard["entries"].items()
+                    if isinstance(entry, dict) and os.path.exists(str(entry.get("path")))
+                }
+                entries.update(new["entries"])
+                groups = {**shard["groups"], **new["groups"]}
+                used = {group for entry in entries.values() for group in entry.get("groups", ())}
+                document = {
+                    "entries": entries,
+                    "groups": {group: groups[group] for group in sorted(used) if group in groups},
+                }
+                _write_json(path, document)
+        except Exception:  # a full disk, a read-only directory: no cache, never a failure
             return
 
     def _prepare(self) -> None:
         """A ``.gitignore`` holding ``*`` at the top of the cache, as ruff writes: git, and
         kefix's own discovery through it, leave the cache alone."""
-        if self._prepared:
-            return
         self.directory.mkdir(parents=True, exist_ok=True)
         ignore = self.root / ".gitignore"
         if not ignore.exists():
             _write_text(ignore, "# Automatically created by kefix.\n*\n")
-        self._prepared = True
-
-    def _directory_for(self, path: Path) -> None:
-        if path.parent not in self._made:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._made.add(path.parent)
-
-    def _write_group(self, group: str, facts: Facts) -> None:
-        if group in self._written_groups:
-            return
-        path = self.directory / "facts" / f"{group}.json"
-        if not path.exists():  # named by its content: an existing one is the same
-            self._directory_for(path)
-            _write_json(path, _fact_list(facts))
-        self._written_groups.add(group)
 
     # -- names
 
@@ -471,14 +499,27 @@ class ResultCache:
         )
         return hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
-    def _entry_path(self, job: CheckJob) -> Path:
-        # One entry per file (and settings): a new version of the file replaces the old entry.
+    def _names(self, job: CheckJob) -> tuple[str, str]:
+        """The shard and the name of the file's entry: one entry per file (and settings), so a
+        new version of the file replaces the old entry."""
         name = hashlib.sha256(
             f"{self._context}\0{os.path.abspath(job.source.path)}".encode(
                 "utf-8", "surrogateescape"
             )
         ).hexdigest()
-        return self.directory / "entries" / name[:2] / f"{name[2:]}.json"
+        return name[:2], name
+
+
+def _read_shard(path: Path) -> dict[str, Any]:
+    """A shard's entries and groups; an empty shard when it is absent or damaged."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            document = json.load(handle)
+        if isinstance(document.get("entries"), dict) and isinstance(document.get("groups"), dict):
+            return {"entries": document["entries"], "groups": document["groups"]}
+    except (OSError, ValueError, AttributeError):
+        pass
+    return {"entries": {}, "groups": {}}
 
 
 def _fact_list(facts: Facts) -> list[list[Any]]:

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from kefix.analyze import FileAnalysis, analyze_text
 from kefix.config import Settings
@@ -109,11 +109,18 @@ class CheckJob:
 
 
 class ResultStore(Protocol):
-    """Where results of earlier runs are kept (``kefix.cache.ResultCache``)."""
+    """Where results of earlier runs are kept (``kefix.cache.ResultCache``): ``put`` gathers,
+    ``pending``/``absorb`` carry what a worker gathered to the parent, ``flush`` writes."""
 
     def get(self, job: CheckJob) -> tuple[bool, FileResult | None]: ...
 
     def put(self, job: CheckJob, result: FileResult | None, seen: Observation) -> None: ...
+
+    def pending(self) -> Any: ...
+
+    def absorb(self, pending: Any) -> None: ...
+
+    def flush(self) -> None: ...
 
 
 # A pool pays for its start-up (forking, sending texts and results between processes) only
@@ -173,6 +180,8 @@ def run(
             hit, cached = cache.get(job) if cache is not None else (False, None)
             found.append(cached if hit else checker.submit(job))
         checked = checker.results()
+    if cache is not None:
+        cache.flush()
     for item in found:
         file_result = checked[item] if isinstance(item, int) else item
         if file_result is not None:
@@ -244,7 +253,7 @@ class FileChecker:
         self._submitted = 0
         self._done: list[FileResult | None] = []  # checked here: the first files, in order
         # then the pool's, in order, with the files they were sent
-        self._chunks: list[tuple[list[CheckJob], Future[list[FileResult | None]]]] = []
+        self._chunks: list[tuple[list[CheckJob], Future[tuple[list[FileResult | None], Any]]]] = []
         self._pool: ProcessPoolExecutor | None = None
         self._exit = contextlib.ExitStack()
         self._cores = _cores()
@@ -280,7 +289,10 @@ class FileChecker:
         self._send()
         results = list(self._done)
         for jobs, chunk in self._chunks:
-            pairs = zip(chunk.result(), jobs, strict=True)
+            checked, pending = chunk.result()
+            if self.store is not None:
+                self.store.absorb(pending)
+            pairs = zip(checked, jobs, strict=True)
             results.extend(_with_source(result, job) for result, job in pairs)
         return results
 
@@ -349,12 +361,14 @@ def _start_worker(search_roots: list[Path], settings: Settings, store: ResultSto
     _worker = (Resolver(search_roots), settings, store)
 
 
-def _check_chunk(chunk: list[CheckJob]) -> list[FileResult | None]:
+def _check_chunk(chunk: list[CheckJob]) -> tuple[list[FileResult | None], Any]:
+    """The results of a worker's chunk, and the cache entries it gathered for them."""
     assert _worker is not None, "set before forking, or by the pool's initializer"
     resolver, settings, store = _worker
     with filesystem.snapshot():
         results = [_check_stored(job, resolver, settings, store, False) for job in chunk]
-    return [_without_source(result) for result in results]
+    pending = store.pending() if store is not None else None
+    return [_without_source(result) for result in results], pending
 
 
 # A result goes back to the parent without the file's bytes and text, which the parent has:

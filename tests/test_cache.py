@@ -37,8 +37,16 @@ def _kefix(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def _entries(cache: Path) -> list[Path]:
-    return sorted(cache.glob("*/entries/*/*.json"))
+def _shards(cache: Path) -> list[Path]:
+    return sorted(cache.glob("*/??.json"))
+
+
+def _entries(cache: Path) -> list[dict[str, object]]:
+    return [
+        entry
+        for shard in _shards(cache)
+        for entry in json.loads(shard.read_text())["entries"].values()
+    ]
 
 
 def _touch_later(path: Path) -> None:
@@ -138,15 +146,19 @@ def test_a_changed_setting_is_not_answered_from_the_cache(deepke: Path, changed:
 
 def test_a_damaged_entry_is_a_miss_not_an_error(deepke: Path) -> None:
     cold = _kefix(".")
-    entries = _entries(deepke / ".kefix_cache")
-    entries[0].write_text("{not json")
-    document = json.loads(entries[1].read_text())
-    document["result"] = {"findings": [{"Exploit": ["os.system"]}]}
-    entries[1].write_text(json.dumps(document))
-    for group in (deepke / ".kefix_cache").glob("*/facts/*.json"):
-        group.write_text("[]]")
+    shards = _shards(deepke / ".kefix_cache")
+    assert len(shards) >= 2
+    shards[0].write_text("{not json")
+    document = json.loads(shards[1].read_text())
+    for entry in document["entries"].values():
+        entry["result"] = {"findings": [{"Exploit": ["os.system"]}]}  # an unknown type
+        entry["groups"] = [["not", "a", "name"]]
+    for name in document["groups"]:
+        document["groups"][name] = 42
+    shards[1].write_text(json.dumps(document))
 
     assert _kefix(".") == cold
+    assert _kefix(".") == cold  # and the damaged shards were rewritten whole
 
 
 def test_the_cache_directory_ignores_itself_and_is_never_checked(deepke: Path) -> None:
@@ -189,8 +201,9 @@ def test_concurrent_runs_share_a_cache_without_corrupting_it(deepke: Path) -> No
         outputs = [run.communicate()[0] for run in runs]
         assert [run.returncode for run in runs] == [uncached[0]] * 2
         assert outputs == [uncached[1]] * 2
-    for entry in _entries(deepke / ".kefix_cache"):
-        json.loads(entry.read_text())  # whole, never half-written
+    for shard in _shards(deepke / ".kefix_cache"):
+        json.loads(shard.read_text())  # whole, never half-written
+    assert not list((deepke / ".kefix_cache").rglob("*.tmp"))
     assert _kefix("--format", "json", ".") == uncached
 
 
