@@ -699,6 +699,32 @@ def _median(runs: list[_Measured]) -> _Measured:
     )
 
 
+_SPIN = """
+import time
+start = time.perf_counter()
+x = 0
+for i in range(6_000_000):
+    x += i
+print(time.perf_counter() - start)
+"""
+
+
+def parallel_capacity() -> float:
+    """How many CPU-bound processes this machine runs at once right now: one spinning process
+    against two (2.0 on two idle cores; a shared machine's neighbours take some)."""
+    alone = float(
+        subprocess.run(
+            [sys.executable, "-c", _SPIN], capture_output=True, text=True, check=True
+        ).stdout
+    )
+    pair = [
+        subprocess.Popen([sys.executable, "-c", _SPIN], stdout=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    together = max(float(process.communicate()[0]) for process in pair)
+    return 2 * alone / together
+
+
 def _load_average() -> str:
     """The machine's 1-minute load: timings on a shared machine mean little without it."""
     try:
@@ -720,6 +746,7 @@ def _kefix(*arguments: str) -> list[str]:
 def run_benchmark(sizes: list[int], runs: int, seed: int, work: Path) -> None:
     shellcheck = shutil.which("shellcheck")
     load_before = _load_average()
+    capacity_before = parallel_capacity()
     rows: list[list[str]] = []
     single: str | None = None
     for size in sizes:
@@ -762,7 +789,8 @@ def run_benchmark(sizes: list[int], runs: int, seed: int, work: Path) -> None:
     print(
         f"Whole tree (median of {runs} runs; above 10k files: 1), wall seconds (CPU seconds, "
         "children included) and MB; load average before/after: "
-        f"{load_before} / {_load_average()}"
+        f"{load_before} / {_load_average()}; parallel capacity before/after: "
+        f"{capacity_before:.2f} / {parallel_capacity():.2f}"
     )
     _print_table(
         (
@@ -881,6 +909,7 @@ def threshold(counts: list[int], runs: int, seed: int, work: Path) -> None:
         one, two = min(timings[1]), min(timings[2])
         rows.append((f"{count}", f"{one:.3f}", f"{two:.3f}", f"{two / one:.2f}"))
     _print_table(("launch scripts", "1 process", "pool of 2", "pool/serial"), rows)
+    print(f"parallel capacity now: {parallel_capacity():.2f} (2.00: two idle cores)")
 
 
 _PROFILE = """
