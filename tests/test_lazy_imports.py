@@ -97,3 +97,20 @@ def test_the_report_module_of_the_requested_format_is_loaded_when_it_prints(
     modules = _modules_after(body, tmp_path)
     assert "kefix.report.sarif" in modules
     assert "kefix.report.markdown" not in modules
+
+
+def test_reading_an_entry_script_loads_no_libcst(tmp_path: Path) -> None:
+    """Entry scripts are read with ast: libcst is for rendering Python fixes only."""
+    (tmp_path / "train.py").write_text(
+        "from dataclasses import dataclass, field\n"
+        "from transformers import HfArgumentParser, TrainingArguments\n\n"
+        "@dataclass\nclass Args(TrainingArguments):\n"
+        "    load_best_model_at_end: bool = field(default=True)\n\n"
+        "HfArgumentParser((Args,)).parse_args_into_dataclasses()\n"
+    )
+    script = tmp_path / "run.sh"
+    script.write_text("#!/bin/bash\ntorchrun train.py --output_dir out --learning_rate 1e-4\n")
+    body = _RUN_CLI.format(args=[str(script), "--no-color", "--no-cache"])
+    modules = _modules_after(body, tmp_path)
+    assert "kefix.resolve.dataclasses" in modules
+    assert _loaded_of(modules, ("libcst",)) == []
