@@ -17,7 +17,7 @@ from kefix.knowledge.training_args import known_versions, newest_version
 from kefix.model import EffectiveConfig, Finding, Launch
 from kefix.resolve import Resolution, Resolver
 from kefix.rules import RULES
-from kefix.sources.bash import parse_launch_script
+from kefix.sources import adapter_for
 from kefix.suppressions import (
     UNUSED_SUPPRESSION,
     apply_suppressions,
@@ -37,6 +37,7 @@ class FileAnalysis:
     resolutions: tuple[Resolution, ...]  # for the newest target release
     findings: tuple[Finding, ...]
     versions: tuple[str, ...] = ()  # the transformers releases checked against
+    kind: str = "bash"  # the source adapter that read the text
 
     @property
     def configs(self) -> tuple[EffectiveConfig, ...]:
@@ -55,14 +56,16 @@ def analyze_text(
     resolver: Resolver,
     settings: Settings,
     versions: Sequence[str] = (),
+    *,
+    kind: str = "bash",
 ) -> FileAnalysis:
-    """Findings of a bash script's text for each release in ``versions`` (default: the newest);
-    ``path`` locates the entry scripts its launches run."""
+    """Findings of a source's text for each release in ``versions`` (default: the newest);
+    ``kind`` names its adapter, ``path`` locates the entry scripts its launches run."""
     targets = tuple(sorted(versions or (newest_version(),), key=Version))
-    parsed = parse_launch_script(display, text)
+    parsed = adapter_for(kind).parse(display, text)
     suppressions = read_suppressions(text, parsed.comments)
     if suppressions.skip_file:
-        return FileAnalysis(path, display, text, (), (), (), targets)
+        return FileAnalysis(path, display, text, (), (), (), targets, kind)
     left_out = settings.ignored_in(path)
 
     def reported(code: str) -> bool:
@@ -96,7 +99,9 @@ def analyze_text(
         findings += unused_suppressions(display, text, suppressions, applied.used, checked, known)
     findings = [_with_settled_applicability(finding, settings) for finding in findings]
     findings.sort(key=lambda finding: (finding.span.start, finding.code))
-    return FileAnalysis(path, display, text, parsed.launches, resolutions, tuple(findings), targets)
+    return FileAnalysis(
+        path, display, text, parsed.launches, resolutions, tuple(findings), targets, kind
+    )
 
 
 def _with_settled_applicability(finding: Finding, settings: Settings) -> Finding:

@@ -19,8 +19,8 @@ from pathlib import Path
 import pathspec
 
 from kefix.config import Settings, path_spec
+from kefix.sources import kind_of_suffix
 
-_BASH_SUFFIXES = frozenset({".sh", ".bash"})
 _SHEBANG_SHELLS = frozenset({b"bash", b"sh", b"zsh"})
 MAX_FILE_BYTES = 2 * 1024 * 1024
 
@@ -28,7 +28,7 @@ MAX_FILE_BYTES = 2 * 1024 * 1024
 @dataclass(frozen=True)
 class SourceFile:
     path: Path
-    kind: str  # "bash"
+    kind: str  # an adapter's kind: "bash", ...
 
 
 @dataclass(frozen=True)
@@ -161,7 +161,7 @@ def discover(
             if path.is_symlink():
                 problem = _symlink_problem(path, roots)
                 if problem:
-                    if explicit or path.suffix in _BASH_SUFFIXES:
+                    if explicit or kind_of_suffix(path) is not None:
                         yield Skipped(path, problem)
                     continue
             # realpath never raises (a loop was caught above); resolve() would.
@@ -210,14 +210,14 @@ def _walk(root: Path, exclusion: Exclusion) -> Iterator[Path | Skipped]:
 
 
 def source_kind(path: Path, *, explicit: bool = False) -> str | None:
-    """``"bash"`` for shell scripts (by suffix or shebang); None for anything kefix does not read.
+    """The kind of source ``path`` is (``"bash"`` by suffix or shebang, or another adapter's
+    suffix); None for anything kefix does not read.
 
     A file named on the command line without a suffix is read as bash even without a shebang.
     """
-    if path.suffix in _BASH_SUFFIXES:
-        return "bash"
-    if path.suffix:
-        return None
+    kind = kind_of_suffix(path)
+    if kind is not None or path.suffix:
+        return kind
     try:
         with path.open("rb") as handle:
             first_line = handle.readline(200).rstrip()

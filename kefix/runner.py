@@ -97,7 +97,7 @@ def run(paths: Sequence[Path], settings: Settings, *, apply: bool) -> RunResult:
             result.errors.append(f"{display}:1:1: KF902 skipped: larger than 2 MiB")
             continue
         target = targets.for_file(source_file.path)
-        file_result = _check_file(source, display, resolver, settings, target)
+        file_result = _check_file(source, source_file.kind, display, resolver, settings, target)
         if file_result is not None:
             result.files.append(file_result)
     for index, file_result in enumerate(result.files):
@@ -128,12 +128,15 @@ def run(paths: Sequence[Path], settings: Settings, *, apply: bool) -> RunResult:
 
 def _check_file(
     source: SourceText,
+    kind: str,
     display: str,
     resolver: Resolver,
     settings: Settings,
     target: TargetVersions,
 ) -> FileResult | None:
-    analysis = analyze_text(source.path, display, source.text, resolver, settings, target.versions)
+    analysis = analyze_text(
+        source.path, display, source.text, resolver, settings, target.versions, kind=kind
+    )
     if not analysis.launches and not analysis.findings:
         return None
     outcome = fix_file(analysis, resolver, settings, include_unsafe=settings.unsafe_fixes)

@@ -14,11 +14,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from kefix.fix import CannotRender, OverlappingEdits, plan_edits
+from kefix.fix import OverlappingEdits, plan_edits
 from kefix.model import Applicability, LineIndex, Location, Severity
 from kefix.report.text import ReportedFinding
 from kefix.rules import DIAGNOSTICS, rule_by_code
 from kefix.runner import FileResult, RunResult
+from kefix.sources import CannotRender
 
 
 class FixStatus:
