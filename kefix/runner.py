@@ -178,6 +178,12 @@ _SECRET_FLAG = re.compile(
     rf"(?P<value>{_SECRET_VALUE})",
     re.IGNORECASE,
 )
+# ``hub_token: x`` (YAML), ``"hub_token": "x"`` (JSON), ``hub_token="x"`` (a Python keyword).
+_SECRET_KEY = re.compile(
+    rf"""(?P<name>["']?\b[A-Za-z0-9_]*(?:token|_key|apikey|secret|password|passwd)["']?"""
+    rf"""[ \t]*:[ \t]*)(?P<value>{_SECRET_VALUE})""",
+    re.IGNORECASE,
+)
 _SECRET_SHAPES = re.compile(
     r"\b(?:hf_[A-Za-z0-9]{20,}|sk-[A-Za-z0-9_-]{20,}|gh[pousr]_[A-Za-z0-9]{30,}"
     r"|github_pat_[A-Za-z0-9_]{30,}|xox[abp]-[A-Za-z0-9-]{10,})"
@@ -199,4 +205,5 @@ def mask_secrets(text: str) -> str:
 
     text = _SECRET_ASSIGNMENT.sub(masked, text)
     text = _SECRET_FLAG.sub(masked, text)
+    text = _SECRET_KEY.sub(masked, text)
     return _SECRET_SHAPES.sub(MASK, text)
