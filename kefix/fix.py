@@ -46,6 +46,7 @@ from kefix.resolve import (
 )
 from kefix.sources.bash import crosscheck, render
 from kefix.sources.bash.continuations import merge_glued_words
+from kefix.sources.bash.crash_guard import ParserCrashed
 from kefix.sources.bash.syntax import BashSyntax, Command, Word, parse_bash
 from kefix.suppressions import UNUSED_SUPPRESSION
 
@@ -125,10 +126,14 @@ def fix_file(
         except (CannotRender, OverlappingEdits) as error:
             dropped[finding.key] = DroppedFix(finding, str(error))
             continue
-        candidate = analyze_text(
-            current.path, current.display, new_text, resolver, settings, current.versions
-        )
-        reason = _verification_failure(current, candidate, finding)
+        try:
+            candidate = analyze_text(
+                current.path, current.display, new_text, resolver, settings, current.versions
+            )
+            reason = _verification_failure(current, candidate, finding)
+        except ParserCrashed as error:
+            dropped[finding.key] = DroppedFix(finding, f"the fixed text could not be read: {error}")
+            continue
         if reason:
             dropped[finding.key] = DroppedFix(finding, reason)
             continue
