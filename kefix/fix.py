@@ -42,7 +42,7 @@ from kefix.resolve import (
     spelled_for,
     training_field_name,
 )
-from kefix.sources import CannotRender, SourceAdapter, adapter_for
+from kefix.sources import CannotRender, ParserCrashed, SourceAdapter, adapter_for
 from kefix.suppressions import UNUSED_SUPPRESSION
 
 # Applied and dropped fixes together; a dropped fix is retried after each applied one.
@@ -117,16 +117,20 @@ def fix_file(
         except (CannotRender, OverlappingEdits) as error:
             dropped[finding.key] = DroppedFix(finding, str(error))
             continue
-        candidate = analyze_text(
-            current.path,
-            current.display,
-            new_text,
-            resolver,
-            settings,
-            current.versions,
-            kind=current.kind,
-        )
-        reason = _verification_failure(current, candidate, finding)
+        try:
+            candidate = analyze_text(
+                current.path,
+                current.display,
+                new_text,
+                resolver,
+                settings,
+                current.versions,
+                kind=current.kind,
+            )
+            reason = _verification_failure(current, candidate, finding)
+        except ParserCrashed as error:
+            dropped[finding.key] = DroppedFix(finding, f"the fixed text could not be read: {error}")
+            continue
         if reason:
             dropped[finding.key] = DroppedFix(finding, reason)
             continue

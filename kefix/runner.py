@@ -16,6 +16,7 @@ from kefix.paths import display_path
 from kefix.report.diff import unified_diff
 from kefix.report.text import ReportedFinding
 from kefix.resolve import Resolver
+from kefix.sources import ParserCrashed
 from kefix.target import TargetVersions, target_versions
 from kefix.write import FileChangedOnDisk, SourceText, read_source, write_atomically
 
@@ -97,7 +98,11 @@ def run(paths: Sequence[Path], settings: Settings, *, apply: bool) -> RunResult:
             result.errors.append(f"{display}:1:1: KF902 skipped: larger than 2 MiB")
             continue
         target = targets.for_file(source_file.path)
-        file_result = _check_file(source, source_file.kind, display, resolver, settings, target)
+        try:
+            file_result = _check_file(source, source_file.kind, display, resolver, settings, target)
+        except ParserCrashed as error:
+            result.errors.append(f"{display}:1:1: KF902 skipped: {error}")
+            continue
         if file_result is not None:
             result.files.append(file_result)
     for index, file_result in enumerate(result.files):

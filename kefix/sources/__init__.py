@@ -38,6 +38,11 @@ class CannotRender(Exception):
     """The intent has nothing to act on in this launch (e.g. a rename of a flag it lacks)."""
 
 
+class ParserCrashed(Exception):
+    """A parser crashed (in a guarded child process) on every try at reading a text; the file
+    is reported as unreadable (KF902) and the run goes on."""
+
+
 class SourceAdapter(Protocol):
     """One language: how its files are read, edited and checked after an edit."""
 
