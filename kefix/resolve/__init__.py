@@ -164,7 +164,7 @@ class Resolver:
         if use is not None:
             from kefix.resolve.framework import framework_layer
 
-            use = framework_layer(values, use, framework_options, version, launch, lines)
+            use = framework_layer(values, use, framework_options, version, launch, lines, text)
         if launch.opaque:
             expressions = ", ".join(text[span.start : span.end] for span in launch.opaque)
             _hide_defaults(values, f"may be set by {expressions}")

@@ -19,6 +19,7 @@ conventions (ms-swift evaluates on its save schedule) instead of hiding them all
 from __future__ import annotations
 
 import importlib.metadata
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -273,10 +274,12 @@ def framework_layer(
     transformers_version: str,
     launch: Launch,
     lines: LineIndex,
+    text: str,
 ) -> FrameworkUse:
     """Give ``values`` (transformers defaults, then the launch's flags) the framework's defaults
     and conventions; what kefix cannot know becomes ``Unknown``, a flag of the launch stays.
     Returns ``use`` with the values of the framework's other options (``val_size``)."""
+    config_file = named_config_file(text, launch)
     if options is None or options.training_base is None:
         # An unknown release, or one that builds TrainingArguments itself (ms-swift 2.x).
         _hide(values, f"{use.framework} {use.version} sets its own defaults".replace("  ", " "))
@@ -306,9 +309,32 @@ def framework_layer(
                 arg,
                 overrides=(own[name],),
             )
+    if config_file is not None:
+        # Until kefix reads the file, any value the launch does not write may come from it.
+        _hide(values, f"may be set by {config_file}")
+        _hide(own, f"may be set by {config_file}")
+    elif launch.opaque:
+        _hide(own, "may be set by arguments kefix cannot see")
     if use.framework == "ms-swift" and options.training_base is not None:
         _swift_conventions(values, own, use, options)
     return replace(use, values=MappingProxyType(own))
+
+
+_CONFIG_WORD = re.compile(r"""(?<![=\w/.-])["']?([^\s"'=]+\.(?:ya?ml|json))["']?(?=\s|$)""")
+
+
+def named_config_file(text: str, launch: Launch) -> str | None:
+    """A config file the launch passes outside its flags (``llamafactory-cli train cfg.yaml``,
+    ``swift sft args.json``) or with ``--config`` (trl), whose values kefix does not read yet."""
+    for arg in launch.args:
+        if arg.name == "config" and arg.values and isinstance(arg.values[0], str):
+            return arg.values[0]
+    outside = list(text[launch.span.start : launch.span.end])
+    for arg in launch.args:
+        for offset in range(arg.span.start, arg.span.end):
+            outside[offset - launch.span.start] = " "
+    match = _CONFIG_WORD.search("".join(outside))
+    return match.group(1) if match else None
 
 
 def _option_value(arg: Arg, default: FieldValue) -> FieldValue:
