@@ -151,4 +151,9 @@ def unknown_flag_error(framework: str) -> str:
         return (
             "LLaMA-Factory raises 'Some specified arguments are not used by the HfArgumentParser'"
         )
+    if framework == "trl":
+        return (
+            "trl rejects it (its training script's HfArgumentParser, or accelerate launch, "
+            "which newer trl hands unknown flags to)"
+        )
     return f"{framework} stops with an error"

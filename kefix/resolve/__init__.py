@@ -367,12 +367,15 @@ def field_arg(config: EffectiveConfig, name: str) -> Arg | None:
     """The flag that sets ``name`` in the launch, if the command line sets it.
 
     ``name`` may also be a flag that is no field of the target release (a removed or misspelt
-    one): then the last flag written that way.
+    one): then the last flag written that way. A flag whose value a framework overrides
+    (ms-swift turns ``--eval_strategy steps`` off without validation data) still sets it.
     """
     resolved = config.values.get(name)
     if resolved is not None and resolved.origin.layer is Layer.COMMAND_LINE:
         return resolved.arg
-    written = [r.arg for r in config.flags if r.field is None and r.arg.name == name]
+    written = [
+        r.arg for r in config.flags if r.field == name or (r.field is None and r.arg.name == name)
+    ]
     return written[-1] if written else None
 
 

@@ -20,8 +20,10 @@ from kefix.model import (
     RemoveArg,
     SetArg,
     Severity,
+    Span,
     Unknown,
 )
+from kefix.resolve import field_arg
 from kefix.resolve.framework import swift_has_eval_data
 from kefix.rules.base import Rule
 
@@ -126,7 +128,7 @@ class EvalWithoutEvalSet(Rule):
             f"{asked} asks for evaluation, but the launch has no validation data (--val_dataset,"
             f" --split_dataset_ratio > 0); ms-swift {use.version} sets eval_strategy to 'no' and"
             " never evaluates",
-            at=("eval_strategy", "load_best_model_at_end", "do_eval"),
+            span=_asking_span(config),
             origin_note=f"{SWIFT_NO_EVAL_WITHOUT_DATA.source} in ms-swift "
             f"{SWIFT_NO_EVAL_WITHOUT_DATA.first}",
             fix=_evaluation_off(config),
@@ -145,14 +147,22 @@ def _evaluation_asked(config: EffectiveConfig, *, written_only: bool = False) ->
         and (not written_only or config.is_explicit("eval_strategy"))
     ):
         return f"--eval_strategy {strategy.value}"
-    if config.is_explicit("eval_strategy") and strategy is not None:
-        # ms-swift: an eval strategy the convention already turned off was still asked for.
-        written = strategy.arg.values[0] if strategy.arg and strategy.arg.values else None
-        if isinstance(written, str) and written != "no":
-            return f"--eval_strategy {written}"
+    # ms-swift: a strategy its convention turned off was still asked for on the command line.
+    written = [r for r in config.flags if r.field == "eval_strategy"]
+    if written and isinstance(written[-1].value, str) and written[-1].value != "no":
+        return f"--{written[-1].arg.name} {written[-1].value}"
     for name in ("do_eval", "load_best_model_at_end"):
         if config.value(name) is True and config.is_explicit(name):
             return f"--{name}"
+    return None
+
+
+def _asking_span(config: EffectiveConfig) -> Span | None:
+    """The flag that asks for evaluation, even where the framework overrode its value."""
+    for name in ("eval_strategy", "load_best_model_at_end", "do_eval"):
+        arg = field_arg(config, name)
+        if arg is not None:
+            return arg.flag_span
     return None
 
 

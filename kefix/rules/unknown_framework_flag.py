@@ -44,8 +44,9 @@ _ACCELERATE_OPTIONS = frozenset(
         "num_cpu_threads_per_process",
     }
 )
-# TrlParser takes ``--config cfg.yaml`` itself (trl/scripts/utils.py, parse_args_and_config).
-_TRL_OWN = frozenset({"config"})
+# TrlParser takes ``--config cfg.yaml`` itself (trl/scripts/utils.py, parse_args_and_config);
+# trl's CLI turns ``--accelerate_config NAME`` into accelerate's --config_file (trl/cli.py, 0.24).
+_TRL_OWN = frozenset({"config", "accelerate_config"})
 
 
 class UnknownFrameworkFlag(Rule):
