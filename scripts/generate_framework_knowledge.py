@@ -54,8 +54,17 @@ RELEASES: Mapping[str, tuple[str, tuple[str, ...]]] = {
     "llamafactory": ("llamafactory", ("0.8.3", "0.9.0", "0.9.2", "0.9.3", "0.9.4", "0.9.5")),
     "ms-swift": ("ms-swift", ("2.6.1", "3.0.3", "3.5.3", "3.9.3", "3.12.6", "4.0.4", "4.6.0")),
     "trl": ("trl", ("0.12.2", "0.19.1", "0.24.0", "0.29.1", "1.0.0", "1.16.0")),
-    "axolotl": ("axolotl", ("0.8.1", "0.10.0", "0.13.2", "0.16.1", "0.19.0")),
+    "axolotl": ("axolotl", ("0.8.1", "0.10.0", "0.13.2", "0.18.0", "0.19.0")),
 }
+
+
+def download(requirements: Sequence[str], cache: pathlib.Path, *, binary_only: bool) -> None:
+    """``pip download --no-deps`` of several releases in one run (``name==version`` each)."""
+    cache.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "-d", str(cache)]
+    if binary_only:
+        command.append("--only-binary=:all:")
+    subprocess.run([*command, *requirements], check=True)
 
 
 def archive_path(distribution: str, version: str, cache: pathlib.Path) -> pathlib.Path:
@@ -74,21 +83,7 @@ def archive_path(distribution: str, version: str, cache: pathlib.Path) -> pathli
     found = cached()
     if found:
         return found[0]
-    cache.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "download",
-            "--quiet",
-            "--no-deps",
-            f"{distribution}=={version}",
-            "-d",
-            str(cache),
-        ],
-        check=True,
-    )
+    download([f"{distribution}=={version}"], cache, binary_only=False)
     found = cached()
     if not found:
         raise FileNotFoundError(f"pip download left no archive for {distribution} {version}")

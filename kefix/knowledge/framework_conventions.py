@@ -112,7 +112,8 @@ LLAMAFACTORY_UNKNOWN_ARGS = Convention(
     "unknown flags raise 'Some specified arguments are not used'",
     "0.8.3",
     "llamafactory/hparams/parser.py:71",
-    'raise ValueError("Some specified arguments are not used by the HfArgumentParser: {}"',
+    'raise ValueError("Some specified arguments are not used by the HfArgumentParser: {}"'
+    ".format(unknown_args))",
 )
 
 CONVENTIONS: tuple[Convention, ...] = (

@@ -188,9 +188,12 @@ class FrameworkCatalogue:
             pinned = target_versions(directory, known, package=name)
         except (TargetVersionError, ValueError):
             pinned = None
-        if pinned is not None and pinned.source is not None and "assuming" not in pinned.reason:
-            exact = _exact_pin(pinned.reason, name)
-            return (exact or pinned.versions[-1]), pinned.reason
+        if pinned is not None and pinned.source is not None:
+            exact = _exact_pin(pinned.reason)
+            if exact is not None:
+                return exact, re.sub(r"; assuming newest known \S+", "", pinned.reason)
+            if "assuming" not in pinned.reason:
+                return pinned.versions[-1], pinned.reason
         installed = _installed(framework)
         if installed is not None:
             return installed[0], f"{name} {installed[0]} is installed"
@@ -211,11 +214,9 @@ def _explicit(wanted: str, known: Sequence[str]) -> str:
     return wanted
 
 
-def _exact_pin(reason: str, name: str) -> str | None:
+def _exact_pin(reason: str) -> str | None:
     """The version an exact pin names (``ms-swift==3.7.0``), which may lie between releases kefix
     read: ``target_versions`` maps it to a known one, but the bracketing model can do better."""
-    import re
-
     match = re.search(rf"(?i)\bpins? ({_VERSION})\b", reason)
     return match.group(1) if match else None
 
