@@ -103,8 +103,7 @@ def run(paths: Sequence[Path], settings: Settings, *, apply: bool) -> RunResult:
         file_result = _check_file(source, source_file.kind, display, resolver, settings, target)
         if file_result is not None:
             result.files.append(file_result)
-    if resolver._frameworks is not None:
-        result.notes.extend(resolver.frameworks.notes)
+    result.notes.extend(resolver.framework_notes())
     for index, file_result in enumerate(result.files):
         if apply and file_result.outcome.changed:
             display = file_result.analysis.display

@@ -91,6 +91,10 @@ class Resolver:
             self._frameworks = FrameworkCatalogue(self.search_roots, self.framework_targets)
         return self._frameworks
 
+    def framework_notes(self) -> list[str]:
+        """What the run could not know of framework releases, said once each."""
+        return [] if self._frameworks is None else list(self._frameworks.notes)
+
     def parser_spec(self, entry: Path) -> ParserSpec | None:
         key = entry.resolve()
         if key not in self._specs:
@@ -169,6 +173,10 @@ class Resolver:
             expressions = ", ".join(text[span.start : span.end] for span in launch.opaque)
             _hide_defaults(values, f"may be set by {expressions}")
         notes = [reason] if reason else []
+        if use is not None:
+            from kefix.resolve.framework import framework_note
+
+            notes.append(framework_note(use))
         if spec is not None:
             notes.extend(spec.notes)
         config = EffectiveConfig(

@@ -204,6 +204,18 @@ class FrameworkCatalogue:
             self.notes.append(text)
 
 
+def framework_note(use: FrameworkUse) -> str:
+    """What ``--show-launches`` says of the framework release a launch is checked against."""
+    if not use.known:
+        return (
+            f"{use.framework} {use.version}: kefix has no knowledge of this release "
+            f"({use.reason}); its own flags and defaults are not checked"
+        )
+    if use.source == use.reason:
+        return f"{use.framework} options read from {use.source}"
+    return f"{use.framework} options from {use.source} ({use.reason})"
+
+
 def _explicit(wanted: str, known: Sequence[str]) -> str:
     """``"3.12"`` names a minor: the newest known patch of it; an exact version is itself."""
     parts = Version(wanted).release
