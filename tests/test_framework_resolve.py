@@ -220,3 +220,15 @@ def test_cli_target_framework_option(tmp_path: Path) -> None:
         main, [str(script), "--target-framework", "swift==4.6.0", "--format", "concise"]
     )
     assert "KF115" in known.stdout
+
+
+def test_trl_bf16_follows_fp16(tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_text("trl==0.24.0\n")
+    plain, _ = _analyze(tmp_path, "trl sft --model_name_or_path Qwen/Qwen2-0.5B --output_dir o\n")
+    bf16 = _config(plain).get("bf16")
+    assert bf16 is not None and bf16.value is True
+    assert "trl/trainer/sft_config.py:261" in bf16.origin.describe()
+    half, _ = _analyze(tmp_path, "trl sft --model_name_or_path Qwen/Qwen2-0.5B --fp16\n")
+    assert _config(half).value("bf16") is False
+    logging = _config(plain).get("logging_steps")
+    assert logging is not None and logging.value == 10  # trl's default, not transformers' 500

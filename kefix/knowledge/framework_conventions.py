@@ -116,6 +116,57 @@ LLAMAFACTORY_UNKNOWN_ARGS = Convention(
     ".format(unknown_args))",
 )
 
+# trl configs default bf16 to None and then to "not fp16" (SFTConfig, DPOConfig, ...; moved to
+# trl/trainer/base_config.py in 0.29).
+TRL_BF16_UNLESS_FP16 = Convention(
+    "trl",
+    "bf16 defaults to not fp16",
+    "0.24.0",
+    "trl/trainer/sft_config.py:261",
+    "self.bf16 = not (self.fp16) if self.bf16 is None else self.bf16",
+)
+
+# axolotl maps its own keys onto TrainingArguments (for config files; read at 0.19.0).
+AXOLOTL_BF16_AUTO = Convention(
+    "axolotl",
+    "bf16: auto becomes True on a bf16-capable GPU unless fp16",
+    "0.19.0",
+    "axolotl/utils/config/__init__.py:165",
+    'not cfg.fp16 and cfg.bf16 == "auto" and not cfg.use_ray',
+)
+AXOLOTL_SAVES_PER_EPOCH = Convention(
+    "axolotl",
+    "saves_per_epoch sets save_steps to a fraction of the run",
+    "0.19.0",
+    "axolotl/utils/config/__init__.py:249",
+    "if cfg.saves_per_epoch:\n        save_steps = 1.0 / (cfg.saves_per_epoch * cfg.num_epochs)",
+)
+AXOLOTL_EVALS_PER_EPOCH = Convention(
+    "axolotl",
+    "evals_per_epoch sets eval_steps when there is an evaluation set",
+    "0.19.0",
+    "axolotl/utils/config/__init__.py:257",
+    "if (cfg.val_set_size or cfg.test_datasets) and cfg.evals_per_epoch:\n"
+    "        eval_steps = 1.0 / (cfg.evals_per_epoch * cfg.num_epochs)",
+)
+AXOLOTL_NO_EVAL_WITHOUT_VAL_SET = Convention(
+    "axolotl",
+    "no evaluation without an eval dataset or val_set_size",
+    "0.19.0",
+    "axolotl/core/builders/base.py:524",
+    "if not self.eval_dataset and self.cfg.val_set_size == 0:\n"
+    "            # do not eval if no eval_dataset and val_set_size=0\n"
+    '            training_args_kwargs["eval_strategy"] = "no"',
+)
+AXOLOTL_EVAL_NEEDS_VAL_SET = Convention(
+    "axolotl",
+    "eval_steps/eval_strategy with val_set_size 0 is rejected",
+    "0.19.0",
+    "axolotl/utils/schemas/validation.py:345",
+    'data.get("val_set_size") == 0\n'
+    '            and (data.get("eval_steps") or data.get("eval_strategy"))',
+)
+
 CONVENTIONS: tuple[Convention, ...] = (
     SWIFT_EVAL_FOLLOWS_SAVE,
     SWIFT_EVAL_STEPS_FOLLOW_SAVE,
@@ -125,6 +176,12 @@ CONVENTIONS: tuple[Convention, ...] = (
     LLAMAFACTORY_EVAL_NEEDS_DATA,
     LLAMAFACTORY_EVAL_MESSAGE,
     LLAMAFACTORY_UNKNOWN_ARGS,
+    TRL_BF16_UNLESS_FP16,
+    AXOLOTL_BF16_AUTO,
+    AXOLOTL_SAVES_PER_EPOCH,
+    AXOLOTL_EVALS_PER_EPOCH,
+    AXOLOTL_NO_EVAL_WITHOUT_VAL_SET,
+    AXOLOTL_EVAL_NEEDS_VAL_SET,
 )
 
 

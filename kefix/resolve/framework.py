@@ -330,6 +330,8 @@ def framework_layer(
         _hide(own, "may be set by arguments kefix cannot see")
     if use.framework == "ms-swift" and options.training_base is not None:
         _swift_conventions(values, own, use, options)
+    if use.framework == "trl":
+        _trl_conventions(values, options)
     return replace(use, values=MappingProxyType(own))
 
 
@@ -434,6 +436,21 @@ def _swift_conventions(
             values["eval_steps"] = _convention(
                 "eval_steps", save_steps.value, conventions.SWIFT_EVAL_STEPS_FOLLOW_SAVE, eval_steps
             )
+
+
+def _trl_conventions(values: dict[str, ResolvedValue], options: CommandOptions) -> None:
+    """trl's configs turn ``bf16=None`` into ``not fp16`` (cited in ``framework_conventions``);
+    only where the config's own default is None, the sign of that ``__post_init__``."""
+    rule = conventions.TRL_BF16_UNLESS_FP16
+    bf16, fp16 = values.get("bf16"), values.get("fp16")
+    option = options.options.get("bf16")
+    if bf16 is None or fp16 is None or option is None or option.default is not None:
+        return
+    if _written(bf16) or bf16.value is not None or not isinstance(fp16.value, bool):
+        return
+    if options.version and rule.holds(options.version) is not True:
+        return
+    values["bf16"] = _convention("bf16", not fp16.value, rule, bf16)
 
 
 def swift_has_eval_data(values: Mapping[str, ResolvedValue]) -> bool | None:
