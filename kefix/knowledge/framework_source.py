@@ -184,8 +184,8 @@ class _Package:
                 continue
             try:
                 parsed = ast.parse(text, filename=path)
-            except SyntaxError:
-                return None
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                return None  # ValueError: a null byte in the source
             module = _Module(dotted, path, parsed)
             _index_module(module, is_package=path.endswith("__init__.py"))
             return module
