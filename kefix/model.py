@@ -205,6 +205,26 @@ class ResolvedValue:
 
 
 @dataclass(frozen=True)
+class FrameworkUse:
+    """The framework CLI a launch runs (``swift sft``), the release kefix checks it against and
+    why, and what kefix knows of that release: ``known`` False when it has neither knowledge nor
+    source for it (then no flag may be called unknown). ``options`` are the framework's own
+    options; ``uncertain`` names that may or may not be options of the release; ``values`` the
+    framework options that are no TrainingArguments field (``val_size``), with origins."""
+
+    framework: str
+    command: str
+    version: str
+    reason: str
+    source: str = ""
+    options: frozenset[str] = frozenset()
+    uncertain: frozenset[str] = frozenset()
+    training_base: str | None = None
+    known: bool = False
+    values: Mapping[str, ResolvedValue] = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
 class EffectiveConfig:
     """The TrainingArguments a launch would construct, as far as kefix can know them statically."""
 
@@ -217,6 +237,7 @@ class EffectiveConfig:
     keeps_unknown_flags: bool = False  # parsed with return_remaining_strings=True
     other_options: frozenset[str] = frozenset()  # fields of the parser's other dataclasses
     version: str = ""  # the transformers release this configuration is resolved for
+    framework: FrameworkUse | None = None  # the framework CLI the launch runs, if any
     # Fields the rules looked at, so a report can show every value a verdict rests on.
     read: set[str] = field(default_factory=set, compare=False, repr=False)
 

@@ -60,6 +60,7 @@ class FileResult:
 class RunResult:
     files: list[FileResult] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # KF902 lines: files kefix could not read
+    notes: list[str] = field(default_factory=list)  # said once per run (an unknown framework)
 
     @property
     def findings(self) -> int:
@@ -79,7 +80,9 @@ def run(paths: Sequence[Path], settings: Settings, *, apply: bool) -> RunResult:
     result = RunResult()
     roots = Roots.of(paths)
     search_roots = [path if path.is_dir() else path.parent for path in paths] + [Path.cwd()]
-    resolver = Resolver(search_roots)
+    from kefix.resolve.framework import parse_framework_targets
+
+    resolver = Resolver(search_roots, parse_framework_targets(settings.target_frameworks))
     targets = TargetCache(settings.target_transformers)
     for source_file in discover(paths, settings):
         display = display_path(source_file.path)
@@ -105,6 +108,7 @@ def run(paths: Sequence[Path], settings: Settings, *, apply: bool) -> RunResult:
             continue
         if file_result is not None:
             result.files.append(file_result)
+    result.notes.extend(resolver.framework_notes())
     for index, file_result in enumerate(result.files):
         if apply and file_result.outcome.changed:
             display = file_result.analysis.display

@@ -7,7 +7,7 @@ override (found statically, across files) -> command-line flags. A value kefix c
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,6 +30,7 @@ from kefix.model import (
     FieldValue,
     FlagRecord,
     FlagStatus,
+    FrameworkUse,
     Launch,
     Layer,
     LineIndex,
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
     # Only a type here; the module itself (and libcst, ~0.15 s to import) is loaded when an
     # entry script must be read, in Resolver.parser_spec.
     from kefix.resolve.dataclasses import ParserSpec
+    from kefix.resolve.framework import FrameworkCatalogue
 
 # A launch whose entry script kefix cannot read counts as a training launch when it passes at
 # least this many TrainingArguments flags (a data-prep script rarely passes two).
@@ -76,7 +78,22 @@ class Resolver:
     """Resolves launches of one run; caches what it read from entry scripts."""
 
     search_roots: Sequence[Path]
+    framework_targets: Mapping[str, str] = field(default_factory=dict)  # --target-framework
     _specs: dict[Path, ParserSpec | None] = field(default_factory=dict)
+    _frameworks: FrameworkCatalogue | None = None
+
+    @property
+    def frameworks(self) -> FrameworkCatalogue:
+        """The framework releases of this run (created on first use: most runs have none)."""
+        if self._frameworks is None:
+            from kefix.resolve.framework import FrameworkCatalogue
+
+            self._frameworks = FrameworkCatalogue(self.search_roots, self.framework_targets)
+        return self._frameworks
+
+    def framework_notes(self) -> list[str]:
+        """What the run could not know of framework releases, said once each."""
+        return [] if self._frameworks is None else list(self._frameworks.notes)
 
     def parser_spec(self, entry: Path) -> ParserSpec | None:
         key = entry.resolve()
@@ -116,7 +133,13 @@ class Resolver:
                         None,
                         f"the HfArgumentParser of {launch.entry} has no TrainingArguments",
                     )
-        flags = read_flags(launch, spec, version)
+        use, framework_options = None, None
+        if launch.entry_kind == "cli":
+            from kefix.resolve.framework import LAUNCH_COMMANDS
+
+            if launch.launcher in LAUNCH_COMMANDS:
+                use, framework_options = self.frameworks.use_for(launch, script)
+        flags = read_flags(launch, spec, version, framework=use)
         bindings = _bindings(flags, version)
         reason = ""
         if entry_path is None and launch.entry_kind != "cli":
@@ -126,7 +149,7 @@ class Resolver:
                     launch, None, None, None, reason + " and fewer than two TrainingArguments flags"
                 )
         values = _default_layer(spec, version)
-        if launch.entry_kind == "cli":
+        if launch.entry_kind == "cli" and use is None:
             # Framework CLIs (swift, llamafactory-cli, trl) wrap TrainingArguments with their own
             # defaults (ms-swift evaluates on the save schedule): transformers' are not theirs.
             _hide_defaults(values, f"{launch.launcher} sets its own defaults")
@@ -142,10 +165,18 @@ class Resolver:
                 overrides=() if previous is None else (previous, *previous.overrides),
             )
         _canonical_names(values, version)
+        if use is not None:
+            from kefix.resolve.framework import framework_layer
+
+            use = framework_layer(values, use, framework_options, version, launch, lines, text)
         if launch.opaque:
             expressions = ", ".join(text[span.start : span.end] for span in launch.opaque)
             _hide_defaults(values, f"may be set by {expressions}")
         notes = [reason] if reason else []
+        if use is not None:
+            from kefix.resolve.framework import framework_note
+
+            notes.append(framework_note(use))
         if spec is not None:
             notes.extend(spec.notes)
         config = EffectiveConfig(
@@ -158,6 +189,7 @@ class Resolver:
             keeps_unknown_flags=spec is not None and spec.keeps_unknown_flags,
             other_options=frozenset() if spec is None else spec.field_names(),
             version=version,
+            framework=use,
         )
         return Resolution(launch, entry_path, spec, config, reason)
 
@@ -274,14 +306,28 @@ def _every_dataclass_read(spec: ParserSpec) -> bool:
 
 
 def read_flags(
-    launch: Launch, spec: ParserSpec | None, version: str | None = None
+    launch: Launch,
+    spec: ParserSpec | None,
+    version: str | None = None,
+    *,
+    framework: FrameworkUse | None = None,
 ) -> tuple[FlagRecord, ...]:
-    """What the launched parser of transformers ``version`` makes of each flag, in order."""
+    """What the launched parser of transformers ``version`` makes of each flag, in order
+    (``framework``: the options of the framework CLI the launch runs, when kefix knows them)."""
     options = _all_option_names(spec, version)
     other_fields = frozenset() if spec is None else spec.field_names()
+    if framework is not None and framework.known:
+        other_fields = framework.options | framework.uncertain
+        options = other_fields
+        if framework.training_base is not None:
+            options = options | {o.lstrip("-") for o in option_strings(version=version)}
     records = []
+    # ms-swift 2.x builds TrainingArguments from its own fields: only those are options.
+    framework_only = framework is not None and framework.known and framework.training_base is None
     for arg in launch.args:
         found = field_for_option("--" + arg.name, version=version)
+        if framework_only and arg.name.replace("-", "_") not in other_fields:
+            found = None
         candidates: tuple[str, ...] = ()
         if found is None and arg.name not in other_fields and options is not None:
             # HfArgumentParser leaves argparse's abbreviations on: a unique prefix of any option
@@ -329,12 +375,15 @@ def field_arg(config: EffectiveConfig, name: str) -> Arg | None:
     """The flag that sets ``name`` in the launch, if the command line sets it.
 
     ``name`` may also be a flag that is no field of the target release (a removed or misspelt
-    one): then the last flag written that way.
+    one): then the last flag written that way. A flag whose value a framework overrides
+    (ms-swift turns ``--eval_strategy steps`` off without validation data) still sets it.
     """
     resolved = config.values.get(name)
     if resolved is not None and resolved.origin.layer is Layer.COMMAND_LINE:
         return resolved.arg
-    written = [r.arg for r in config.flags if r.field is None and r.arg.name == name]
+    written = [
+        r.arg for r in config.flags if r.field == name or (r.field is None and r.arg.name == name)
+    ]
     return written[-1] if written else None
 
 
