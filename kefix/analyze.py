@@ -77,7 +77,8 @@ def analyze_text(
     resolutions: tuple[Resolution, ...] = ()
     for version in targets:
         resolutions = tuple(
-            resolver.resolve_launch(launch, path, text, version) for launch in parsed.launches
+            resolver.resolve_launch(launch, path, text, version, cells=parsed.cells)
+            for launch in parsed.launches
         )
         for resolution in resolutions:
             if resolution.config is None:

@@ -193,13 +193,17 @@ class Origin:
     path: str | None = None
     line: int | None = None
     detail: str = ""
+    cell: CellLocation | None = None  # in a notebook: where ``line`` is as Jupyter shows it
 
     def describe(self) -> str:
-        """Provenance text of findings and reports: ``dataclass default, src/utils/args.py:14``."""
+        """Provenance text of findings and reports: ``dataclass default, src/utils/args.py:14``
+        (``train.ipynb:cell 5:line 10`` in a notebook)."""
         text = self.layer.value
         if self.detail:
             text += f" {self.detail}"
-        if self.path is not None:
+        if self.path is not None and self.cell is not None:
+            text += f", {self.path}:cell {self.cell.cell}:line {self.cell.line}"
+        elif self.path is not None:
             text += f", {self.path}" + (f":{self.line}" if self.line is not None else "")
         return text
 
