@@ -8,6 +8,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kefix.analyze import FileAnalysis, analyze_text
 from kefix.config import Settings
@@ -228,3 +230,48 @@ def test_an_edit_outside_the_launchs_piece_is_refused() -> None:
     (found,) = read_notebook("run.ipynb", text).embedded
     with pytest.raises(CannotRender, match="outside its launch"):
         _file_edits(found, [Edit(Span(0, 1), "y")])  # the Python line above the command
+
+
+_CELL_TEXT = st.lists(
+    st.sampled_from(
+        [
+            "!torchrun --nproc_per_node 2 train.py \\\n",
+            "    --eval_strategy {s} --save_strategy epoch \\\n",
+            '    --output_dir "out" --fp16\n',
+            "%%bash\n",
+            "%cd work\n",
+            "x = (1,\n",
+            '"""\n',
+            "python train.py --bf16 # kefix: ignore[KF2]\n",
+            "for i in range(2):\n",
+            "    !python train.py --seed $i\n",
+            'é 😀 \\ " \t\n',
+            "\n",
+        ]
+    ),
+    max_size=8,
+).map("".join)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cells=st.lists(_CELL_TEXT, min_size=1, max_size=3), ascii_only=st.booleans())
+def test_any_notebook_reads_without_error_and_its_spans_point_into_its_cells(
+    cells: list[str], ascii_only: bool
+) -> None:
+    from kefix.sources.notebook.reading import read_notebook
+
+    document = {"cells": [{"cell_type": "code", "source": c.splitlines(True)} for c in cells]}
+    text = json.dumps(document, indent=1, ensure_ascii=ascii_only)
+    reading = read_notebook("nb.ipynb", text)
+    cells_lines = reading.parsed.cells
+    assert cells_lines is not None
+    for problem in reading.parsed.problems:  # e.g. `!cmd \` continued into Python: bash's KF901
+        assert problem.code == "KF901"
+        assert cells_lines.cell_location(problem.span.start) is not None
+    for found in reading.embedded:
+        for arg, inner in zip(found.launch.args, found.inner.args, strict=True):
+            in_cell = found.cell.text[inner.span.start : inner.span.end]
+            if "\n" not in in_cell:  # one line: one literal, whose part it is
+                assert json.loads('"' + text[arg.span.start : arg.span.end] + '"') == in_cell
+    for comment in reading.parsed.comments:
+        assert text[comment.start : comment.end].startswith("#")

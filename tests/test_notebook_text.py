@@ -4,8 +4,11 @@ the file, and an edit of a cell becomes an edit of only the string literals it c
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kefix.fix import apply_edits
 from kefix.model import Edit, Span
@@ -160,3 +163,47 @@ def test_a_notebook_without_cells_of_interest_reads_as_no_text() -> None:
     text = '{"cells": [{"cell_type": "code", "source": []}, {"cell_type": "raw"}], "nbformat": 4}'
     code, raw = _cells(text)
     assert code.text == "" and raw.text == ""
+
+
+_ALPHABET = 'ab -\\"\n\t/é😀\x1b{'
+
+
+def _jupyter_lines(text: str) -> list[str]:
+    """``text`` as nbformat writes a source: its lines, each with its newline."""
+    return re.findall(r"[^\n]*\n|[^\n]+$", text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.text(alphabet=_ALPHABET, max_size=24),
+    replacement=st.text(alphabet=_ALPHABET, max_size=8),
+    bounds=st.tuples(st.integers(0, 24), st.integers(0, 24)),
+    as_list=st.booleans(),
+    ensure_ascii=st.booleans(),
+    indent=st.sampled_from([1, 2, None]),
+)
+def test_any_edit_of_a_cell_is_that_edit_of_its_source_and_nothing_else(
+    text: str,
+    replacement: str,
+    bounds: tuple[int, int],
+    as_list: bool,
+    ensure_ascii: bool,
+    indent: int | None,
+) -> None:
+    source: object = _jupyter_lines(text) if as_list else text
+    document = {"cells": [{"cell_type": "code", "outputs": ['{\\"}'], "source": source}], "z": 1}
+    notebook = json.dumps(document, indent=indent, ensure_ascii=ensure_ascii)
+    (cell,) = _cells(notebook)
+    assert cell.text == text
+    start, end = sorted(min(bound, len(text)) for bound in bounds)
+    edited = apply_edits(notebook, [cell.file_edit(Edit(Span(start, end), replacement))])
+    wanted = text[:start] + replacement + text[end:]
+    (new_source,) = _sources(edited)
+    if as_list:
+        assert new_source == _jupyter_lines(wanted) or (wanted == "" and new_source == [""])
+    else:
+        assert new_source == wanted
+    value = read_notebook_json(notebook).cells[0].value
+    new_value = read_notebook_json(edited).cells[0].value
+    assert edited[: new_value.start] == notebook[: value.start]
+    assert edited[new_value.end :] == notebook[value.end :]

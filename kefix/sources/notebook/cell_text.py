@@ -78,10 +78,23 @@ class CellText:
         lines, every newline the new text brings that is followed by more text ends its literal
         and opens the next one, written with the file's own separator and escaping.
         """
+        if self.cell.as_list and not self.cell.literals:
+            # `"source": []`: no literal to write into and no layout to copy; a compact list.
+            lines = re.findall(r"[^\n]*\n|[^\n]+$", edit.text)
+            return Edit(self.cell.value, json.dumps(lines, ensure_ascii=self.ensure_ascii))
         start = self.file_offset(edit.span.start)
         end = self.file_offset(edit.span.end)
-        more_follows = edit.span.end < len(self.text)
-        return Edit(Span(start, end), self.encode(edit.text, more_follows=more_follows))
+        at_end = edit.span.end == len(self.text)
+        encoded = self.encode(edit.text, more_follows=not at_end)
+        if self.cell.as_list and at_end and edit.span.start > 0:
+            if edit.text and self.text.endswith("\n") and edit.span.start == len(self.text):
+                # After the last line's newline: the new text is a line of its own.
+                encoded = '"' + self.separator + '"' + encoded
+            elif not edit.text and edit.span.start in self.literal_starts:
+                # Whole last lines removed: their literals go too, not just their text.
+                previous = self.literal_starts.index(edit.span.start) - 1
+                start = self.cell.literals[previous].end - 1
+        return Edit(Span(start, end), encoded)
 
     def encode(self, text: str, *, more_follows: bool) -> str:
         """``text`` as the inside of the cell's string literals."""
