@@ -275,3 +275,8 @@ def test_any_notebook_reads_without_error_and_its_spans_point_into_its_cells(
                 assert json.loads('"' + text[arg.span.start : arg.span.end] + '"') == in_cell
     for comment in reading.parsed.comments:
         assert text[comment.start : comment.end].startswith("#")
+
+
+def test_skip_file_in_the_first_lines_of_the_notebook_skips_it(project: Path) -> None:
+    text = notebook("# kefix: skip-file\nimport os", STAGE2, markdown_first=True)
+    assert analyze(project, text).findings == ()

@@ -70,7 +70,7 @@ def read_notebook(path: str, text: str) -> NotebookReading:
     return _read_notebook(path, text, readable)
 
 
-@functools.lru_cache(maxsize=16)
+@functools.lru_cache(maxsize=8)
 def _read_notebook(path: str, text: str, readable: frozenset[str]) -> NotebookReading:
     """Cached: the fix engine asks again for each edit of the same text."""
     try:
