@@ -22,7 +22,7 @@ def test_a_bash_cell_magic_makes_the_whole_body_bash() -> None:
 
 
 def test_sh_and_script_bash_are_bash_cells_too() -> None:
-    for magic in ("%%sh", "%%script bash", "\n%%bash"):
+    for magic in ("%%sh", "%%script bash", "%%script bash --bg", "\n%%bash"):
         (piece,) = split_cell(f"{magic}\npython train.py --fp16").pieces
         assert piece.kind == "bash"
 

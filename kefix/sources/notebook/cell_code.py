@@ -25,10 +25,10 @@ from dataclasses import dataclass
 from kefix.model import Span
 
 _BASH_CELL_MAGICS = frozenset({"bash", "sh"})
-_SCRIPT_SHELLS = frozenset({"bash", "sh", "/bin/bash", "/bin/sh", "/usr/bin/env bash"})
+_SCRIPT_SHELLS = frozenset({"bash", "sh", "/bin/bash", "/bin/sh", "/usr/bin/bash"})
 # Cell magics whose body is still Python run in the kernel; any other (%%writefile, %%html,
 # %%javascript, %%script python3 ...) holds text kefix does not read.
-_PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug", "memit", "time_"})
+_PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug", "memit"})
 _CELL_MAGIC = re.compile(r"[ \t]*%%(?P<name>\w+)(?P<args>[^\n]*)")
 _SHELL_ESCAPE = re.compile(
     r"(?:[A-Za-z_][\w.]*[ \t]*=[ \t]*)?(?P<escape>!!?|%sx\b|%system\b)(?P<gap>[ \t]*)"
@@ -70,9 +70,10 @@ def split_cell(text: str) -> CellCode:
         start, end = lines[first]
         magic = _CELL_MAGIC.fullmatch(text, start, end)
         if magic is not None:
-            name, args = magic.group("name"), magic.group("args").strip()
+            name = magic.group("name")
+            interpreter = (magic.group("args").split() or [""])[0]
             body = min(end + 1, len(text))
-            if name in _BASH_CELL_MAGICS or (name == "script" and args in _SCRIPT_SHELLS):
+            if name in _BASH_CELL_MAGICS or (name == "script" and interpreter in _SCRIPT_SHELLS):
                 view = _blank(text[:body]) + text[body:]
                 return CellCode((Piece("bash", view, (Span(body, len(text)),)),))
             if name not in _PYTHON_CELL_MAGICS:
