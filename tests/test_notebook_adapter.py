@@ -280,3 +280,18 @@ def test_any_notebook_reads_without_error_and_its_spans_point_into_its_cells(
 def test_skip_file_in_the_first_lines_of_the_notebook_skips_it(project: Path) -> None:
     text = notebook("# kefix: skip-file\nimport os", STAGE2, markdown_first=True)
     assert analyze(project, text).findings == ()
+
+
+def test_directives_in_a_source_written_as_one_string(project: Path) -> None:
+    cell = {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": 1}
+    source = "# kefix: ignore[KF201]\nx = 1\n" + STAGE2
+    document = {"cells": [{**cell, "source": source}], "metadata": {}, "nbformat": 4}
+    text = json.dumps(document, indent=1)
+    assert codes(analyze(project, text)) == ["KF001"]  # the directive covers `x = 1` only
+    settings = Settings(select=("KF", "KF904"))
+    analysis = analyze(project, text, settings)
+    assert codes(analysis) == ["KF904", "KF001"]
+    outcome = fix_file(analysis, Resolver([project]), settings, include_unsafe=False)
+    assert sources(outcome.final.text) == [
+        "x = 1\n" + STAGE2.replace("epoch", "epoch --load_best_model_at_end False")
+    ]
