@@ -14,7 +14,7 @@ from packaging.version import Version
 
 from kefix.config import Settings
 from kefix.knowledge.training_args import known_versions, newest_version
-from kefix.model import EffectiveConfig, Finding, Launch
+from kefix.model import CellLines, EffectiveConfig, Finding, Launch
 from kefix.resolve import Resolution, Resolver
 from kefix.rules import RULES
 from kefix.sources import adapter_for
@@ -38,6 +38,7 @@ class FileAnalysis:
     findings: tuple[Finding, ...]
     versions: tuple[str, ...] = ()  # the transformers releases checked against
     kind: str = "bash"  # the source adapter that read the text
+    cells: CellLines | None = None  # a notebook's cell lines, for reports and suppressions
 
     @property
     def configs(self) -> tuple[EffectiveConfig, ...]:
@@ -63,7 +64,7 @@ def analyze_text(
     ``kind`` names its adapter, ``path`` locates the entry scripts its launches run."""
     targets = tuple(sorted(versions or (newest_version(),), key=Version))
     parsed = adapter_for(kind).parse(display, text)
-    suppressions = read_suppressions(text, parsed.comments)
+    suppressions = read_suppressions(text, parsed.comments, parsed.cells)
     if suppressions.skip_file:
         return FileAnalysis(path, display, text, (), (), (), targets, kind)
     left_out = settings.ignored_in(path)
@@ -76,7 +77,8 @@ def analyze_text(
     resolutions: tuple[Resolution, ...] = ()
     for version in targets:
         resolutions = tuple(
-            resolver.resolve_launch(launch, path, text, version) for launch in parsed.launches
+            resolver.resolve_launch(launch, path, text, version, cells=parsed.cells)
+            for launch in parsed.launches
         )
         for resolution in resolutions:
             if resolution.config is None:
@@ -91,16 +93,26 @@ def analyze_text(
     findings = [_with_versions(finding, held, targets) for finding, held in by_key.values()] + [
         problem for problem in parsed.problems if reported(problem.code)
     ]
-    applied = apply_suppressions(text, findings, suppressions)
+    applied = apply_suppressions(text, findings, suppressions, parsed.cells)
     findings = list(applied.kept)
     if settings.is_selected(UNUSED_SUPPRESSION) and reported(UNUSED_SUPPRESSION):
         checked = [rule.code for rule in rules] + [code for code in ("KF901",) if reported(code)]
         known = [rule.code for rule in RULES] + ["KF901"]
-        findings += unused_suppressions(display, text, suppressions, applied.used, checked, known)
+        findings += unused_suppressions(
+            display, text, suppressions, applied.used, checked, known, parsed.cells
+        )
     findings = [_with_settled_applicability(finding, settings) for finding in findings]
     findings.sort(key=lambda finding: (finding.span.start, finding.code))
     return FileAnalysis(
-        path, display, text, parsed.launches, resolutions, tuple(findings), targets, kind
+        path,
+        display,
+        text,
+        parsed.launches,
+        resolutions,
+        tuple(findings),
+        targets,
+        kind,
+        parsed.cells,
     )
 
 

@@ -44,6 +44,7 @@ DEFAULT_EXCLUDE = (
     "venv",
     ".tox",
     ".mypy_cache",
+    ".ipynb_checkpoints",
 )
 
 

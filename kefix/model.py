@@ -12,6 +12,7 @@ import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Protocol
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,37 @@ class LineIndex:
         if line < len(self._starts):
             return self._starts[line] - 1
         return self._length
+
+
+class Lines(Protocol):
+    """Line lookups over a file's text: ``LineIndex`` for its own lines, or the lines a user
+    sees when they are not the file's (a notebook's cells, whose text is inside JSON strings).
+    Suppression comments follow these lines."""
+
+    def location(self, offset: int) -> Location: ...
+
+    def line_start(self, line: int) -> int: ...
+
+    def line_end(self, line: int) -> int: ...
+
+
+@dataclass(frozen=True)
+class CellLocation:
+    """Where an offset of a notebook is as Jupyter shows it: the cell (1-based, counting every
+    cell, markdown too) and the line and column inside the cell's source."""
+
+    cell: int
+    line: int
+    column: int
+
+
+class CellLines(Lines, Protocol):
+    """``Lines`` of a notebook: its cells' lines, numbered one after the other (a blank line
+    between two cells, so that a suppression comment never reaches into the next cell)."""
+
+    def cell_location(self, offset: int) -> CellLocation | None:
+        """None for an offset outside every cell's source (the notebook's own JSON)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -161,13 +193,17 @@ class Origin:
     path: str | None = None
     line: int | None = None
     detail: str = ""
+    cell: CellLocation | None = None  # in a notebook: where ``line`` is as Jupyter shows it
 
     def describe(self) -> str:
-        """Provenance text of findings and reports: ``dataclass default, src/utils/args.py:14``."""
+        """Provenance text of findings and reports: ``dataclass default, src/utils/args.py:14``
+        (``train.ipynb:cell 5:line 10`` in a notebook)."""
         text = self.layer.value
         if self.detail:
             text += f" {self.detail}"
-        if self.path is not None:
+        if self.path is not None and self.cell is not None:
+            text += f", {self.path}:cell {self.cell.cell}:line {self.cell.line}"
+        elif self.path is not None:
             text += f", {self.path}" + (f":{self.line}" if self.line is not None else "")
         return text
 

@@ -51,6 +51,7 @@ class FileResult:
                 self.analysis.text,
                 fixed=finding.key in applied,
                 fix_dropped=dropped.get(finding.key, ""),
+                cells=self.analysis.cells,
             )
             for finding in self.analysis.findings
         ]

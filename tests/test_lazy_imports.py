@@ -22,6 +22,8 @@ OTHER_FORMATS = (
     "kefix.report.statistics",
     "kefix.resolve.dataclasses",
 )
+# Adapters of languages a run over shell scripts does not read.
+OTHER_LANGUAGES = ("kefix.sources.notebook",)
 
 _LOADED = """
 import json, sys
@@ -72,6 +74,15 @@ def test_checking_a_script_without_entry_script_or_fix_loads_neither_libcst_nor_
     modules = _modules_after(body, tmp_path)
     assert _loaded_of(modules, HEAVY) == []
     assert _loaded_of(modules, OTHER_FORMATS) == []
+    assert _loaded_of(modules, OTHER_LANGUAGES) == []
+
+
+def test_the_notebook_adapter_is_loaded_when_a_notebook_is_read(tmp_path: Path) -> None:
+    assert _loaded_of(_modules_after("import kefix.cli", tmp_path), OTHER_LANGUAGES) == []
+    notebook = tmp_path / "train.ipynb"
+    notebook.write_text(json.dumps({"cells": [], "metadata": {}, "nbformat": 4}))
+    modules = _modules_after(_RUN_CLI.format(args=[str(notebook)]), tmp_path)
+    assert "kefix.sources.notebook.adapter" in modules
 
 
 def test_the_report_module_of_the_requested_format_is_loaded_when_it_prints(

@@ -26,6 +26,7 @@ from kefix.knowledge.training_args import (
 from kefix.model import (
     Arg,
     ArgStyle,
+    CellLines,
     EffectiveConfig,
     FieldValue,
     FlagRecord,
@@ -110,10 +111,16 @@ class Resolver:
         return self.resolve_launch(launch, script, text, version).config
 
     def resolve_launch(
-        self, launch: Launch, script: Path, text: str, version: str | None = None
+        self,
+        launch: Launch,
+        script: Path,
+        text: str,
+        version: str | None = None,
+        *,
+        cells: CellLines | None = None,
     ) -> Resolution:
         """What kefix learnt about ``launch`` for transformers ``version`` (None: the newest):
-        its entry point, parser, and configuration."""
+        its entry point, parser, and configuration. ``cells``: a notebook's, for origins."""
         version = version or newest_version()
         spec: ParserSpec | None = None
         entry_path: Path | None = None
@@ -160,7 +167,13 @@ class Resolver:
             values[binding.spec.name] = ResolvedValue(
                 binding.spec.name,
                 binding.value,
-                Origin(Layer.COMMAND_LINE, launch.path, line, detail=f"--{binding.arg.name}"),
+                Origin(
+                    Layer.COMMAND_LINE,
+                    launch.path,
+                    line,
+                    detail=f"--{binding.arg.name}",
+                    cell=cells.cell_location(binding.arg.span.start) if cells else None,
+                ),
                 binding.arg,
                 overrides=() if previous is None else (previous, *previous.overrides),
             )

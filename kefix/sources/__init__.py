@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Protocol
 
-from kefix.model import Arg, DetachedArgs, Edit, Finding, Intent, Launch, Span
+from kefix.model import Arg, CellLines, DetachedArgs, Edit, Finding, Intent, Launch, Span
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,7 @@ class ParsedSource:
     launches: tuple[Launch, ...]
     problems: tuple[Finding, ...] = ()
     comments: tuple[Span, ...] = ()  # every comment, for suppression directives
+    cells: CellLines | None = None  # a notebook's cell lines; None: the file's own lines
 
 
 class CannotRender(Exception):
@@ -89,12 +90,14 @@ class SourceAdapter(Protocol):
 # is read.
 _ADAPTERS: dict[str, str] = {
     "bash": "kefix.sources.bash.adapter:BASH",
+    "notebook": "kefix.sources.notebook.adapter:NOTEBOOK",
 }
 
 # File suffix -> kind. Files without a suffix are read as bash when their shebang says so.
 SUFFIX_KINDS: dict[str, str] = {
     ".sh": "bash",
     ".bash": "bash",
+    ".ipynb": "notebook",
 }
 
 _loaded: dict[str, SourceAdapter] = {}
@@ -106,6 +109,11 @@ def adapter_for(kind: str) -> SourceAdapter:
         module, attribute = _ADAPTERS[kind].split(":")
         _loaded[kind] = getattr(importlib.import_module(module), attribute)
     return _loaded[kind]
+
+
+def has_adapter(kind: str) -> bool:
+    """Whether an adapter for ``kind`` is registered (a notebook's Python cells wait for one)."""
+    return kind in _ADAPTERS
 
 
 def kind_of_suffix(path: PurePath) -> str | None:
