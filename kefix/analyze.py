@@ -17,7 +17,7 @@ from kefix.knowledge.training_args import known_versions, newest_version
 from kefix.model import EffectiveConfig, Finding, Launch
 from kefix.resolve import Resolution, Resolver
 from kefix.rules import RULES
-from kefix.sources import adapter_for
+from kefix.sources import adapter_for, kind_of_suffix
 from kefix.suppressions import (
     UNUSED_SUPPRESSION,
     apply_suppressions,
@@ -81,8 +81,11 @@ def analyze_text(
         for resolution in resolutions:
             if resolution.config is None:
                 continue
+            owned = files_findings(resolution, resolver, settings, version)
             for rule in rules:
                 for finding in rule.check(resolution.config, settings):
+                    if (finding.code, finding.subject or finding.message) in owned:
+                        continue  # the config file alone causes it: reported on the file
                     _, held = by_key.get(finding.key, (finding, []))
                     # The newest release's wording (and fix) stands for the others; a key seen
                     # twice in one release (the same flag written twice) counts it once.
@@ -102,6 +105,43 @@ def analyze_text(
     return FileAnalysis(
         path, display, text, parsed.launches, resolutions, tuple(findings), targets, kind
     )
+
+
+def files_findings(
+    resolution: Resolution, resolver: Resolver, settings: Settings, version: str
+) -> frozenset[tuple[str, str]]:
+    """What checking the config files a launch names on their own reports, as (code, subject):
+    a launch finding among them belongs to the file, where its fix belongs too."""
+    owned: set[tuple[str, str]] = set()
+    for named in resolution.named_configs:
+        if named.path is None or named.launch is None:
+            continue
+        key = ("named", named.display, named.text, version)
+        cached = resolver.memo.get(key)
+        if not isinstance(cached, frozenset):
+            cached = frozenset(
+                _own_findings(named.path, named.display, named.text, resolver, settings, version)
+            )
+            resolver.memo[key] = cached
+        owned.update(cached)
+    return frozenset(owned)
+
+
+def _own_findings(
+    path: Path, display: str, text: str, resolver: Resolver, settings: Settings, version: str
+) -> set[tuple[str, str]]:
+    kind = kind_of_suffix(path)
+    if kind is None:
+        return set()
+    found: set[tuple[str, str]] = set()
+    for launch in adapter_for(kind).parse(display, text).launches:
+        config = resolver.resolve_launch(launch, path, text, version).config
+        if config is None:
+            continue
+        for rule in RULES:
+            if settings.is_selected(rule.code):
+                found.update((f.code, f.subject or f.message) for f in rule.check(config, settings))
+    return found
 
 
 def _with_settled_applicability(finding: Finding, settings: Settings) -> Finding:

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from kefix.analyze import FileAnalysis, analyze_text
 from kefix.config import Settings
-from kefix.discover import MAX_FILE_BYTES, Roots, Skipped, discover
+from kefix.discover import MAX_FILE_BYTES, Exclusion, Roots, Skipped, SourceFile, discover
 from kefix.fix import FixOutcome, fix_file
 from kefix.knowledge.training_args import known_versions
 from kefix.paths import display_path
 from kefix.report.diff import unified_diff
 from kefix.report.text import ReportedFinding
 from kefix.resolve import Resolver
+from kefix.sources import QUIET_KINDS, kind_of_suffix
 from kefix.target import TargetVersions, target_versions
 from kefix.write import FileChangedOnDisk, SourceText, read_source, write_atomically
 
@@ -80,21 +82,26 @@ def run(paths: Sequence[Path], settings: Settings, *, apply: bool) -> RunResult:
     search_roots = [path if path.is_dir() else path.parent for path in paths] + [Path.cwd()]
     resolver = Resolver(search_roots)
     targets = TargetCache(settings.target_transformers)
-    for source_file in discover(paths, settings):
+    named: set[str] = set()
+    for source_file in _with_named_configs(discover(paths, settings), resolver, settings, named):
         display = display_path(source_file.path)
         if isinstance(source_file, Skipped):
             result.errors.append(f"{display}:1:1: KF902 {source_file.reason}")
             continue
         try:
             if source_file.path.stat().st_size > MAX_FILE_BYTES:
-                result.errors.append(f"{display}:1:1: KF902 skipped: larger than 2 MiB")
+                if source_file.kind not in QUIET_KINDS:  # a data file, not a config
+                    result.errors.append(f"{display}:1:1: KF902 skipped: larger than 2 MiB")
                 continue
             source = read_source(source_file.path)
         except OSError as error:
-            result.errors.append(f"{display}:1:1: KF902 could not read: {error.strerror or error}")
+            if source_file.kind not in QUIET_KINDS:
+                reason = error.strerror or error
+                result.errors.append(f"{display}:1:1: KF902 could not read: {reason}")
             continue
         if len(source.raw) > MAX_FILE_BYTES:  # grew between stat and read
-            result.errors.append(f"{display}:1:1: KF902 skipped: larger than 2 MiB")
+            if source_file.kind not in QUIET_KINDS:
+                result.errors.append(f"{display}:1:1: KF902 skipped: larger than 2 MiB")
             continue
         target = targets.for_file(source_file.path)
         file_result = _check_file(source, source_file.kind, display, resolver, settings, target)
@@ -104,7 +111,8 @@ def run(paths: Sequence[Path], settings: Settings, *, apply: bool) -> RunResult:
         if apply and file_result.outcome.changed:
             display = file_result.analysis.display
             # A symlink may have been re-pointed since discovery: check where it leads now.
-            if not roots.contain(file_result.source.path):
+            source_path = file_result.source.path
+            if not roots.contain(source_path) and os.path.realpath(source_path) not in named:
                 result.errors.append(
                     f"{display}:1:1: KF902 not written: it now leads outside the given paths"
                 )
@@ -147,6 +155,40 @@ def _check_file(
         with_unsafe = fix_file(outcome.final, resolver, settings, include_unsafe=True)
         unsafe_diff = unified_diff(display, outcome.final.text, with_unsafe.final.text)
     return FileResult(source, analysis, outcome, diff, unsafe_diff, target)
+
+
+def _with_named_configs(
+    discovered: Iterable[SourceFile | Skipped],
+    resolver: Resolver,
+    settings: Settings,
+    named: set[str],
+) -> Iterator[SourceFile | Skipped]:
+    """The discovered files, then the config files their launches name that were not among
+    them: a finding such a file alone causes is reported on it (``kefix.resolve.config_files``),
+    so it is checked, and may be fixed, with the launches that use it. The resolver reads only
+    files inside the search roots; excluded files stay out."""
+    checked: set[str] = set()
+    for source_file in discovered:
+        if isinstance(source_file, SourceFile):
+            checked.add(os.path.realpath(source_file.path))
+        yield source_file
+    exclusion = Exclusion(settings)
+    while True:
+        pending = [
+            path
+            for path in resolver.named_config_paths()
+            if os.path.realpath(path) not in checked
+            and kind_of_suffix(path) is not None
+            and not exclusion.excludes(path, is_dir=False)
+        ]
+        if not pending:
+            return
+        for path in pending:
+            checked.add(os.path.realpath(path))
+            named.add(os.path.realpath(path))
+            kind = kind_of_suffix(path)
+            assert kind is not None
+            yield SourceFile(path, kind)
 
 
 class TargetCache:

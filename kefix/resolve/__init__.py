@@ -1,8 +1,9 @@
 """The effective TrainingArguments of a launch, value by value, each with the layer it came from.
 
 Layers, lowest first: transformers defaults -> defaults the entry script's own dataclasses
-override (found statically, across files) -> command-line flags. A value kefix cannot know is
-``Unknown``; rules stay silent on it rather than guess.
+override (found statically, across files) -> config files the launch names (YAML/JSON) ->
+command-line flags (LLaMA-Factory's ``key=value`` overrides among them). A value kefix cannot
+know is ``Unknown``; rules stay silent on it rather than guess.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from kefix.knowledge.training_args import (
 from kefix.model import (
     Arg,
     ArgStyle,
+    ConfigRef,
     EffectiveConfig,
     FieldValue,
     FlagRecord,
@@ -38,12 +40,18 @@ from kefix.model import (
     Unknown,
 )
 from kefix.paths import display_path
+from kefix.resolve.config_files import NamedConfig, read_named_config
 from kefix.resolve.entry_script import locate_entry
 
 if TYPE_CHECKING:
     # Only a type here; the module itself (and libcst, ~0.15 s to import) is loaded when an
     # entry script must be read, in Resolver.parser_spec.
     from kefix.resolve.dataclasses import ParserSpec
+
+# Config files read by a framework with its own argument classes (``Launch.launcher`` of a
+# config launch names its format): transformers' defaults are not theirs.
+FRAMEWORK_CONFIG_FORMATS = frozenset({"llamafactory", "trl", "axolotl"})
+_OWN_SCHEMA_FORMATS = frozenset({"axolotl"})
 
 # A launch whose entry script kefix cannot read counts as a training launch when it passes at
 # least this many TrainingArguments flags (a data-prep script rarely passes two).
@@ -69,6 +77,7 @@ class Resolution:
     spec: ParserSpec | None
     config: EffectiveConfig | None
     reason: str = ""
+    named_configs: tuple[NamedConfig, ...] = ()  # config files the launch names, as read
 
 
 @dataclass
@@ -77,6 +86,20 @@ class Resolver:
 
     search_roots: Sequence[Path]
     _specs: dict[Path, ParserSpec | None] = field(default_factory=dict)
+    _named: dict[tuple[object, ...], NamedConfig] = field(default_factory=dict)
+    # Results later stages derive from what this resolver read, kept for the run's duration.
+    memo: dict[tuple[object, ...], object] = field(default_factory=dict)
+
+    def named_config(self, ref: ConfigRef, launch: Launch, script: Path) -> NamedConfig:
+        key = (ref.path, script.parent.resolve(), launch.workdir_hints, launch.launcher)
+        if key not in self._named:
+            self._named[key] = read_named_config(ref, launch, script, list(self.search_roots))
+        return self._named[key]
+
+    def named_config_paths(self) -> list[Path]:
+        """Every config file a launch resolved so far names and kefix could read."""
+        found = {c.path.resolve(): c.path for c in self._named.values() if c.path is not None}
+        return [found[key] for key in sorted(found)]
 
     def parser_spec(self, entry: Path) -> ParserSpec | None:
         key = entry.resolve()
@@ -100,7 +123,7 @@ class Resolver:
         version = version or newest_version()
         spec: ParserSpec | None = None
         entry_path: Path | None = None
-        if launch.entry_kind != "cli":
+        if launch.entry_kind not in ("cli", "config"):
             entry_path = locate_entry(launch, script, self.search_roots)
             if entry_path is not None:
                 spec = self.parser_spec(entry_path)
@@ -117,27 +140,37 @@ class Resolver:
                         f"the HfArgumentParser of {launch.entry} has no TrainingArguments",
                     )
         flags = read_flags(launch, spec, version)
+        if launch.launcher in _OWN_SCHEMA_FORMATS:
+            # axolotl reads its own keys, not HfArgumentParser's: no verdict on unknown ones.
+            flags = tuple(record for record in flags if record.status is FlagStatus.FIELD)
         bindings = _bindings(flags, version)
         reason = ""
-        if entry_path is None and launch.entry_kind != "cli":
+        if entry_path is None and launch.entry_kind not in ("cli", "config"):
             reason = f"entry script {launch.entry or '(dynamic)'} not found"
             if not _looks_like_training(launch):
                 return Resolution(
                     launch, None, None, None, reason + " and fewer than two TrainingArguments flags"
                 )
         values = _default_layer(spec, version)
-        if launch.entry_kind == "cli":
+        if launch.entry_kind == "cli" or launch.launcher in FRAMEWORK_CONFIG_FORMATS:
             # Framework CLIs (swift, llamafactory-cli, trl) wrap TrainingArguments with their own
             # defaults (ms-swift evaluates on the save schedule): transformers' are not theirs.
             _hide_defaults(values, f"{launch.launcher} sets its own defaults")
+        named = tuple(self.named_config(ref, launch, script) for ref in launch.config_files)
+        for config_file in named:
+            _apply_config_file(values, config_file, spec, version)
         lines = LineIndex.of(text)
+        own_layer = Layer.CONFIG_FILE if launch.entry_kind == "config" else Layer.COMMAND_LINE
         for binding in bindings:
             line = lines.location(binding.arg.span.start).line
             previous = values.get(binding.spec.name)
+            written = binding.arg.name
+            if own_layer is Layer.COMMAND_LINE:
+                written = "--" + written
             values[binding.spec.name] = ResolvedValue(
                 binding.spec.name,
                 binding.value,
-                Origin(Layer.COMMAND_LINE, launch.path, line, detail=f"--{binding.arg.name}"),
+                Origin(own_layer, launch.path, line, detail=written),
                 binding.arg,
                 overrides=() if previous is None else (previous, *previous.overrides),
             )
@@ -146,6 +179,7 @@ class Resolver:
             expressions = ", ".join(text[span.start : span.end] for span in launch.opaque)
             _hide_defaults(values, f"may be set by {expressions}")
         notes = [reason] if reason else []
+        notes.extend(config_file.problem for config_file in named if config_file.problem)
         if spec is not None:
             notes.extend(spec.notes)
         config = EffectiveConfig(
@@ -159,7 +193,33 @@ class Resolver:
             other_options=frozenset() if spec is None else spec.field_names(),
             version=version,
         )
-        return Resolution(launch, entry_path, spec, config, reason)
+        return Resolution(launch, entry_path, spec, config, reason, named)
+
+
+def _apply_config_file(
+    values: dict[str, ResolvedValue], named: NamedConfig, spec: ParserSpec | None, version: str
+) -> None:
+    """The file's keys over the defaults: origins at the file's lines, no ``arg`` (the launch
+    does not write them). A file kefix cannot read may set anything: the defaults are hidden."""
+    if named.launch is None:
+        _hide_defaults(values, f"may be set by {named.ref.path} ({named.problem})")
+        return
+    if named.launch.launcher in FRAMEWORK_CONFIG_FORMATS:
+        _hide_defaults(values, f"{named.launch.launcher} sets its own defaults")
+    flags = read_flags(named.launch, spec, version)
+    lines = LineIndex.of(named.text)
+    for binding in _bindings(flags, version):
+        previous = values.get(binding.spec.name)
+        line = lines.location(binding.arg.span.start).line
+        values[binding.spec.name] = ResolvedValue(
+            binding.spec.name,
+            binding.value,
+            Origin(Layer.CONFIG_FILE, named.display, line, detail=binding.arg.name),
+            None,
+            overrides=() if previous is None else (previous, *previous.overrides),
+        )
+    if named.launch.opaque:
+        _hide_defaults(values, f"may be set by a merge key in {named.display}")
 
 
 def _looks_like_training(launch: Launch) -> bool:
@@ -241,7 +301,7 @@ def _hide_defaults(values: dict[str, ResolvedValue], why: str) -> None:
     """Values the launch does not write become Unknown: something kefix cannot read sets them
     (arguments behind ``"$@"``, a framework's own defaults)."""
     for name, resolved in values.items():
-        if resolved.origin.layer is not Layer.COMMAND_LINE:
+        if resolved.arg is None:
             values[name] = replace(resolved, value=Unknown(why))
 
 
@@ -332,7 +392,7 @@ def field_arg(config: EffectiveConfig, name: str) -> Arg | None:
     one): then the last flag written that way.
     """
     resolved = config.values.get(name)
-    if resolved is not None and resolved.origin.layer is Layer.COMMAND_LINE:
+    if resolved is not None and resolved.arg is not None:
         return resolved.arg
     written = [r.arg for r in config.flags if r.field is None and r.arg.name == name]
     return written[-1] if written else None

@@ -82,9 +82,10 @@ def default_origin_note(config: EffectiveConfig, name: str) -> str:
     """Where a value the launch does not write comes from (a project default, a config file);
     '' when the launch writes it or it is transformers' own default."""
     resolved = config.get(name)
-    if resolved is None or resolved.origin.layer in (
-        Layer.COMMAND_LINE,
-        Layer.TRANSFORMERS_DEFAULT,
+    if (
+        resolved is None
+        or resolved.arg is not None
+        or resolved.origin.layer is Layer.TRANSFORMERS_DEFAULT
     ):
         return ""
     return f"{name}={resolved.value} comes from {resolved.origin.describe()}"
@@ -93,7 +94,7 @@ def default_origin_note(config: EffectiveConfig, name: str) -> str:
 def location_span(config: EffectiveConfig, fields: tuple[str, ...]) -> Span:
     for name in fields:
         resolved = config.get(name)
-        if resolved is not None and resolved.origin.layer is Layer.COMMAND_LINE and resolved.arg:
+        if resolved is not None and resolved.arg is not None:
             return resolved.arg.span
     launch = config.launch
     return Span(launch.span.start, launch.span.start)

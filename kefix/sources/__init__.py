@@ -84,13 +84,23 @@ class SourceAdapter(Protocol):
 # is read.
 _ADAPTERS: dict[str, str] = {
     "bash": "kefix.sources.bash.adapter:BASH",
+    "yaml": "kefix.sources.config.adapter:YAML",
+    "json": "kefix.sources.config.adapter:JSON",
 }
 
 # File suffix -> kind. Files without a suffix are read as bash when their shebang says so.
 SUFFIX_KINDS: dict[str, str] = {
     ".sh": "bash",
     ".bash": "bash",
+    ".yaml": "yaml",
+    ".yml": "yaml",
+    ".json": "json",
 }
+
+# Kinds most of whose files are not launches at all (package.json, CI workflows, data): a file
+# of these kinds is reported on only for what it contains, never for being unreadable, too big
+# or a symlink kefix does not follow.
+QUIET_KINDS = frozenset({"yaml", "json"})
 
 _loaded: dict[str, SourceAdapter] = {}
 

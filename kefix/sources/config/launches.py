@@ -1,0 +1,88 @@
+"""A training config document as a ``Launch``: its top-level keys are the launch's arguments.
+
+Values are given as the words a command line would carry (``true`` -> ``True``), so the resolver
+reads a key exactly as it reads a flag. Where the file's loader and a command line would disagree
+the value is ``Unknown``: a quoted ``"false"`` stays a (truthy) string under ``parse_dict``, a
+quoted ``"500"`` a string, ``null`` has no flag spelling, and mappings are dict fields kefix does
+not read. A YAML merge key (``<<: *base``) brings in keys kefix does not follow: it is opaque.
+"""
+
+from __future__ import annotations
+
+from kefix.knowledge.training_args import training_fields
+from kefix.model import Arg, ArgStyle, Launch, Span, Unknown
+from kefix.sources.config.document import Document, Entry, Node, NodeKind
+from kefix.sources.config.schema import ConfigFormat
+from kefix.sources.config.yaml_reader import UNCONSTRUCTABLE
+
+# Field kinds a quoted scalar does not reach as the type the field needs.
+_TYPED_KINDS = frozenset({"bool", "bool_value_required", "int", "float"})
+
+
+def config_launch(path: str, document: Document, config_format: ConfigFormat) -> Launch:
+    """The launch a training config stands for; ``launcher`` names its format."""
+    args: list[Arg] = []
+    opaque: list[Span] = []
+    for entry in document.top_entries():
+        if entry.key == "<<":
+            opaque.append(entry.span)
+            continue
+        args.append(entry_arg(document.text, entry))
+    return Launch(
+        path=path,
+        span=document.root.span,
+        launcher=config_format.value,
+        entry=None,
+        entry_kind="config",
+        args=tuple(args),
+        ordinal=0,
+        opaque=tuple(opaque),
+    )
+
+
+def entry_arg(text: str, entry: Entry) -> Arg:
+    """One key of a config as an argument: name, value words and exact spans."""
+    node = entry.value
+    if node.kind is NodeKind.SEQUENCE and all(i.kind is NodeKind.SCALAR for i in node.items):
+        values = tuple(scalar_word(text, entry.key, item) for item in node.items)
+        spans = tuple(item.span for item in node.items)
+    elif node.kind is NodeKind.SCALAR:
+        values, spans = (scalar_word(text, entry.key, node),), (node.span,)
+    else:
+        values, spans = (Unknown(text[node.span.start : node.span.end]),), (node.span,)
+    return Arg(
+        name=entry.key,
+        values=values,
+        style=ArgStyle.KEY,
+        span=entry.span,
+        flag_span=entry.key_span,
+        value_spans=spans,
+    )
+
+
+def scalar_word(text: str, key: str, node: Node) -> str | Unknown:
+    """A scalar as the word a command line would carry, or Unknown where the two differ."""
+    written = text[node.span.start : node.span.end]
+    data = node.data
+    if data is UNCONSTRUCTABLE or data is None or node.tag == "custom":
+        return Unknown(written or "null")
+    if isinstance(data, bool):
+        return "True" if data else "False"
+    if isinstance(data, int):
+        return str(data)
+    if isinstance(data, float):
+        try:
+            float(written)
+        except ValueError:
+            return str(data)
+        return written
+    if not isinstance(data, str):
+        return Unknown(written)  # a YAML date or binary: no flag reads it
+    if node.style and _typed_field(key):
+        return Unknown(f"{written} (a string)")
+    return data
+
+
+def _typed_field(key: str) -> bool:
+    spec = training_fields().get(key)
+    return spec is not None and spec.kind in _TYPED_KINDS
