@@ -82,7 +82,10 @@ def analyze_text(
             if resolution.config is None:
                 continue
             owned = files_findings(resolution, resolver, settings, version)
+            deepspeed_file = resolution.config.launch.entry_kind == "deepspeed"
             for rule in rules:
+                if deepspeed_file and not rule.checks_deepspeed_files:
+                    continue
                 for finding in rule.check(resolution.config, settings):
                     if (finding.code, finding.subject or finding.message) in owned:
                         continue  # the config file alone causes it: reported on the file
@@ -139,7 +142,7 @@ def _own_findings(
         if config is None:
             continue
         for rule in RULES:
-            if settings.is_selected(rule.code):
+            if settings.is_selected(rule.code) and launch.entry_kind != "deepspeed":
                 found.update((f.code, f.subject or f.message) for f in rule.check(config, settings))
     return found
 

@@ -218,6 +218,17 @@ class ResolvedValue:
 
 
 @dataclass(frozen=True)
+class DeepSpeedConfig:
+    """The DeepSpeed config a launch passes (``--deepspeed ds.json``): its leaf values by dotted
+    key (``fp16.enabled``) as ``json.load`` reads them, with the line of each. ``path`` is None
+    for an inline JSON string."""
+
+    path: str | None
+    values: Mapping[str, object]
+    lines: Mapping[str, int]
+
+
+@dataclass(frozen=True)
 class EffectiveConfig:
     """The TrainingArguments a launch would construct, as far as kefix can know them statically."""
 
@@ -230,6 +241,9 @@ class EffectiveConfig:
     keeps_unknown_flags: bool = False  # parsed with return_remaining_strings=True
     other_options: frozenset[str] = frozenset()  # fields of the parser's other dataclasses
     version: str = ""  # the transformers release this configuration is resolved for
+    deepspeed: DeepSpeedConfig | None = None  # the DeepSpeed config the launch passes, read
+    # For a DeepSpeed config checked on its own: the launches of this run that pass it.
+    deepspeed_users: tuple[EffectiveConfig, ...] = ()
     # Fields the rules looked at, so a report can show every value a verdict rests on.
     read: set[str] = field(default_factory=set, compare=False, repr=False)
 

@@ -13,6 +13,7 @@ from kefix.config import Settings
 from kefix.discover import MAX_FILE_BYTES, Exclusion, Roots, Skipped, SourceFile, discover
 from kefix.fix import FixOutcome, fix_file
 from kefix.knowledge.training_args import known_versions
+from kefix.model import EffectiveConfig
 from kefix.paths import display_path
 from kefix.report.diff import unified_diff
 from kefix.report.text import ReportedFinding
@@ -107,6 +108,7 @@ def run(paths: Sequence[Path], settings: Settings, *, apply: bool) -> RunResult:
         file_result = _check_file(source, source_file.kind, display, resolver, settings, target)
         if file_result is not None:
             result.files.append(file_result)
+    _check_deepspeed_files(result, resolver, settings, targets, named)
     for index, file_result in enumerate(result.files):
         if apply and file_result.outcome.changed:
             display = file_result.analysis.display
@@ -155,6 +157,49 @@ def _check_file(
         with_unsafe = fix_file(outcome.final, resolver, settings, include_unsafe=True)
         unsafe_diff = unified_diff(display, outcome.final.text, with_unsafe.final.text)
     return FileResult(source, analysis, outcome, diff, unsafe_diff, target)
+
+
+def _check_deepspeed_files(
+    result: RunResult,
+    resolver: Resolver,
+    settings: Settings,
+    targets: TargetCache,
+    named: set[str],
+) -> None:
+    """Check the DeepSpeed configs the launches pass against those launches (as their fixes
+    leave them): a value a launch writes otherwise belongs in the DeepSpeed file as "auto".
+    Runs once every launch is resolved, so every user of a shared file is known."""
+    users: dict[str, list[EffectiveConfig]] = {}
+    for file_result in result.files:
+        for config in file_result.outcome.final.configs:
+            if config.launch.entry_kind == "deepspeed":
+                continue  # the DeepSpeed file itself
+            if config.deepspeed is not None and config.deepspeed.path is not None:
+                users.setdefault(os.path.realpath(config.deepspeed.path), []).append(config)
+    if not users:
+        return
+    resolver.deepspeed_users = {path: tuple(configs) for path, configs in users.items()}
+    checked = {os.path.realpath(r.source.path): index for index, r in enumerate(result.files)}
+    exclusion = Exclusion(settings)
+    for path in resolver.deepspeed_paths():
+        real = os.path.realpath(path)
+        kind = kind_of_suffix(path)
+        if real not in users or kind is None or exclusion.excludes(path, is_dir=False):
+            continue
+        try:
+            source = read_source(path)
+        except OSError:
+            continue
+        display = display_path(path)
+        checked_again = _check_file(
+            source, kind, display, resolver, settings, targets.for_file(path)
+        )
+        if real in checked:
+            if checked_again is not None:
+                result.files[checked[real]] = checked_again
+        elif checked_again is not None:
+            named.add(real)
+            result.files.append(checked_again)
 
 
 def _with_named_configs(

@@ -8,6 +8,7 @@ know is ``Unknown``; rules stay silent on it rather than guess.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -28,6 +29,7 @@ from kefix.model import (
     Arg,
     ArgStyle,
     ConfigRef,
+    DeepSpeedConfig,
     EffectiveConfig,
     FieldValue,
     FlagRecord,
@@ -41,6 +43,7 @@ from kefix.model import (
 )
 from kefix.paths import display_path
 from kefix.resolve.config_files import NamedConfig, read_named_config
+from kefix.resolve.deepspeed import deepspeed_from_text, read_deepspeed
 from kefix.resolve.entry_script import locate_entry
 
 if TYPE_CHECKING:
@@ -89,6 +92,26 @@ class Resolver:
     _named: dict[tuple[object, ...], NamedConfig] = field(default_factory=dict)
     # Results later stages derive from what this resolver read, kept for the run's duration.
     memo: dict[tuple[object, ...], object] = field(default_factory=dict)
+    # DeepSpeed config (real path) -> the configurations of this run's launches that pass it;
+    # filled by the runner once every launch is resolved, read when the file itself is checked.
+    deepspeed_users: dict[str, tuple[EffectiveConfig, ...]] = field(default_factory=dict)
+    _deepspeed: dict[tuple[object, ...], tuple[Path | None, DeepSpeedConfig | None]] = field(
+        default_factory=dict
+    )
+
+    def deepspeed_config(
+        self, value: FieldValue, launch: Launch, script: Path
+    ) -> DeepSpeedConfig | None:
+        """The DeepSpeed config the ``deepspeed`` value names, read (cached for the run)."""
+        key = (value, script.parent.resolve(), launch.workdir_hints)
+        if key not in self._deepspeed:
+            self._deepspeed[key] = read_deepspeed(value, launch, script, list(self.search_roots))
+        return self._deepspeed[key][1]
+
+    def deepspeed_paths(self) -> list[Path]:
+        """Every DeepSpeed config file a launch resolved so far passes."""
+        found = {p.resolve(): p for p, _ in self._deepspeed.values() if p is not None}
+        return [found[key] for key in sorted(found)]
 
     def named_config(self, ref: ConfigRef, launch: Launch, script: Path) -> NamedConfig:
         key = (ref.path, script.parent.resolve(), launch.workdir_hints, launch.launcher)
@@ -121,6 +144,8 @@ class Resolver:
         """What kefix learnt about ``launch`` for transformers ``version`` (None: the newest):
         its entry point, parser, and configuration."""
         version = version or newest_version()
+        if launch.entry_kind == "deepspeed":
+            return self._resolve_deepspeed_file(launch, script, text, version)
         spec: ParserSpec | None = None
         entry_path: Path | None = None
         if launch.entry_kind not in ("cli", "config"):
@@ -192,8 +217,43 @@ class Resolver:
             keeps_unknown_flags=spec is not None and spec.keeps_unknown_flags,
             other_options=frozenset() if spec is None else spec.field_names(),
             version=version,
+            deepspeed=self._deepspeed_of(values, launch, script),
         )
         return Resolution(launch, entry_path, spec, config, reason, named)
+
+    def _deepspeed_of(
+        self, values: dict[str, ResolvedValue], launch: Launch, script: Path
+    ) -> DeepSpeedConfig | None:
+        resolved = values.get("deepspeed")
+        if resolved is None or resolved.value is None or isinstance(resolved.value, Unknown):
+            return None
+        # A path in a config file the launch names is relative to where the launch runs, too.
+        return self.deepspeed_config(resolved.value, launch, script)
+
+    def _resolve_deepspeed_file(
+        self, launch: Launch, script: Path, text: str, version: str
+    ) -> Resolution:
+        """A DeepSpeed config checked on its own: its keys as values, and the launches that
+        pass it, against which the DeepSpeed rules compare it."""
+        lines = LineIndex.of(text)
+        values = {
+            arg.name: ResolvedValue(
+                arg.name,
+                arg.values[0] if len(arg.values) == 1 else tuple(str(v) for v in arg.values),
+                Origin(Layer.CONFIG_FILE, launch.path, lines.location(arg.span.start).line),
+                arg,
+            )
+            for arg in launch.args
+        }
+        users = self.deepspeed_users.get(os.path.realpath(script), ())
+        config = EffectiveConfig(
+            launch=launch,
+            values=values,
+            version=version,
+            deepspeed=deepspeed_from_text(launch.path, text),
+            deepspeed_users=users,
+        )
+        return Resolution(launch, None, None, config)
 
 
 def _apply_config_file(

@@ -20,6 +20,9 @@ class Rule:
     # The README table's cells ("what it finds", "fix"); the docstring is the full story.
     summary: ClassVar[str] = ""
     fix_summary: ClassVar[str] = ""
+    # Whether the rule also checks DeepSpeed configs on their own (``entry_kind == "deepspeed"``
+    # launches, which have no TrainingArguments values); other rules never see them.
+    checks_deepspeed_files: ClassVar[bool] = False
 
     def check(self, config: EffectiveConfig, settings: Settings) -> Iterator[Finding]:
         raise NotImplementedError

@@ -9,8 +9,13 @@ from kefix.model import Arg, DetachedArgs, Edit, Finding, Intent, Launch, Severi
 from kefix.sources import CannotRender, ParsedSource
 from kefix.sources.config import render
 from kefix.sources.config.document import ConfigSyntaxError, Document
-from kefix.sources.config.launches import config_launch
-from kefix.sources.config.schema import mentions_training_keys, training_format
+from kefix.sources.config.launches import config_launch, deepspeed_launch
+from kefix.sources.config.schema import (
+    is_deepspeed_config,
+    mentions_deepspeed_keys,
+    mentions_training_keys,
+    training_format,
+)
 from kefix.sources.config.verify import data_difference
 
 
@@ -38,11 +43,17 @@ class ConfigAdapter:
 
     def parse(self, path: str, text: str) -> ParsedSource:
         comments = self._comments(text)
-        if not mentions_training_keys(text, self.syntax):
+        training = mentions_training_keys(text, self.syntax)
+        deepspeed = self.syntax == "json" and mentions_deepspeed_keys(text)
+        if not training and not deepspeed:
             return ParsedSource(path, (), (), comments)
         document = read_document(text, self.syntax)
         if isinstance(document, ConfigSyntaxError):
-            return ParsedSource(path, (), (_could_not_parse(path, document),), comments)
+            problems = (_could_not_parse(path, document),) if training else ()
+            return ParsedSource(path, (), problems, comments)
+        if document is not None and deepspeed and is_deepspeed_config(document):
+            # Checked only for the launches that pass it: alone it has no findings.
+            return ParsedSource(path, (deepspeed_launch(path, document),), (), comments)
         config_format = None if document is None else training_format(document)
         if document is None or config_format is None:
             return ParsedSource(path, (), (), comments)

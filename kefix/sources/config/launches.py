@@ -86,3 +86,37 @@ def scalar_word(text: str, key: str, node: Node) -> str | Unknown:
 def _typed_field(key: str) -> bool:
     spec = training_fields().get(key)
     return spec is not None and spec.kind in _TYPED_KINDS
+
+
+def leaf_entries(mapping: Node, prefix: str = "") -> list[tuple[str, Entry]]:
+    """Entries of nested mappings by dotted key (``fp16.enabled``), leaves only: lists and
+    scalars; a key written twice counts once, as the loaders keep the last."""
+    found: dict[str, Entry] = {}
+    for entry in mapping.entries:
+        dotted = prefix + entry.key
+        if entry.value.kind is NodeKind.MAPPING and entry.value.entries:
+            for key, leaf in leaf_entries(entry.value, dotted + "."):
+                found[key] = leaf
+        else:
+            found.pop(dotted, None)
+            found[dotted] = entry
+    return list(found.items())
+
+
+def deepspeed_launch(path: str, document: Document) -> Launch:
+    """A DeepSpeed config as a launch whose arguments are its leaf keys (``fp16.enabled``): it
+    has findings only through the launches that pass it (``EffectiveConfig.deepspeed_users``),
+    and its fixes set those keys to ``"auto"``."""
+    args = []
+    for dotted, entry in leaf_entries(document.root):
+        arg = entry_arg(document.text, entry)
+        args.append(Arg(dotted, arg.values, arg.style, arg.span, arg.flag_span, arg.value_spans))
+    return Launch(
+        path=path,
+        span=document.root.span,
+        launcher="deepspeed-config",
+        entry=None,
+        entry_kind="deepspeed",
+        args=tuple(args),
+        ordinal=0,
+    )

@@ -77,6 +77,7 @@ _DEEPSPEED = frozenset(
         "zero_allow_untested_optimizer",
     }
 )
+_DEEPSPEED_MARKERS = ("zero_optimization", "train_micro_batch_size_per_gpu", "train_batch_size")
 _MIN_TRAINING_KEYS = 2
 
 # Top-level keys as text, before parsing: a YAML key at the start of a line, a JSON key anywhere.
@@ -95,6 +96,11 @@ def mentions_training_keys(text: str, syntax: str) -> bool:
     if names & _LLAMAFACTORY and syntax == "yaml":
         return True
     return sum(1 for name in names if is_training_flag(name)) >= _MIN_TRAINING_KEYS
+
+
+def mentions_deepspeed_keys(text: str) -> bool:
+    """A cheap look at a JSON text: does it have a key only DeepSpeed configs have?"""
+    return any(f'"{key}"' in text for key in _DEEPSPEED_MARKERS)
 
 
 def is_deepspeed_config(document: Document) -> bool:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from kefix.model import Intent, RemoveArg, RenameArg, SetArg
 from kefix.resolve import training_field_name
-from kefix.sources.config.document import ConfigSyntaxError, Document
+from kefix.sources.config.document import ConfigSyntaxError, Document, NodeKind
 
 
 def data_difference(
@@ -37,7 +37,14 @@ def data_difference(
 
 
 def _untouched(document: Document, touched: set[str]) -> list[tuple[str, object]]:
-    def named(key: str) -> bool:
-        return key in touched or training_field_name(key) in touched
+    """Leaf values by dotted key (``fp16.enabled``), but those the fix names (by dotted key,
+    by a top-level key, or by a TrainingArguments field the key spells)."""
+    from kefix.sources.config.launches import leaf_entries
 
-    return [(e.key, e.value.data) for e in document.top_entries() if not named(e.key)]
+    def named(dotted: str) -> bool:
+        top = dotted.split(".")[0]
+        return dotted in touched or top in touched or training_field_name(top) in touched
+
+    if document.root.kind is not NodeKind.MAPPING:
+        return [("", document.root.data)]
+    return [(k, e.value.data) for k, e in leaf_entries(document.root) if not named(k)]
