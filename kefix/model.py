@@ -226,6 +226,7 @@ class DeepSpeedConfig:
     path: str | None
     values: Mapping[str, object]
     lines: Mapping[str, int]
+    written: str = ""  # the path as the launch writes it, for messages
 
 
 @dataclass(frozen=True)

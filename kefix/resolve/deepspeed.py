@@ -7,6 +7,7 @@ The file is found like a config file (relative to where the launch runs) and rea
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from kefix.model import DeepSpeedConfig, FieldValue, Launch, LineIndex
@@ -30,7 +31,8 @@ def read_deepspeed(
         text = path.read_text(encoding="utf-8", errors="surrogateescape")
     except OSError:
         return path, None
-    return path, deepspeed_from_text(display_path(path), text)
+    config = deepspeed_from_text(display_path(path), text)
+    return path, None if config is None else replace(config, written=value)
 
 
 def deepspeed_from_text(display: str | None, text: str) -> DeepSpeedConfig | None:

@@ -276,7 +276,7 @@ def check_launch(rule: Rule, config: EffectiveConfig, precision: bool) -> Iterat
     for mismatch in mismatches(config, deepspeed, precision):
         if mismatch.launch_writes_it and deepspeed.path is not None:
             continue  # the DeepSpeed file's: reported there, where "auto" goes
-        where = deepspeed.path or "the inline DeepSpeed config"
+        where = deepspeed.written or deepspeed.path or "the inline DeepSpeed config"
         line = deepspeed.lines.get(mismatch.check.ds_key)
         at = f"{where}:{line}" if line and deepspeed.path else where
         fix = None if mismatch.launch_writes_it else launch_fix(mismatch)
