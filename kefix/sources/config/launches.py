@@ -27,7 +27,7 @@ def config_launch(path: str, document: Document, config_format: ConfigFormat) ->
         if entry.key == "<<":
             opaque.append(entry.span)
             continue
-        args.append(entry_arg(document.text, entry))
+        args.append(entry_arg(document.text, entry, config_format))
     return Launch(
         path=path,
         span=document.root.span,
@@ -40,14 +40,15 @@ def config_launch(path: str, document: Document, config_format: ConfigFormat) ->
     )
 
 
-def entry_arg(text: str, entry: Entry) -> Arg:
+def entry_arg(text: str, entry: Entry, config_format: ConfigFormat | None = None) -> Arg:
     """One key of a config as an argument: name, value words and exact spans."""
     node = entry.value
+    strict = config_format is ConfigFormat.HF
     if node.kind is NodeKind.SEQUENCE and all(i.kind is NodeKind.SCALAR for i in node.items):
-        values = tuple(scalar_word(text, entry.key, item) for item in node.items)
+        values = tuple(scalar_word(text, entry.key, item, strict) for item in node.items)
         spans = tuple(item.span for item in node.items)
     elif node.kind is NodeKind.SCALAR:
-        values, spans = (scalar_word(text, entry.key, node),), (node.span,)
+        values, spans = (scalar_word(text, entry.key, node, strict),), (node.span,)
     else:
         values, spans = (Unknown(text[node.span.start : node.span.end]),), (node.span,)
     return Arg(
@@ -60,8 +61,12 @@ def entry_arg(text: str, entry: Entry) -> Arg:
     )
 
 
-def scalar_word(text: str, key: str, node: Node) -> str | Unknown:
-    """A scalar as the word a command line would carry, or Unknown where the two differ."""
+def scalar_word(text: str, key: str, node: Node, strict: bool = False) -> str | Unknown:
+    """A scalar as the word a command line would carry, or Unknown where the two differ.
+
+    ``strict``: the file goes to ``parse_dict`` as ``yaml.safe_load`` reads it (no type
+    conversion), so a string in a number or boolean field stays a string (``1e-4`` is one to
+    PyYAML). LLaMA-Factory's OmegaConf reads ``1e-4`` as a float, and TRL converts strings."""
     written = text[node.span.start : node.span.end]
     data = node.data
     if data is UNCONSTRUCTABLE or data is None or node.tag == "custom":
@@ -78,7 +83,7 @@ def scalar_word(text: str, key: str, node: Node) -> str | Unknown:
         return written
     if not isinstance(data, str):
         return Unknown(written)  # a YAML date or binary: no flag reads it
-    if node.style and _typed_field(key):
+    if (node.style or strict) and _typed_field(key):
         return Unknown(f"{written} (a string)")
     return data
 

@@ -2,9 +2,10 @@
 anything else (package.json, CI workflows, data), which kefix never reports on.
 
 A document is a training config when its top level is a mapping with at least two keys that are
-TrainingArguments fields of some transformers release, with plain values, or when it matches a
-known recipe schema; files that merely share a key name with TrainingArguments (an accelerate
-config's ``debug``/``use_cpu``, a checkpoint's ``trainer_state.json``) are recognised and left out.
+TrainingArguments fields of some transformers release, with plain values (one of them
+``output_dir``, or four in all), or when it matches a known recipe schema; files that merely
+share key names with TrainingArguments (an accelerate config's ``debug``/``use_cpu``, a
+checkpoint's ``trainer_state.json``) are recognised and left out.
 """
 
 from __future__ import annotations
@@ -79,6 +80,7 @@ _DEEPSPEED = frozenset(
 )
 _DEEPSPEED_MARKERS = ("zero_optimization", "train_micro_batch_size_per_gpu", "train_batch_size")
 _MIN_TRAINING_KEYS = 2
+_MIN_KEYS_WITHOUT_OUTPUT_DIR = 4
 
 # Top-level keys as text, before parsing: a YAML key at the start of a line, a JSON key anywhere.
 _YAML_KEY = re.compile(r"^([A-Za-z_][\w.-]*)[ \t]*:", re.MULTILINE)
@@ -130,7 +132,12 @@ def training_format(document: Document) -> ConfigFormat | None:
         for entry in document.top_entries()
         if is_training_flag(entry.key) and entry.value.kind is not NodeKind.MAPPING
     ]
-    if len({entry.key for entry in plain}) < _MIN_TRAINING_KEYS:
+    named = {entry.key for entry in plain}
+    # Two shared names could be chance (a data record with ``seed`` and ``learning_rate``): a
+    # training config also names its output directory, or many more fields.
+    if len(named) < _MIN_TRAINING_KEYS or (
+        "output_dir" not in named and len(named) < _MIN_KEYS_WITHOUT_OUTPUT_DIR
+    ):
         return None
     if keys & _TRL:
         return ConfigFormat.TRL
