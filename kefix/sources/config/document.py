@@ -21,6 +21,16 @@ class ConfigSyntaxError(ValueError):
         self.offset = offset
 
 
+class _Unconstructable:
+    """The data of a node with a tag ``safe_load`` cannot construct (``!Ref``, ``!!python/…``)."""
+
+    def __repr__(self) -> str:
+        return "<unconstructable>"
+
+
+UNCONSTRUCTABLE = _Unconstructable()
+
+
 class NodeKind(enum.Enum):
     SCALAR = "scalar"
     SEQUENCE = "sequence"

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from kefix.knowledge.training_args import training_fields
 from kefix.model import Arg, ArgStyle, Launch, Span, Unknown
-from kefix.sources.config.document import Document, Entry, Node, NodeKind
+from kefix.sources.config.document import UNCONSTRUCTABLE, Document, Entry, Node, NodeKind
 from kefix.sources.config.schema import ConfigFormat
-from kefix.sources.config.yaml_reader import UNCONSTRUCTABLE
 
 # Field kinds a quoted scalar does not reach as the type the field needs.
 _TYPED_KINDS = frozenset({"bool", "bool_value_required", "int", "float"})

@@ -14,19 +14,16 @@ import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
 
 from kefix.model import Span
-from kefix.sources.config.document import ConfigSyntaxError, Document, Entry, Node, NodeKind
+from kefix.sources.config.document import (
+    UNCONSTRUCTABLE,
+    ConfigSyntaxError,
+    Document,
+    Entry,
+    Node,
+    NodeKind,
+)
 
 _YAML_TAG = "tag:yaml.org,2002:"
-
-
-class _Unconstructable:
-    """The data of a node with a tag ``safe_load`` cannot construct (``!Ref``, ``!!python/…``)."""
-
-    def __repr__(self) -> str:
-        return "<unconstructable>"
-
-
-UNCONSTRUCTABLE = _Unconstructable()
 
 
 def read_yaml(text: str) -> list[Document]:
