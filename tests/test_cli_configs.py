@@ -56,8 +56,8 @@ def test_a_recipe_finding_is_reported_on_the_recipe_and_an_override_finding_on_t
         "at start-up"
     ) in lines
     assert (
-        f"  = note: load_best_model_at_end=True comes from config file load_best_model_at_end, {recipe}:37"
-        in lines
+        "  = note: load_best_model_at_end=True comes from config file "
+        f"load_best_model_at_end, {recipe}:37" in lines
     )
     assert "+    load_best_model_at_end=false \\" in lines
     assert result.returncode == 1

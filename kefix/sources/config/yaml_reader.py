@@ -78,7 +78,13 @@ class _Converter:
             return Node(NodeKind.SEQUENCE, span, data, flow, tag, items=items, editable=editable)
         entries = tuple(self.entry(key, value) for key, value in source.value)
         span = Span(start, end if flow == "flow" or not entries else entries[-1].value.span.end)
-        data = {entry.key: entry.value.data for entry in entries}
+        # As safe_load builds it: ``on:`` is the key True (entries name it "True").
+        data = {
+            _hashable(self.scalar_data(key) if isinstance(key, yaml.ScalarNode) else entry.key): (
+                entry.value.data
+            )
+            for (key, _), entry in zip(source.value, entries, strict=True)
+        }
         return Node(NodeKind.MAPPING, span, data, flow, tag, entries=entries, editable=editable)
 
     def entry(self, key: yaml.Node, value: yaml.Node) -> Entry:
@@ -93,3 +99,11 @@ class _Converter:
             return self.constructor.construct_object(source, deep=True)
         except ConstructorError:
             return UNCONSTRUCTABLE
+
+
+def _hashable(key: object) -> object:
+    try:
+        hash(key)
+    except TypeError:
+        return str(key)
+    return key
