@@ -146,3 +146,21 @@ def test_axolotl_and_non_training_files_produce_nothing(configs: Path) -> None:
         assert result.stdout.strip() == "All checks passed."
         assert result.stderr == ""
         assert snapshot(configs / directory) == before
+
+
+def test_show_launches_names_the_config_file_a_launch_reads(configs: Path) -> None:
+    result = kefix("--show-launches", ".", cwd=configs / "llama_factory")
+    blocks = result.stdout.split("\n\n")
+    assert blocks[0].splitlines()[:2] == [
+        "train.sh:3: llamafactory-cli train",
+        "  config files: examples/train_lora/llama3_lora_sft.yaml",
+    ]
+    assert any(
+        block.startswith("examples/train_lora/llama3_lora_sft.yaml:2: llamafactory config file")
+        for block in blocks
+    )
+    shown = kefix("--show-config", "train.sh:5", cwd=configs / "llama_factory").stdout
+    assert (
+        "  eval_strategy = 'steps' (command-line flag eval_strategy=, train.sh:6; overrides "
+        "config file eval_strategy, examples/train_lora/llama3_lora_sft.yaml:35: 'no')"
+    ) in shown.splitlines()

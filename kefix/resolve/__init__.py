@@ -190,7 +190,9 @@ class Resolver:
             line = lines.location(binding.arg.span.start).line
             previous = values.get(binding.spec.name)
             written = binding.arg.name
-            if own_layer is Layer.COMMAND_LINE:
+            if binding.arg.style is ArgStyle.OVERRIDE:
+                written += "="
+            elif own_layer is Layer.COMMAND_LINE:
                 written = "--" + written
             values[binding.spec.name] = ResolvedValue(
                 binding.spec.name,
