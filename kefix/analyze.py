@@ -6,6 +6,7 @@ for only some of them names those releases.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -94,9 +95,9 @@ def analyze_text(
                     # twice in one release (the same flag written twice) counts it once.
                     releases = held if version in held else [*held, version]
                     by_key[finding.key] = (finding, releases)
-    findings = [_with_versions(finding, held, targets) for finding, held in by_key.values()] + [
-        problem for problem in parsed.problems if reported(problem.code)
-    ]
+    findings = [
+        _in_file_terms(_with_versions(finding, held, targets)) for finding, held in by_key.values()
+    ] + [problem for problem in parsed.problems if reported(problem.code)]
     applied = apply_suppressions(text, findings, suppressions)
     findings = list(applied.kept)
     if settings.is_selected(UNUSED_SUPPRESSION) and reported(UNUSED_SUPPRESSION):
@@ -145,6 +146,19 @@ def _own_findings(
             if settings.is_selected(rule.code) and launch.entry_kind != "deepspeed":
                 found.update((f.code, f.subject or f.message) for f in rule.check(config, settings))
     return found
+
+
+_FLAG = re.compile(r"(?<![\w-])--(?=[A-Za-z_])")
+
+
+def _in_file_terms(finding: Finding) -> Finding:
+    """Rules speak in flags (``--save_steps 500``); a config file names keys (``save_steps``)."""
+    if finding.launch is None or finding.launch.entry_kind not in ("config", "deepspeed"):
+        return finding
+    fix = finding.fix
+    if fix is not None:
+        fix = replace(fix, description=_FLAG.sub("", fix.description))
+    return replace(finding, message=_FLAG.sub("", finding.message), fix=fix)
 
 
 def _with_settled_applicability(finding: Finding, settings: Settings) -> Finding:
