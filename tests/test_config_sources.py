@@ -244,3 +244,22 @@ def test_the_adapters_read_only_training_configs() -> None:
     broken = YAML.parse("x.yaml", "output_dir: out\nfp16: [true\n")
     assert [p.code for p in broken.problems] == ["KF901"]
     assert YAML.parse("x.yaml", "title: [unclosed\n").problems == ()
+
+
+def test_hostile_yaml_is_read_in_linear_time_or_reported_not_crashed() -> None:
+    laughs = ["lol0: &l0 [a, a, a, a, a, a, a, a, a]"]
+    for level in range(1, 12):
+        previous = f"*l{level - 1}"
+        laughs.append(f"lol{level}: &l{level} [" + ", ".join([previous] * 9) + "]")
+    text = "output_dir: out\nfp16: true\n" + "\n".join(laughs) + "\n"
+    parsed = YAML.parse("laughs.yaml", text)  # 9**12 leaves if aliases were expanded
+    assert len(parsed.launches) == 1
+    deep = "output_dir: out\nfp16: true\nx: " + "[" * 5000 + "]" * 5000 + "\n"
+    problems = YAML.parse("deep.yaml", deep).problems
+    assert [p.code for p in problems] == ["KF901"]
+    assert [
+        p.code
+        for p in JSON.parse(
+            "deep.json", '{"output_dir": "o", "fp16": ' + "[" * 5000 + "]" * 5000 + "}"
+        ).problems
+    ] == ["KF901"]

@@ -98,7 +98,8 @@ def leaf_entries(mapping: Node, prefix: str = "") -> list[tuple[str, Entry]]:
     found: dict[str, Entry] = {}
     for entry in mapping.entries:
         dotted = prefix + entry.key
-        if entry.value.kind is NodeKind.MAPPING and entry.value.entries:
+        nested = entry.value.kind is NodeKind.MAPPING and entry.value.entries
+        if nested and entry.value.editable:  # an alias is a leaf: no walk through repeats
             for key, leaf in leaf_entries(entry.value, dotted + "."):
                 found[key] = leaf
         else:

@@ -65,6 +65,8 @@ def _plain_is_string(value: str) -> bool:
 def _scalars(node: Node) -> list[Node]:
     if node.kind is NodeKind.SCALAR:
         return [node]
+    if not node.editable:
+        return []  # an alias (or anchored collection): walking repeats could grow exponentially
     found: list[Node] = []
     for child in (*node.items, *(entry.value for entry in node.entries)):
         found.extend(_scalars(child))

@@ -8,6 +8,7 @@ when a YAML file is read.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import yaml
@@ -30,14 +31,16 @@ def read_yaml(text: str) -> list[Document]:
     """The documents in ``text`` (usually one); raises ``ConfigSyntaxError`` for invalid YAML."""
     try:
         roots = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+        converter = _Converter(text)
+        return [Document(text, "yaml", converter.node(root)) for root in roots if root is not None]
+    except RecursionError:
+        raise ConfigSyntaxError("invalid YAML: nested too deeply", 0) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         raise ConfigSyntaxError(_one_line(error), 0 if mark is None else mark.index) from None
     except yaml.YAMLError as error:  # ReaderError (a control character) and the like
         position = getattr(error, "position", 0)
         raise ConfigSyntaxError(_one_line(error), position) from None
-    converter = _Converter(text)
-    return [Document(text, "yaml", converter.node(root)) for root in roots if root is not None]
 
 
 def _one_line(error: yaml.YAMLError) -> str:
@@ -49,17 +52,23 @@ class _Converter:
     def __init__(self, text: str) -> None:
         self.text = text
         self.constructor = SafeConstructor()
-        self.seen: set[int] = set()
+        self.converted: dict[int, Node] = {}
 
     def node(self, source: yaml.Node) -> Node:
-        # An alias is the anchored node itself: the second visit must not be edited.
-        aliased = id(source) in self.seen
-        self.seen.add(id(source))
+        # An alias is the anchored node itself: converted once (aliases of aliases would grow
+        # exponentially otherwise: "billion laughs"), and never edited through the alias.
+        if id(source) in self.converted:
+            return replace(self.converted[id(source)], editable=False)
+        converted = self._node(source)
+        self.converted[id(source)] = converted
+        return converted
+
+    def _node(self, source: yaml.Node) -> Node:
         tag = source.tag[len(_YAML_TAG) :] if source.tag.startswith(_YAML_TAG) else "custom"
         start, end = source.start_mark.index, source.end_mark.index
         # An anchor (``&a``) or tag (``!!str``) is inside the span: a splice would drop it.
         decorated = tag == "custom" or self.text[start : start + 1] in ("&", "!")
-        editable = not aliased and not decorated
+        editable = not decorated
         if isinstance(source, yaml.ScalarNode):
             style = source.style or ""
             return Node(
