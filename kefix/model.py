@@ -108,6 +108,7 @@ class ConfigRef:
 
     path: str
     span: Span
+    flag: str = ""  # the flag that names it (``config``), '' for a positional file
 
 
 @dataclass(frozen=True)

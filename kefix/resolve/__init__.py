@@ -170,9 +170,11 @@ class Resolver:
             flags = tuple(record for record in flags if record.status is FlagStatus.FIELD)
         bindings = _bindings(flags, version)
         reason = ""
+        named = tuple(self.named_config(ref, launch, script) for ref in launch.config_files)
         if entry_path is None and launch.entry_kind not in ("cli", "config"):
             reason = f"entry script {launch.entry or '(dynamic)'} not found"
-            if not _looks_like_training(launch):
+            # A training config it names makes it a training launch, as two flags do.
+            if not _looks_like_training(launch) and not any(n.launch for n in named):
                 return Resolution(
                     launch, None, None, None, reason + " and fewer than two TrainingArguments flags"
                 )
@@ -181,7 +183,6 @@ class Resolver:
             # Framework CLIs (swift, llamafactory-cli, trl) wrap TrainingArguments with their own
             # defaults (ms-swift evaluates on the save schedule): transformers' are not theirs.
             _hide_defaults(values, f"{launch.launcher} sets its own defaults")
-        named = tuple(self.named_config(ref, launch, script) for ref in launch.config_files)
         for config_file in named:
             _apply_config_file(values, config_file, spec, version)
         lines = LineIndex.of(text)

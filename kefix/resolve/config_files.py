@@ -56,7 +56,7 @@ def read_named_config(
     document = read_document(text, syntax)
     if isinstance(document, ConfigSyntaxError):
         return NamedConfig(ref, path, display, text, problem=f"{display}: {document}")
-    config_format = None if document is None else named_format(document, launch.launcher)
+    config_format = None if document is None else named_format(document, launch.launcher, ref.flag)
     if document is None or config_format is None:
         why = f"{display} is not a training config kefix can read"
         return NamedConfig(ref, path, display, text, problem=why)

@@ -85,7 +85,7 @@ def _config_files(
         value = arg.values[0] if len(arg.values) == 1 else None
         named = arg.name in _CONFIG_FLAGS and isinstance(value, str)
         if named and str(value).lower().endswith(_CONFIG_SUFFIXES):
-            refs.append(ConfigRef(str(value), arg.value_spans[0]))
+            refs.append(ConfigRef(str(value), arg.value_spans[0], arg.name))
     return tuple(refs), tuple(overrides)
 
 

@@ -144,13 +144,14 @@ def training_format(document: Document) -> ConfigFormat | None:
     return ConfigFormat.HF
 
 
-def named_format(document: Document, launcher: str) -> ConfigFormat | None:
-    """The format of a config a launch names: the launcher says who reads it (a DeepSpeed
-    config or a non-mapping is still none)."""
+def named_format(document: Document, launcher: str, flag: str = "") -> ConfigFormat | None:
+    """The format of a config a launch names: the launcher (or the flag naming the file) says
+    who reads it (a DeepSpeed config or a non-mapping is still none). ``--config recipe.yaml``
+    is TRL's ``TrlParser`` (SFTConfig & co., their own defaults)."""
     if document.root.kind is not NodeKind.MAPPING or is_deepspeed_config(document):
         return None
     if launcher.startswith(("llamafactory-cli", "lmf")):
         return ConfigFormat.LLAMAFACTORY
-    if launcher.startswith("trl "):
+    if launcher.startswith("trl ") or flag == "config":
         return ConfigFormat.TRL
     return training_format(document) or ConfigFormat.HF
