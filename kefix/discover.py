@@ -19,7 +19,7 @@ from pathlib import Path
 import pathspec
 
 from kefix.config import Settings, path_spec
-from kefix.sources import kind_of_suffix
+from kefix.sources import QUIET_KINDS, kind_of_suffix
 
 _SHEBANG_SHELLS = frozenset({b"bash", b"sh", b"zsh"})
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -161,7 +161,8 @@ def discover(
             if path.is_symlink():
                 problem = _symlink_problem(path, roots)
                 if problem:
-                    if explicit or kind_of_suffix(path) is not None:
+                    kind = kind_of_suffix(path)
+                    if explicit or (kind is not None and kind not in QUIET_KINDS):
                         yield Skipped(path, problem)
                     continue
             # realpath never raises (a loop was caught above); resolve() would.

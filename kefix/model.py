@@ -112,6 +112,8 @@ class ArgStyle(enum.Enum):
     SPACE = "space"  # --k v
     EQUALS = "equals"  # --k=v
     BARE = "bare"  # --k
+    KEY = "key"  # k: v, a key of a config file
+    OVERRIDE = "override"  # k=v, an OmegaConf override after a config file (llamafactory-cli)
 
 
 @dataclass(frozen=True)
@@ -132,25 +134,37 @@ class Arg:
 
 
 @dataclass(frozen=True)
+class ConfigRef:
+    """A config file a launch names: ``llamafactory-cli train cfg.yaml``, ``python train.py
+    cfg.json``, ``--config cfg.yaml``. ``path`` as written, ``span`` the word that names it."""
+
+    path: str
+    span: Span
+    flag: str = ""  # the flag that names it (``config``), '' for a positional file
+
+
+@dataclass(frozen=True)
 class Launch:
     """A start of a training entry point found in a source file.
 
     ``entry`` is the script path or module as written (``src/finetune.py``, ``pkg.train``) or the
     CLI name (``llamafactory-cli train``) for launchers that take TrainingArguments flags
     themselves. ``opaque`` lists arguments whose words kefix cannot see (``"$@"``, ``$ARGS``):
-    any field not set explicitly may be set by them.
+    any field not set explicitly may be set by them. A config file checked on its own is a
+    launch too (``entry_kind`` ``"config"``, ``launcher`` its format), its keys the arguments.
     """
 
     path: str
     span: Span
     launcher: str
     entry: str | None
-    entry_kind: str  # "script" | "module" | "cli"
+    entry_kind: str  # "script" | "module" | "cli" | "config"
     args: tuple[Arg, ...]
     ordinal: int
     workdir_hints: tuple[str, ...] = ()
     opaque: tuple[Span, ...] = ()
     detached: tuple[DetachedArgs, ...] = ()
+    config_files: tuple[ConfigRef, ...] = ()  # read before the flags, which override them
 
 
 class BreakKind(enum.Enum):
@@ -236,7 +250,7 @@ class ResolvedValue:
     name: str
     value: FieldValue
     origin: Origin
-    arg: Arg | None = None
+    arg: Arg | None = None  # what writes it in the launch itself (None: a default, a named file)
     overrides: tuple[ResolvedValue, ...] = ()  # the lower layers this value replaced, latest first
 
 
@@ -261,6 +275,18 @@ class FrameworkUse:
 
 
 @dataclass(frozen=True)
+class DeepSpeedConfig:
+    """The DeepSpeed config a launch passes (``--deepspeed ds.json``): its leaf values by dotted
+    key (``fp16.enabled``) as ``json.load`` reads them, with the line of each. ``path`` is None
+    for an inline JSON string."""
+
+    path: str | None
+    values: Mapping[str, object]
+    lines: Mapping[str, int]
+    written: str = ""  # the path as the launch writes it, for messages
+
+
+@dataclass(frozen=True)
 class EffectiveConfig:
     """The TrainingArguments a launch would construct, as far as kefix can know them statically."""
 
@@ -274,6 +300,9 @@ class EffectiveConfig:
     other_options: frozenset[str] = frozenset()  # fields of the parser's other dataclasses
     version: str = ""  # the transformers release this configuration is resolved for
     framework: FrameworkUse | None = None  # the framework CLI the launch runs, if any
+    deepspeed: DeepSpeedConfig | None = None  # the DeepSpeed config the launch passes, read
+    # For a DeepSpeed config checked on its own: the launches of this run that pass it.
+    deepspeed_users: tuple[EffectiveConfig, ...] = ()
     # Fields the rules looked at, so a report can show every value a verdict rests on.
     read: set[str] = field(default_factory=set, compare=False, repr=False)
 
@@ -286,9 +315,10 @@ class EffectiveConfig:
         return None if resolved is None else resolved.value
 
     def is_explicit(self, name: str) -> bool:
-        """True when the value was written in the launch itself, not inherited from a default."""
+        """True when the value was written in the launch itself (its flags, or the keys of a
+        config file checked on its own), not inherited from a default or a file it names."""
         resolved = self.get(name)
-        return resolved is not None and resolved.origin.layer is Layer.COMMAND_LINE
+        return resolved is not None and resolved.arg is not None
 
 
 # ----------------------------------------------------------------------------- fix intents

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from kefix.analyze import FileAnalysis, analyze_text
 from kefix.config import Settings
-from kefix.discover import MAX_FILE_BYTES, Roots, Skipped, discover
+from kefix.discover import MAX_FILE_BYTES, Exclusion, Roots, Skipped, SourceFile, discover
 from kefix.fix import FixOutcome, fix_file
 from kefix.knowledge.training_args import known_versions
+from kefix.model import EffectiveConfig
 from kefix.paths import display_path
 from kefix.report.diff import unified_diff
 from kefix.report.text import ReportedFinding
 from kefix.resolve import Resolver
-from kefix.sources import ParserCrashed
+from kefix.sources import QUIET_KINDS, ParserCrashed, kind_of_suffix
 from kefix.target import TargetVersions, target_versions
 from kefix.write import FileChangedOnDisk, SourceText, read_source, write_atomically
 
@@ -85,21 +87,26 @@ def run(paths: Sequence[Path], settings: Settings, *, apply: bool) -> RunResult:
 
     resolver = Resolver(search_roots, parse_framework_targets(settings.target_frameworks))
     targets = TargetCache(settings.target_transformers)
-    for source_file in discover(paths, settings):
+    named: set[str] = set()
+    for source_file in _with_named_configs(discover(paths, settings), resolver, settings, named):
         display = display_path(source_file.path)
         if isinstance(source_file, Skipped):
             result.errors.append(f"{display}:1:1: KF902 {source_file.reason}")
             continue
         try:
             if source_file.path.stat().st_size > MAX_FILE_BYTES:
-                result.errors.append(f"{display}:1:1: KF902 skipped: larger than 2 MiB")
+                if source_file.kind not in QUIET_KINDS:  # a data file, not a config
+                    result.errors.append(f"{display}:1:1: KF902 skipped: larger than 2 MiB")
                 continue
             source = read_source(source_file.path)
         except OSError as error:
-            result.errors.append(f"{display}:1:1: KF902 could not read: {error.strerror or error}")
+            if source_file.kind not in QUIET_KINDS:
+                reason = error.strerror or error
+                result.errors.append(f"{display}:1:1: KF902 could not read: {reason}")
             continue
         if len(source.raw) > MAX_FILE_BYTES:  # grew between stat and read
-            result.errors.append(f"{display}:1:1: KF902 skipped: larger than 2 MiB")
+            if source_file.kind not in QUIET_KINDS:
+                result.errors.append(f"{display}:1:1: KF902 skipped: larger than 2 MiB")
             continue
         target = targets.for_file(source_file.path)
         try:
@@ -109,12 +116,14 @@ def run(paths: Sequence[Path], settings: Settings, *, apply: bool) -> RunResult:
             continue
         if file_result is not None:
             result.files.append(file_result)
+    _check_deepspeed_files(result, resolver, settings, targets, named)
     result.notes.extend(resolver.framework_notes())
     for index, file_result in enumerate(result.files):
         if apply and file_result.outcome.changed:
             display = file_result.analysis.display
             # A symlink may have been re-pointed since discovery: check where it leads now.
-            if not roots.contain(file_result.source.path):
+            source_path = file_result.source.path
+            if not roots.contain(source_path) and os.path.realpath(source_path) not in named:
                 result.errors.append(
                     f"{display}:1:1: KF902 not written: it now leads outside the given paths"
                 )
@@ -157,6 +166,83 @@ def _check_file(
         with_unsafe = fix_file(outcome.final, resolver, settings, include_unsafe=True)
         unsafe_diff = unified_diff(display, outcome.final.text, with_unsafe.final.text)
     return FileResult(source, analysis, outcome, diff, unsafe_diff, target)
+
+
+def _check_deepspeed_files(
+    result: RunResult,
+    resolver: Resolver,
+    settings: Settings,
+    targets: TargetCache,
+    named: set[str],
+) -> None:
+    """Check the DeepSpeed configs the launches pass against those launches (as their fixes
+    leave them): a value a launch writes otherwise belongs in the DeepSpeed file as "auto".
+    Runs once every launch is resolved, so every user of a shared file is known."""
+    users: dict[str, list[EffectiveConfig]] = {}
+    for file_result in result.files:
+        for config in file_result.outcome.final.configs:
+            if config.launch.entry_kind == "deepspeed":
+                continue  # the DeepSpeed file itself
+            if config.deepspeed is not None and config.deepspeed.path is not None:
+                users.setdefault(os.path.realpath(config.deepspeed.path), []).append(config)
+    if not users:
+        return
+    resolver.deepspeed_users = {path: tuple(configs) for path, configs in users.items()}
+    checked = {os.path.realpath(r.source.path): index for index, r in enumerate(result.files)}
+    exclusion = Exclusion(settings)
+    for path in resolver.deepspeed_paths():
+        real = os.path.realpath(path)
+        kind = kind_of_suffix(path)
+        if real not in users or kind is None or exclusion.excludes(path, is_dir=False):
+            continue
+        try:
+            source = read_source(path)
+        except OSError:
+            continue
+        display = display_path(path)
+        checked_again = _check_file(
+            source, kind, display, resolver, settings, targets.for_file(path)
+        )
+        if real in checked:
+            if checked_again is not None:
+                result.files[checked[real]] = checked_again
+        elif checked_again is not None:
+            named.add(real)
+            result.files.append(checked_again)
+
+
+def _with_named_configs(
+    discovered: Iterable[SourceFile | Skipped],
+    resolver: Resolver,
+    settings: Settings,
+    named: set[str],
+) -> Iterator[SourceFile | Skipped]:
+    """The discovered files, then the config files their launches name that were not among
+    them: a finding such a file alone causes is reported on it (``kefix.resolve.config_files``),
+    so it is checked, and may be fixed, with the launches that use it. The resolver reads only
+    files inside the search roots; excluded files stay out."""
+    checked: set[str] = set()
+    for source_file in discovered:
+        if isinstance(source_file, SourceFile):
+            checked.add(os.path.realpath(source_file.path))
+        yield source_file
+    exclusion = Exclusion(settings)
+    while True:
+        pending = [
+            path
+            for path in resolver.named_config_paths()
+            if os.path.realpath(path) not in checked
+            and kind_of_suffix(path) is not None
+            and not exclusion.excludes(path, is_dir=False)
+        ]
+        if not pending:
+            return
+        for path in pending:
+            checked.add(os.path.realpath(path))
+            named.add(os.path.realpath(path))
+            kind = kind_of_suffix(path)
+            assert kind is not None
+            yield SourceFile(path, kind)
 
 
 class TargetCache:

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 # Modules a plain start-up must not load; each is imported where it is first needed.
-HEAVY = ("libcst", "bashlex", "jsonschema")
+HEAVY = ("libcst", "bashlex", "jsonschema", "yaml")
 OTHER_FORMATS = (
     "kefix.report.concise",
     "kefix.report.effective",
@@ -94,3 +94,13 @@ def test_the_report_module_of_the_requested_format_is_loaded_when_it_prints(
     modules = _modules_after(body, tmp_path)
     assert "kefix.report.sarif" in modules
     assert "kefix.report.markdown" not in modules
+
+
+def test_a_tree_with_json_but_no_yaml_config_never_imports_pyyaml(tmp_path: Path) -> None:
+    (tmp_path / "run.sh").write_text("#!/bin/bash\ntorchrun train.py --output_dir out\n")
+    (tmp_path / "package.json").write_text('{"name": "ui", "version": "1.0.0"}\n')
+    (tmp_path / "config.json").write_text('{"output_dir": "out", "fp16": true}\n')
+    body = _RUN_CLI.format(args=[str(tmp_path), "--no-color"])
+    modules = _modules_after(body, tmp_path)
+    assert _loaded_of(modules, ("yaml",)) == []
+    assert "kefix.sources.config.json_reader" in modules

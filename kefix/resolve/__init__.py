@@ -1,12 +1,14 @@
 """The effective TrainingArguments of a launch, value by value, each with the layer it came from.
 
 Layers, lowest first: transformers defaults -> defaults the entry script's own dataclasses
-override (found statically, across files) -> command-line flags. A value kefix cannot know is
-``Unknown``; rules stay silent on it rather than guess.
+override (found statically, across files) -> config files the launch names (YAML/JSON) ->
+command-line flags (LLaMA-Factory's ``key=value`` overrides among them). A value kefix cannot
+know is ``Unknown``; rules stay silent on it rather than guess.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -27,6 +29,8 @@ from kefix.model import (
     Arg,
     ArgStyle,
     CellLines,
+    ConfigRef,
+    DeepSpeedConfig,
     EffectiveConfig,
     FieldValue,
     FlagRecord,
@@ -40,6 +44,8 @@ from kefix.model import (
     Unknown,
 )
 from kefix.paths import display_path
+from kefix.resolve.config_files import NamedConfig, read_named_config
+from kefix.resolve.deepspeed import deepspeed_from_text, read_deepspeed
 from kefix.resolve.entry_script import locate_entry
 
 if TYPE_CHECKING:
@@ -47,6 +53,11 @@ if TYPE_CHECKING:
     # entry script must be read, in Resolver.parser_spec.
     from kefix.resolve.dataclasses import ParserSpec
     from kefix.resolve.framework import FrameworkCatalogue
+
+# Config files read by a framework with its own argument classes (``Launch.launcher`` of a
+# config launch names its format): transformers' defaults are not theirs.
+FRAMEWORK_CONFIG_FORMATS = frozenset({"llamafactory", "trl", "axolotl"})
+_OWN_SCHEMA_FORMATS = frozenset({"axolotl"})
 
 # A launch whose entry script kefix cannot read counts as a training launch when it passes at
 # least this many TrainingArguments flags (a data-prep script rarely passes two).
@@ -72,6 +83,7 @@ class Resolution:
     spec: ParserSpec | None
     config: EffectiveConfig | None
     reason: str = ""
+    named_configs: tuple[NamedConfig, ...] = ()  # config files the launch names, as read
 
 
 @dataclass
@@ -82,6 +94,16 @@ class Resolver:
     framework_targets: Mapping[str, str] = field(default_factory=dict)  # --target-framework
     _specs: dict[Path, ParserSpec | None] = field(default_factory=dict)
     _frameworks: FrameworkCatalogue | None = None
+
+    _named: dict[tuple[object, ...], NamedConfig] = field(default_factory=dict)
+    # Results later stages derive from what this resolver read, kept for the run's duration.
+    memo: dict[tuple[object, ...], object] = field(default_factory=dict)
+    # DeepSpeed config (real path) -> the configurations of this run's launches that pass it;
+    # filled by the runner once every launch is resolved, read when the file itself is checked.
+    deepspeed_users: dict[str, tuple[EffectiveConfig, ...]] = field(default_factory=dict)
+    _deepspeed: dict[tuple[object, ...], tuple[Path | None, DeepSpeedConfig | None]] = field(
+        default_factory=dict
+    )
 
     @property
     def frameworks(self) -> FrameworkCatalogue:
@@ -95,6 +117,31 @@ class Resolver:
     def framework_notes(self) -> list[str]:
         """What the run could not know of framework releases, said once each."""
         return [] if self._frameworks is None else list(self._frameworks.notes)
+
+    def deepspeed_config(
+        self, value: FieldValue, launch: Launch, script: Path
+    ) -> DeepSpeedConfig | None:
+        """The DeepSpeed config the ``deepspeed`` value names, read (cached for the run)."""
+        key = (value, script.parent.resolve(), launch.workdir_hints)
+        if key not in self._deepspeed:
+            self._deepspeed[key] = read_deepspeed(value, launch, script, list(self.search_roots))
+        return self._deepspeed[key][1]
+
+    def deepspeed_paths(self) -> list[Path]:
+        """Every DeepSpeed config file a launch resolved so far passes."""
+        found = {p.resolve(): p for p, _ in self._deepspeed.values() if p is not None}
+        return [found[key] for key in sorted(found)]
+
+    def named_config(self, ref: ConfigRef, launch: Launch, script: Path) -> NamedConfig:
+        key = (ref.path, script.parent.resolve(), launch.workdir_hints, launch.launcher)
+        if key not in self._named:
+            self._named[key] = read_named_config(ref, launch, script, list(self.search_roots))
+        return self._named[key]
+
+    def named_config_paths(self) -> list[Path]:
+        """Every config file a launch resolved so far names and kefix could read."""
+        found = {c.path.resolve(): c.path for c in self._named.values() if c.path is not None}
+        return [found[key] for key in sorted(found)]
 
     def parser_spec(self, entry: Path) -> ParserSpec | None:
         key = entry.resolve()
@@ -122,9 +169,11 @@ class Resolver:
         """What kefix learnt about ``launch`` for transformers ``version`` (None: the newest):
         its entry point, parser, and configuration. ``cells``: a notebook's, for origins."""
         version = version or newest_version()
+        if launch.entry_kind == "deepspeed":
+            return self._resolve_deepspeed_file(launch, script, text, version)
         spec: ParserSpec | None = None
         entry_path: Path | None = None
-        if launch.entry_kind != "cli":
+        if launch.entry_kind not in ("cli", "config"):
             entry_path = locate_entry(launch, script, self.search_roots)
             if entry_path is not None:
                 spec = self.parser_spec(entry_path)
@@ -147,31 +196,46 @@ class Resolver:
             if launch.launcher in LAUNCH_COMMANDS:
                 use, framework_options = self.frameworks.use_for(launch, script)
         flags = read_flags(launch, spec, version, framework=use)
+        if launch.launcher in _OWN_SCHEMA_FORMATS:
+            # axolotl reads its own keys, not HfArgumentParser's: no verdict on unknown ones.
+            flags = tuple(record for record in flags if record.status is FlagStatus.FIELD)
         bindings = _bindings(flags, version)
         reason = ""
-        if entry_path is None and launch.entry_kind != "cli":
+        named = tuple(self.named_config(ref, launch, script) for ref in launch.config_files)
+        if entry_path is None and launch.entry_kind not in ("cli", "config"):
             reason = f"entry script {launch.entry or '(dynamic)'} not found"
-            if not _looks_like_training(launch):
+            # A training config it names makes it a training launch, as two flags do.
+            if not _looks_like_training(launch) and not any(n.launch for n in named):
                 return Resolution(
                     launch, None, None, None, reason + " and fewer than two TrainingArguments flags"
                 )
         values = _default_layer(spec, version)
-        if launch.entry_kind == "cli" and use is None:
+        if (launch.entry_kind == "cli" and use is None) or (
+            launch.launcher in FRAMEWORK_CONFIG_FORMATS
+        ):
             # Framework CLIs (swift, llamafactory-cli, trl) wrap TrainingArguments with their own
             # defaults (ms-swift evaluates on the save schedule): transformers' are not theirs.
             _hide_defaults(values, f"{launch.launcher} sets its own defaults")
+        for config_file in named:
+            _apply_config_file(values, config_file, spec, version)
         lines = LineIndex.of(text)
+        own_layer = Layer.CONFIG_FILE if launch.entry_kind == "config" else Layer.COMMAND_LINE
         for binding in bindings:
             line = lines.location(binding.arg.span.start).line
             previous = values.get(binding.spec.name)
+            written = binding.arg.name
+            if binding.arg.style is ArgStyle.OVERRIDE:
+                written += "="
+            elif own_layer is Layer.COMMAND_LINE:
+                written = "--" + written
             values[binding.spec.name] = ResolvedValue(
                 binding.spec.name,
                 binding.value,
                 Origin(
-                    Layer.COMMAND_LINE,
+                    own_layer,
                     launch.path,
                     line,
-                    detail=f"--{binding.arg.name}",
+                    detail=written,
                     cell=cells.cell_location(binding.arg.span.start) if cells else None,
                 ),
                 binding.arg,
@@ -181,7 +245,9 @@ class Resolver:
         if use is not None:
             from kefix.resolve.framework import framework_layer
 
-            use = framework_layer(values, use, framework_options, version, launch, lines, text)
+            use = framework_layer(
+                values, use, framework_options, version, launch, lines, text, named
+            )
         if launch.opaque:
             expressions = ", ".join(text[span.start : span.end] for span in launch.opaque)
             _hide_defaults(values, f"may be set by {expressions}")
@@ -190,6 +256,7 @@ class Resolver:
             from kefix.resolve.framework import framework_note
 
             notes.append(framework_note(use))
+        notes.extend(config_file.problem for config_file in named if config_file.problem)
         if spec is not None:
             notes.extend(spec.notes)
         config = EffectiveConfig(
@@ -203,8 +270,69 @@ class Resolver:
             other_options=frozenset() if spec is None else spec.field_names(),
             version=version,
             framework=use,
+            deepspeed=self._deepspeed_of(values, launch, script),
         )
-        return Resolution(launch, entry_path, spec, config, reason)
+        return Resolution(launch, entry_path, spec, config, reason, named)
+
+    def _deepspeed_of(
+        self, values: dict[str, ResolvedValue], launch: Launch, script: Path
+    ) -> DeepSpeedConfig | None:
+        resolved = values.get("deepspeed")
+        if resolved is None or resolved.value is None or isinstance(resolved.value, Unknown):
+            return None
+        # A path in a config file the launch names is relative to where the launch runs, too.
+        return self.deepspeed_config(resolved.value, launch, script)
+
+    def _resolve_deepspeed_file(
+        self, launch: Launch, script: Path, text: str, version: str
+    ) -> Resolution:
+        """A DeepSpeed config checked on its own: its keys as values, and the launches that
+        pass it, against which the DeepSpeed rules compare it."""
+        lines = LineIndex.of(text)
+        values = {
+            arg.name: ResolvedValue(
+                arg.name,
+                arg.values[0] if len(arg.values) == 1 else tuple(str(v) for v in arg.values),
+                Origin(Layer.CONFIG_FILE, launch.path, lines.location(arg.span.start).line),
+                arg,
+            )
+            for arg in launch.args
+        }
+        users = self.deepspeed_users.get(os.path.realpath(script), ())
+        config = EffectiveConfig(
+            launch=launch,
+            values=values,
+            version=version,
+            deepspeed=deepspeed_from_text(launch.path, text),
+            deepspeed_users=users,
+        )
+        return Resolution(launch, None, None, config)
+
+
+def _apply_config_file(
+    values: dict[str, ResolvedValue], named: NamedConfig, spec: ParserSpec | None, version: str
+) -> None:
+    """The file's keys over the defaults: origins at the file's lines, no ``arg`` (the launch
+    does not write them). A file kefix cannot read may set anything: the defaults are hidden."""
+    if named.launch is None:
+        _hide_defaults(values, f"may be set by {named.ref.path} ({named.problem})")
+        return
+    if named.launch.launcher in FRAMEWORK_CONFIG_FORMATS:
+        _hide_defaults(values, f"{named.launch.launcher} sets its own defaults")
+    flags = read_flags(named.launch, spec, version)
+    lines = LineIndex.of(named.text)
+    for binding in _bindings(flags, version):
+        previous = values.get(binding.spec.name)
+        line = lines.location(binding.arg.span.start).line
+        values[binding.spec.name] = ResolvedValue(
+            binding.spec.name,
+            binding.value,
+            Origin(Layer.CONFIG_FILE, named.display, line, detail=binding.arg.name),
+            None,
+            overrides=() if previous is None else (previous, *previous.overrides),
+        )
+    if named.launch.opaque:
+        _hide_defaults(values, f"may be set by a merge key in {named.display}")
 
 
 def _looks_like_training(launch: Launch) -> bool:
@@ -286,7 +414,7 @@ def _hide_defaults(values: dict[str, ResolvedValue], why: str) -> None:
     """Values the launch does not write become Unknown: something kefix cannot read sets them
     (arguments behind ``"$@"``, a framework's own defaults)."""
     for name, resolved in values.items():
-        if resolved.origin.layer is not Layer.COMMAND_LINE:
+        if resolved.arg is None:
             values[name] = replace(resolved, value=Unknown(why))
 
 
@@ -392,7 +520,7 @@ def field_arg(config: EffectiveConfig, name: str) -> Arg | None:
     (ms-swift turns ``--eval_strategy steps`` off without validation data) still sets it.
     """
     resolved = config.values.get(name)
-    if resolved is not None and resolved.origin.layer is Layer.COMMAND_LINE:
+    if resolved is not None and resolved.arg is not None:
         return resolved.arg
     written = [
         r.arg for r in config.flags if r.field == name or (r.field is None and r.arg.name == name)

@@ -50,6 +50,7 @@ from kefix.model import (
     Unknown,
 )
 from kefix.paths import display_path
+from kefix.resolve.config_files import NamedConfig
 from kefix.target import TargetVersionError, target_versions
 
 # Launcher (as ``kefix.sources.bash.launchers`` names it) -> framework and command.
@@ -288,11 +289,16 @@ def framework_layer(
     launch: Launch,
     lines: LineIndex,
     text: str,
+    config_files: Sequence[NamedConfig] = (),
 ) -> FrameworkUse:
-    """Give ``values`` (transformers defaults, then the launch's flags) the framework's defaults
-    and conventions; what kefix cannot know becomes ``Unknown``, a flag of the launch stays.
-    Returns ``use`` with the values of the framework's other options (``val_size``)."""
-    config_file = named_config_file(text, launch)
+    """Give ``values`` (transformers defaults, then the config files the launch names, then its
+    flags) the framework's defaults and conventions; what kefix cannot know becomes
+    ``Unknown``, a value the launch or its config file writes stays. Returns ``use`` with the
+    values of the framework's other options (``val_size``)."""
+    read = [named for named in config_files if named.launch is not None]
+    config_file = (
+        None if read and len(read) == len(config_files) else named_config_file(text, launch)
+    )
     if options is None or options.training_base is None:
         # An unknown release, or one that builds TrainingArguments itself (ms-swift 2.x).
         _hide(values, f"{use.framework} {use.version} sets its own defaults".replace("  ", " "))
@@ -311,6 +317,19 @@ def framework_layer(
         elif options.training_base is not None and not _written(values.get(name)):
             previous = values.get(name)
             values[name] = replace(default, overrides=() if previous is None else (previous,))
+    for named in read:
+        assert named.launch is not None
+        file_lines = LineIndex.of(named.text)
+        for arg in named.launch.args:
+            if arg.name in own:
+                line = file_lines.location(arg.span.start).line
+                own[arg.name] = ResolvedValue(
+                    arg.name,
+                    _option_value(arg, own[arg.name].value),
+                    Origin(Layer.CONFIG_FILE, named.display, line, detail=arg.name),
+                    None,
+                    overrides=(own[arg.name],),
+                )
     for arg in launch.args:
         name = arg.name.replace("-", "_")
         if name in own:
@@ -377,7 +396,8 @@ def _option_value(arg: Arg, default: FieldValue) -> FieldValue:
 
 
 def _written(resolved: ResolvedValue | None) -> bool:
-    return resolved is not None and resolved.origin.layer is Layer.COMMAND_LINE
+    """Set by the launch's flags or a config file it names (not a default)."""
+    return resolved is not None and resolved.origin.layer in (Layer.COMMAND_LINE, Layer.CONFIG_FILE)
 
 
 def _hide(values: dict[str, ResolvedValue], why: str) -> None:

@@ -20,6 +20,9 @@ class Rule:
     # The README table's cells ("what it finds", "fix"); the docstring is the full story.
     summary: ClassVar[str] = ""
     fix_summary: ClassVar[str] = ""
+    # Whether the rule also checks DeepSpeed configs on their own (``entry_kind == "deepspeed"``
+    # launches, which have no TrainingArguments values); other rules never see them.
+    checks_deepspeed_files: ClassVar[bool] = False
 
     def check(self, config: EffectiveConfig, settings: Settings) -> Iterator[Finding]:
         raise NotImplementedError
@@ -82,9 +85,10 @@ def default_origin_note(config: EffectiveConfig, name: str) -> str:
     """Where a value the launch does not write comes from (a project default, a config file);
     '' when the launch writes it or it is transformers' own default."""
     resolved = config.get(name)
-    if resolved is None or resolved.origin.layer in (
-        Layer.COMMAND_LINE,
-        Layer.TRANSFORMERS_DEFAULT,
+    if (
+        resolved is None
+        or resolved.arg is not None
+        or resolved.origin.layer is Layer.TRANSFORMERS_DEFAULT
     ):
         return ""
     return f"{name}={resolved.value} comes from {resolved.origin.describe()}"
@@ -93,7 +97,7 @@ def default_origin_note(config: EffectiveConfig, name: str) -> str:
 def location_span(config: EffectiveConfig, fields: tuple[str, ...]) -> Span:
     for name in fields:
         resolved = config.get(name)
-        if resolved is not None and resolved.origin.layer is Layer.COMMAND_LINE and resolved.arg:
+        if resolved is not None and resolved.arg is not None:
             return resolved.arg.span
     launch = config.launch
     return Span(launch.span.start, launch.span.start)

@@ -91,6 +91,8 @@ class SourceAdapter(Protocol):
 _ADAPTERS: dict[str, str] = {
     "bash": "kefix.sources.bash.adapter:BASH",
     "notebook": "kefix.sources.notebook.adapter:NOTEBOOK",
+    "yaml": "kefix.sources.config.adapter:YAML",
+    "json": "kefix.sources.config.adapter:JSON",
 }
 
 # File suffix -> kind. Files without a suffix are read as bash when their shebang says so.
@@ -98,7 +100,15 @@ SUFFIX_KINDS: dict[str, str] = {
     ".sh": "bash",
     ".bash": "bash",
     ".ipynb": "notebook",
+    ".yaml": "yaml",
+    ".yml": "yaml",
+    ".json": "json",
 }
+
+# Kinds most of whose files are not launches at all (package.json, CI workflows, data): a file
+# of these kinds is reported on only for what it contains, never for being unreadable, too big
+# or a symlink kefix does not follow.
+QUIET_KINDS = frozenset({"yaml", "json"})
 
 _loaded: dict[str, SourceAdapter] = {}
 
