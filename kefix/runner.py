@@ -121,12 +121,17 @@ def run(paths: Sequence[Path], settings: Settings, *, apply: bool) -> RunResult:
     for index, file_result in enumerate(result.files):
         if apply and file_result.outcome.changed:
             display = file_result.analysis.display
-            # A symlink may have been re-pointed since discovery: check where it leads now.
+            # kefix writes only inside the paths it was given: a config file a launch names is
+            # checked wherever it lies, but fixed only when given too (as ruff fixes only the
+            # files it is given). A symlink may also have been re-pointed since discovery.
             source_path = file_result.source.path
-            if not roots.contain(source_path) and os.path.realpath(source_path) not in named:
-                result.errors.append(
-                    f"{display}:1:1: KF902 not written: it now leads outside the given paths"
+            if not roots.contain(source_path):
+                why = (
+                    "a launch names it, but it is outside the given paths (give it to fix it)"
+                    if os.path.realpath(source_path) in named
+                    else "it now leads outside the given paths"
                 )
+                result.errors.append(f"{display}:1:1: KF902 not written: {why}")
                 continue
             try:
                 write_atomically(file_result.source, file_result.outcome.final.text)

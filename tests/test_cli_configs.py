@@ -129,6 +129,19 @@ def test_checking_only_the_launch_still_checks_the_deepspeed_config_it_passes(
     )
 
 
+def test_apply_on_the_launch_alone_leaves_the_config_it_names_and_says_why(
+    configs: Path,
+) -> None:
+    project = configs / "deepspeed"
+    before = snapshot(project)
+    result = kefix("--apply", "finetune_baichuan2.sh", cwd=project)
+    assert snapshot(project) == before
+    assert (
+        "ds_z2_config.json:1:1: KF902 not written: a launch names it, but it is outside the "
+        "given paths (give it to fix it)"
+    ) in result.stderr.splitlines()
+
+
 def test_the_hf_json_config_is_reported_once_on_the_file(configs: Path) -> None:
     result = kefix(".", cwd=configs / "hf_json")
     findings = [line for line in result.stdout.splitlines() if ": KF" in line]
