@@ -190,13 +190,14 @@ class Resolver:
                         f"the HfArgumentParser of {launch.entry} has no TrainingArguments",
                     )
         use, framework_options = None, None
-        if launch.entry_kind == "cli":
-            from kefix.resolve.framework import LAUNCH_COMMANDS
+        if launch.entry_kind in ("cli", "config"):
+            from kefix.resolve.framework import framework_command
 
-            if launch.launcher in LAUNCH_COMMANDS:
+            # A framework CLI, or a config file in a framework's format: its release's options.
+            if framework_command(launch) is not None:
                 use, framework_options = self.frameworks.use_for(launch, script)
         flags = read_flags(launch, spec, version, framework=use)
-        if launch.launcher in _OWN_SCHEMA_FORMATS:
+        if launch.launcher in _OWN_SCHEMA_FORMATS and (use is None or not use.known):
             # axolotl reads its own keys, not HfArgumentParser's: no verdict on unknown ones.
             flags = tuple(record for record in flags if record.status is FlagStatus.FIELD)
         bindings = _bindings(flags, version)
@@ -210,14 +211,15 @@ class Resolver:
                     launch, None, None, None, reason + " and fewer than two TrainingArguments flags"
                 )
         values = _default_layer(spec, version)
-        if (launch.entry_kind == "cli" and use is None) or (
-            launch.launcher in FRAMEWORK_CONFIG_FORMATS
+        if use is None and (
+            launch.entry_kind == "cli" or launch.launcher in FRAMEWORK_CONFIG_FORMATS
         ):
             # Framework CLIs (swift, llamafactory-cli, trl) wrap TrainingArguments with their own
             # defaults (ms-swift evaluates on the save schedule): transformers' are not theirs.
+            # With the framework's release known, ``framework_layer`` gives them instead.
             _hide_defaults(values, f"{launch.launcher} sets its own defaults")
         for config_file in named:
-            _apply_config_file(values, config_file, spec, version)
+            _apply_config_file(values, config_file, spec, version, framework_known=use is not None)
         lines = LineIndex.of(text)
         own_layer = Layer.CONFIG_FILE if launch.entry_kind == "config" else Layer.COMMAND_LINE
         for binding in bindings:
@@ -310,14 +312,21 @@ class Resolver:
 
 
 def _apply_config_file(
-    values: dict[str, ResolvedValue], named: NamedConfig, spec: ParserSpec | None, version: str
+    values: dict[str, ResolvedValue],
+    named: NamedConfig,
+    spec: ParserSpec | None,
+    version: str,
+    *,
+    framework_known: bool = False,
 ) -> None:
     """The file's keys over the defaults: origins at the file's lines, no ``arg`` (the launch
-    does not write them). A file kefix cannot read may set anything: the defaults are hidden."""
+    does not write them). A file kefix cannot read may set anything: the defaults are hidden,
+    as are those of a framework format read by a launch whose framework kefix does not place
+    (``framework_known``: the framework layer gives them)."""
     if named.launch is None:
         _hide_defaults(values, f"may be set by {named.ref.path} ({named.problem})")
         return
-    if named.launch.launcher in FRAMEWORK_CONFIG_FORMATS:
+    if named.launch.launcher in FRAMEWORK_CONFIG_FORMATS and not framework_known:
         _hide_defaults(values, f"{named.launch.launcher} sets its own defaults")
     flags = read_flags(named.launch, spec, version)
     lines = LineIndex.of(named.text)

@@ -67,6 +67,39 @@ LAUNCH_COMMANDS: Mapping[str, tuple[str, str]] = {
     "trl reward": ("trl", "reward"),
 }
 
+# A training config's format (``Launch.launcher`` of a config launch) -> the framework that reads
+# it and the command whose options it holds. A trl recipe's trainer is told by its keys.
+CONFIG_COMMANDS: Mapping[str, tuple[str, str]] = {
+    "llamafactory": ("llamafactory", "train"),
+    "trl": ("trl", "sft"),
+    "axolotl": ("axolotl", "train"),
+}
+_TRL_COMMAND_KEYS: tuple[tuple[str, frozenset[str]], ...] = (
+    ("grpo", frozenset({"num_generations", "reward_funcs", "reward_weights"})),
+    ("dpo", frozenset({"beta", "max_prompt_length", "rpo_alpha", "ref_model_init_kwargs"})),
+)
+
+
+def framework_command(launch: Launch) -> tuple[str, str] | None:
+    """The framework and command that read ``launch``: a framework CLI, or a training config in
+    a framework's format; None for anything else."""
+    if launch.entry_kind == "cli":
+        return LAUNCH_COMMANDS.get(launch.launcher)
+    if launch.entry_kind != "config" or launch.launcher not in CONFIG_COMMANDS:
+        return None
+    framework, command = CONFIG_COMMANDS[launch.launcher]
+    if framework == "trl":
+        keys = {arg.name for arg in launch.args}
+        command = next((name for name, marks in _TRL_COMMAND_KEYS if keys & marks), command)
+    return framework, command
+
+
+def command_display(use: FrameworkUse) -> str:
+    """How users run the command ``use`` names (``llamafactory-cli train``, ``trl sft``)."""
+    wanted = (use.framework, use.command)
+    return next((k for k, v in LAUNCH_COMMANDS.items() if v == wanted), " ".join(wanted))
+
+
 # The file that tells a directory holds the framework's package, per import name.
 _MARKERS = {
     "llamafactory": "llamafactory/hparams/parser.py",
@@ -116,9 +149,11 @@ class FrameworkCatalogue:
     _options: dict[tuple[str, str, Path], CommandOptions | None] = field(default_factory=dict)
 
     def use_for(self, launch: Launch, script: Path) -> tuple[FrameworkUse, CommandOptions | None]:
-        """The framework ``launch`` runs (it must be one of ``LAUNCH_COMMANDS``), the release
-        and why, and its command's options (None when kefix cannot know them)."""
-        framework, command = LAUNCH_COMMANDS[launch.launcher]
+        """The framework ``launch`` runs (``framework_command`` must name it), the release and
+        why, and its command's options (None when kefix cannot know them)."""
+        found = framework_command(launch)
+        assert found is not None, launch.launcher
+        framework, command = found
         directory = script.parent.resolve()
         key = (framework, command, directory)
         if key not in self._uses:
@@ -297,7 +332,9 @@ def framework_layer(
     values of the framework's other options (``val_size``)."""
     read = [named for named in config_files if named.launch is not None]
     config_file = (
-        None if read and len(read) == len(config_files) else named_config_file(text, launch)
+        None
+        if (read and len(read) == len(config_files)) or launch.entry_kind == "config"
+        else named_config_file(text, launch)
     )
     if options is None or options.training_base is None:
         # An unknown release, or one that builds TrainingArguments itself (ms-swift 2.x).
@@ -330,14 +367,21 @@ def framework_layer(
                     None,
                     overrides=(own[arg.name],),
                 )
+    # A config launch's keys are the file's values (``val_size: 0.1``), not flags.
+    in_file = launch.entry_kind == "config"
     for arg in launch.args:
         name = arg.name.replace("-", "_")
         if name in own:
             line = lines.location(arg.span.start).line
+            origin = (
+                Origin(Layer.CONFIG_FILE, launch.path, line, detail=arg.name)
+                if in_file
+                else Origin(Layer.COMMAND_LINE, launch.path, line, detail=f"--{arg.name}")
+            )
             own[name] = ResolvedValue(
                 name,
                 _option_value(arg, own[name].value),
-                Origin(Layer.COMMAND_LINE, launch.path, line, detail=f"--{arg.name}"),
+                origin,
                 arg,
                 overrides=(own[name],),
             )

@@ -107,12 +107,13 @@ class EvalWithoutEvalSet(Rule):
         )
         yield self.finding(
             config,
-            f"{asked} asks for evaluation, but the launch has no evaluation set (--val_size or "
+            f"{asked} asks for evaluation, but {_no_eval_set(config)} (--val_size or "
             f"--eval_dataset); LLaMA-Factory raises ValueError: {error}",
             at=("eval_strategy", "do_eval", "load_best_model_at_end"),
             origin_note=f"{LLAMAFACTORY_EVAL_NEEDS_DATA.source} in LLaMA-Factory "
             f"{LLAMAFACTORY_EVAL_NEEDS_DATA.first}",
             fix=_evaluation_off(config),
+            subject="evaluation set",
         )
 
     def _swift(self, config: EffectiveConfig, use: FrameworkUse) -> Iterator[Finding]:
@@ -132,7 +133,17 @@ class EvalWithoutEvalSet(Rule):
             origin_note=f"{SWIFT_NO_EVAL_WITHOUT_DATA.source} in ms-swift "
             f"{SWIFT_NO_EVAL_WITHOUT_DATA.first}",
             fix=_evaluation_off(config),
+            subject="evaluation set",
         )
+
+
+def _no_eval_set(config: EffectiveConfig) -> str:
+    """Who lacks the evaluation set: a launch, the config files it names, or a config file."""
+    if config.launch.entry_kind == "config":
+        return "the config has no evaluation set"
+    if config.launch.config_files:
+        return "neither the launch nor the config it names has an evaluation set"
+    return "the launch has no evaluation set"
 
 
 def _evaluation_asked(config: EffectiveConfig, *, written_only: bool = False) -> str | None:

@@ -21,6 +21,7 @@ from kefix.model import (
     Severity,
 )
 from kefix.resolve import is_training_flag
+from kefix.resolve.framework import command_display
 from kefix.rules.base import Rule, unknown_flags
 
 # trl hands the flags its parser does not take to ``accelerate launch`` (trl/cli/commands/
@@ -104,6 +105,10 @@ class UnknownFrameworkFlag(Rule):
             return
         if _ignores_unknown_flags(config):
             return
+        if config.launch.entry_kind == "config" and use.framework == "trl":
+            # A trl recipe on its own may be read by a script with dataclasses of its own
+            # (alignment-handbook's ScriptArguments): no key of it is decidably unknown.
+            return
         options = set(use.options | use.uncertain)
         if use.training_base is not None:
             options |= {o.lstrip("-") for o in option_strings(version=config.version)}
@@ -123,7 +128,7 @@ class UnknownFrameworkFlag(Rule):
     ) -> Finding:
         name = arg.name
         where = f"{use.framework} {use.version}" if use.version else use.source
-        message = f"--{name} is not an option of {config.launch.launcher} in {where}"
+        message = f"--{name} is not an option of {command_display(use)} in {where}"
         history = option_history(use.framework, use.command, name)
         if history is not None and use.version:
             message += _history_text(use, history)
