@@ -272,6 +272,8 @@ class FrameworkUse:
     training_base: str | None = None
     known: bool = False
     values: Mapping[str, ResolvedValue] = field(default_factory=dict, compare=False, hash=False)
+    # Keys of the config files the launch names, each with the ``path:line`` that writes it.
+    config_keys: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
 
 
 @dataclass(frozen=True)

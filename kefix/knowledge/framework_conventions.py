@@ -167,6 +167,25 @@ AXOLOTL_EVAL_NEEDS_VAL_SET = Convention(
     '            and (data.get("eval_steps") or data.get("eval_strategy"))',
 )
 
+# axolotl's config model ignores keys it has no field for (pydantic's default, no
+# ``extra="forbid"``): a misspelt key is dropped without a word.
+AXOLOTL_IGNORES_UNKNOWN_KEYS = Convention(
+    "axolotl",
+    "keys the config model lacks are dropped silently",
+    "0.18.0",
+    "axolotl/utils/schemas/config.py:212",
+    'model_config = {"populate_by_name": True}',
+)
+# ... but it reads these aliases of its fields (RemappedParameters).
+AXOLOTL_KEY_ALIASES = Convention(
+    "axolotl",
+    "model_type is read as type_of_model (and model_config, model_kwargs, model_revision)",
+    "0.18.0",
+    "axolotl/utils/schemas/deprecated.py:161",
+    'type_of_model: str | None = Field(\n        default=None,\n        alias="model_type",',
+)
+AXOLOTL_ALIASES = frozenset({"model_config", "model_kwargs", "model_type", "model_revision"})
+
 CONVENTIONS: tuple[Convention, ...] = (
     SWIFT_EVAL_FOLLOWS_SAVE,
     SWIFT_EVAL_STEPS_FOLLOW_SAVE,
@@ -182,6 +201,8 @@ CONVENTIONS: tuple[Convention, ...] = (
     AXOLOTL_EVALS_PER_EPOCH,
     AXOLOTL_NO_EVAL_WITHOUT_VAL_SET,
     AXOLOTL_EVAL_NEEDS_VAL_SET,
+    AXOLOTL_IGNORES_UNKNOWN_KEYS,
+    AXOLOTL_KEY_ALIASES,
 )
 
 
@@ -214,4 +235,6 @@ def unknown_flag_error(framework: str) -> str:
             "trl rejects it (its training script's HfArgumentParser, or accelerate launch, "
             "which newer trl hands unknown flags to)"
         )
+    if framework == "axolotl":
+        return "axolotl drops it without a word (its config model ignores keys it has no field for)"
     return f"{framework} stops with an error"

@@ -354,10 +354,13 @@ def framework_layer(
         elif options.training_base is not None and not _written(values.get(name)):
             previous = values.get(name)
             values[name] = replace(default, overrides=() if previous is None else (previous,))
+    config_keys: dict[str, str] = {}
     for named in read:
         assert named.launch is not None
         file_lines = LineIndex.of(named.text)
         for arg in named.launch.args:
+            line = file_lines.location(arg.span.start).line
+            config_keys[arg.name] = f"{named.display}:{line}"
             if arg.name in own:
                 line = file_lines.location(arg.span.start).line
                 own[arg.name] = ResolvedValue(
@@ -395,7 +398,9 @@ def framework_layer(
         _swift_conventions(values, own, use, options)
     if use.framework == "trl":
         _trl_conventions(values, options)
-    return replace(use, values=MappingProxyType(own))
+    if use.framework == "axolotl":
+        _axolotl_conventions(values)
+    return replace(use, values=MappingProxyType(own), config_keys=MappingProxyType(config_keys))
 
 
 _CONFIG_WORD = re.compile(r"""(?<![=\w/.-])["']?([^\s"'=]+\.(?:ya?ml|json))["']?(?=\s|$)""")
@@ -515,6 +520,21 @@ def _trl_conventions(values: dict[str, ResolvedValue], options: CommandOptions) 
     if options.version and rule.holds(options.version) is not True:
         return
     values["bf16"] = _convention("bf16", not fp16.value, rule, bf16)
+
+
+def _axolotl_conventions(values: dict[str, ResolvedValue]) -> None:
+    """axolotl computes TrainingArguments' precision itself: ``bf16: auto`` depends on the GPU,
+    and ``fp16`` is passed as ``fp16 and not bf16`` (axolotl/core/builders/base.py:271 in
+    0.19.0), so with ``bf16`` not a plain boolean neither value is known."""
+    bf16 = values.get("bf16")
+    if bf16 is None or isinstance(bf16.value, bool):
+        return
+    rule = conventions.AXOLOTL_BF16_AUTO
+    why = f"axolotl derives it from bf16: auto ({rule.source} in axolotl {rule.first})"
+    for name in ("bf16", "fp16"):
+        resolved = values.get(name)
+        if resolved is not None:
+            values[name] = replace(resolved, value=Unknown(why))
 
 
 def swift_has_eval_data(values: Mapping[str, ResolvedValue]) -> bool | None:

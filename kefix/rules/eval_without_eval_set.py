@@ -6,6 +6,8 @@ from collections.abc import Iterator
 
 from kefix.config import Settings
 from kefix.knowledge.framework_conventions import (
+    AXOLOTL_EVAL_NEEDS_VAL_SET,
+    AXOLOTL_NO_EVAL_WITHOUT_VAL_SET,
     LLAMAFACTORY_EVAL_MESSAGE,
     LLAMAFACTORY_EVAL_NEEDS_DATA,
     SWIFT_NO_EVAL_WITHOUT_DATA,
@@ -36,7 +38,10 @@ class EvalWithoutEvalSet(Rule):
     Checks `llamafactory-cli train` and `swift sft/pt/rlhf` launches that ask for evaluation
     (an `eval_strategy` other than `no`, `do_eval`, `load_best_model_at_end`) without naming
     any evaluation data: LLaMA-Factory's `val_size`/`eval_dataset`, ms-swift's `val_dataset`,
-    `eval_dataset` or `split_dataset_ratio` above 0.
+    `eval_dataset` or `split_dataset_ratio` above 0. LLaMA-Factory recipes are checked on their
+    own too (a `val_size` in the recipe counts for the launch naming it), and axolotl configs:
+    `eval_steps`/`eval_strategy` with `val_set_size: 0`, or `evals_per_epoch` without a
+    `val_set_size`, and no `test_datasets`.
 
     ## Why it matters
     LLaMA-Factory refuses to start (`get_train_args`, llamafactory/hparams/parser.py:206 in
@@ -44,6 +49,10 @@ class EvalWithoutEvalSet(Rule):
 
         ValueError: Please make sure eval_dataset be provided or val_size >1e-6
         ValueError: Please specify dataset for evaluation.          # before 0.9.4
+
+    axolotl rejects `eval_steps`/`eval_strategy` with `val_set_size: 0` (axolotl/utils/schemas/
+    validation.py:345 in 0.19.0) and otherwise sets `eval_strategy` to `no` without an
+    evaluation set (axolotl/core/builders/base.py:524), so `evals_per_epoch` does nothing.
 
     ms-swift 3.9.3+ silently switches evaluation off instead (swift/llm/argument/
     train_args.py:173 in 3.9.3: `if self.split_dataset_ratio == 0 and not self.val_dataset and
@@ -72,8 +81,8 @@ class EvalWithoutEvalSet(Rule):
     name = "eval-without-eval-set"
     severity = Severity.ERROR
     summary = (
-        "LLaMA-Factory / ms-swift launch that evaluates without an evaluation set (val_size,"
-        " eval_dataset, split_dataset_ratio)"
+        "LLaMA-Factory / ms-swift / axolotl launch or config that evaluates without an evaluation"
+        " set (val_size, eval_dataset, split_dataset_ratio, val_set_size)"
     )
     fix_summary = "turn evaluation off (unsafe)"
 
@@ -85,6 +94,52 @@ class EvalWithoutEvalSet(Rule):
             yield from self._llamafactory(config, use)
         elif use.framework == "ms-swift":
             yield from self._swift(config, use)
+        elif use.framework == "axolotl":
+            yield from self._axolotl(config, use)
+
+    def _axolotl(self, config: EffectiveConfig, use: FrameworkUse) -> Iterator[Finding]:
+        """axolotl evaluates on ``val_set_size`` held out or ``test_datasets``; with neither, its
+        validation rejects ``eval_steps``/``eval_strategy`` (when val_set_size is written as 0)
+        and its trainer builder turns ``evals_per_epoch`` into no evaluation at all."""
+        written = {arg.name: arg for arg in config.launch.args}
+        if "test_datasets" in written or not use.version:
+            return
+        size = use.values.get("val_set_size")
+        if size is None or isinstance(size.value, Unknown) or size.value not in (0, 0.0):
+            return
+        asks = [
+            name
+            for name in ("eval_steps", "eval_strategy")
+            if name in written and config.value(name) not in (None, "no", 0, False)
+        ]
+        if asks and "val_set_size" in written and AXOLOTL_EVAL_NEEDS_VAL_SET.holds(use.version):
+            yield self.finding(
+                config,
+                f"{' and '.join(asks)} {'asks' if len(asks) == 1 else 'ask'} for evaluation, but"
+                " val_set_size is 0 and there are no"
+                " test_datasets; axolotl raises ValueError: eval_steps and eval_strategy are not "
+                "supported with val_set_size == 0",
+                span=written[asks[0]].flag_span,
+                origin_note=f"{AXOLOTL_EVAL_NEEDS_VAL_SET.source} in axolotl "
+                f"{AXOLOTL_EVAL_NEEDS_VAL_SET.first}",
+                fix=_axolotl_evaluation_off(config, (*asks, "evals_per_epoch")),
+                subject="evaluation set",
+            )
+            return
+        per_epoch = written.get("evals_per_epoch")
+        if per_epoch is None or AXOLOTL_NO_EVAL_WITHOUT_VAL_SET.holds(use.version) is not True:
+            return
+        where = "val_set_size is 0" if "val_set_size" in written else "val_set_size defaults to 0"
+        yield self.finding(
+            config,
+            f"evals_per_epoch asks for evaluation, but {where} and there are no test_datasets; "
+            "axolotl sets eval_strategy to 'no' and never evaluates",
+            span=per_epoch.flag_span,
+            origin_note=f"{AXOLOTL_NO_EVAL_WITHOUT_VAL_SET.source} in axolotl "
+            f"{AXOLOTL_NO_EVAL_WITHOUT_VAL_SET.first}",
+            fix=_axolotl_evaluation_off(config, ("evals_per_epoch",)),
+            subject="evaluation set",
+        )
 
     def _llamafactory(self, config: EffectiveConfig, use: FrameworkUse) -> Iterator[Finding]:
         asked = _evaluation_asked(config)
@@ -135,6 +190,14 @@ class EvalWithoutEvalSet(Rule):
             fix=_evaluation_off(config),
             subject="evaluation set",
         )
+
+
+def _axolotl_evaluation_off(config: EffectiveConfig, names: tuple[str, ...]) -> Fix:
+    """Drop the keys that ask axolotl for evaluation (and those read only with it)."""
+    written = {arg.name for arg in config.launch.args}
+    wanted = (*names, "load_best_model_at_end", "metric_for_best_model", "greater_is_better")
+    intents = tuple(RemoveArg(name) for name in dict.fromkeys(wanted) if name in written)
+    return Fix("turn evaluation off", intents, Applicability.UNSAFE)
 
 
 def _no_eval_set(config: EffectiveConfig) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from packaging.version import InvalidVersion, Version
 
 from kefix.config import Settings
-from kefix.knowledge.framework_conventions import RENAMES, unknown_flag_error
+from kefix.knowledge.framework_conventions import AXOLOTL_ALIASES, RENAMES, unknown_flag_error
 from kefix.knowledge.frameworks import OptionHistory, close_option, option_history
 from kefix.knowledge.training_args import option_strings
 from kefix.model import (
@@ -48,6 +48,8 @@ _ACCELERATE_OPTIONS = frozenset(
 # TrlParser takes ``--config cfg.yaml`` itself (trl/scripts/utils.py, parse_args_and_config);
 # trl's CLI turns ``--accelerate_config NAME`` into accelerate's --config_file (trl/cli.py, 0.24).
 _TRL_OWN = frozenset({"config", "accelerate_config"})
+# A recipe's ``env`` mapping sets environment variables (TrlParser.parse_args_and_config).
+_TRL_RECIPE_OWN = frozenset({"env"})
 
 
 class UnknownFrameworkFlag(Rule):
@@ -57,6 +59,12 @@ class UnknownFrameworkFlag(Rule):
     (read from a vendored copy in the project, the installed package, or kefix's knowledge of
     released versions) and the TrainingArguments they extend. It says when the option was added
     or removed among the releases kefix read, and which option a misspelling resembles.
+
+    The same holds for the keys of a LLaMA-Factory recipe or an axolotl config checked on its
+    own (axolotl's `AxolotlInputConfig` fields and aliases such as `model_type`; nothing when
+    `plugins:` add fields), and for the keys of a recipe a `trl ... --config recipe.yaml` launch
+    names (reported on the launch: a TRL recipe alone may be read by a script with dataclasses
+    of its own, so it is never judged alone).
 
     The release comes from `--target-framework NAME==VERSION`, else the project's pin
     (`ms-swift==3.12.6` in requirements.txt, pyproject.toml, ...), else the installed package.
@@ -72,7 +80,10 @@ class UnknownFrameworkFlag(Rule):
                                                                       # LLaMA-Factory
     ms-swift 3.0.3+ raises in `SwiftPipeline._parse_args` (swift/llm/base.py:30), unless
     `--ignore_args_error true`; LLaMA-Factory in `_parse_args` (llamafactory/hparams/parser.py:71
-    in 0.8.3); trl passes the rest to `accelerate launch`, which rejects it.
+    in 0.8.3); trl passes the rest to `accelerate launch`, which rejects it. axolotl is quieter
+    and worse: its pydantic config model drops a key it has no field for
+    (axolotl/utils/schemas/config.py:212 in 0.18.0), so a misspelt `lora_dropuot` just does
+    nothing.
 
     ## Example
     ```bash
@@ -94,8 +105,8 @@ class UnknownFrameworkFlag(Rule):
     name = "unknown-framework-flag"
     severity = Severity.ERROR
     summary = (
-        "a flag the framework CLI (LLaMA-Factory, ms-swift, trl) does not have in the release in"
-        " use, with added-in / removed-in and did-you-mean"
+        "a flag or config key the framework (LLaMA-Factory, ms-swift, trl, axolotl) does not"
+        " have in the release in use, with added-in / removed-in and did-you-mean"
     )
     fix_summary = "rename a proven rename (safe) or the close match (unsafe)"
 
@@ -109,7 +120,11 @@ class UnknownFrameworkFlag(Rule):
             # A trl recipe on its own may be read by a script with dataclasses of its own
             # (alignment-handbook's ScriptArguments): no key of it is decidably unknown.
             return
+        if use.framework == "axolotl" and any(a.name == "plugins" for a in config.launch.args):
+            return  # plugins add fields to axolotl's config model (merge_input_args)
         options = set(use.options | use.uncertain)
+        if use.framework == "axolotl":
+            options |= AXOLOTL_ALIASES
         if use.training_base is not None:
             options |= {o.lstrip("-") for o in option_strings(version=config.version)}
         for record in unknown_flags(config):
@@ -122,6 +137,35 @@ class UnknownFrameworkFlag(Rule):
             if use.framework == "trl" and underscored in _ACCELERATE_OPTIONS | _TRL_OWN:
                 continue
             yield self._finding(config, use, record.arg, options)
+        if use.framework == "trl" and config.launch.entry_kind == "cli":
+            yield from self._recipe_keys(config, use, options)
+
+    def _recipe_keys(
+        self, config: EffectiveConfig, use: FrameworkUse, options: set[str]
+    ) -> Iterator[Finding]:
+        """Keys of the ``--config`` recipe TrlParser reads: it makes each a default of its
+        parser and hands the ones no option takes on as flags (trl/scripts/utils.py,
+        ``set_defaults_with_config``), which fail as flags do. Reported on the launch, at the
+        file's name: the recipe alone cannot tell which parser reads it."""
+        config_arg = next((a for a in config.launch.args if a.name == "config"), None)
+        for name, where in use.config_keys.items():
+            if name in options or name in _ACCELERATE_OPTIONS | _TRL_OWN | _TRL_RECIPE_OWN:
+                continue
+            if is_training_flag(name):
+                continue  # a TrainingArguments key of another release: KF101/KF102 on the file
+            message = f"{name} ({where}) is not an option of {command_display(use)} in "
+            message += f"{use.framework} {use.version}" if use.version else use.source
+            history = option_history(use.framework, use.command, name)
+            if history is not None and use.version:
+                message += _history_text(use, history)
+            message += f"; {unknown_flag_error(use.framework)}"
+            guess = close_option(name, frozenset(options))
+            if guess is not None:
+                message += f"; did you mean {guess}?"
+            span = None
+            if config_arg is not None:
+                span = config_arg.value_spans[0] if config_arg.value_spans else config_arg.span
+            yield self.finding(config, message, span=span, subject=f"{where} {name}")
 
     def _finding(
         self, config: EffectiveConfig, use: FrameworkUse, arg: Arg, options: set[str]
