@@ -92,6 +92,7 @@ def analyze_text(
                 for finding in rule.check(resolution.config, settings):
                     if (finding.code, finding.subject or finding.message) in owned:
                         continue  # the config file alone causes it: reported on the file
+                    finding = _in_framework_terms(resolution.config, finding)
                     _, held = by_key.get(finding.key, (finding, []))
                     # The newest release's wording (and fix) stands for the others; a key seen
                     # twice in one release (the same flag written twice) counts it once.
@@ -121,6 +122,15 @@ def analyze_text(
         kind,
         parsed.cells,
     )
+
+
+def _in_framework_terms(config: EffectiveConfig, finding: Finding) -> Finding:
+    """A fix an axolotl config cannot carry in its own keys is dropped: the finding stays."""
+    if config.launch.launcher != "axolotl" or config.launch.entry_kind != "config":
+        return finding
+    from kefix.resolve.axolotl import axolotl_fix_writable
+
+    return finding if axolotl_fix_writable(config, finding) else replace(finding, fix=None)
 
 
 def files_findings(

@@ -186,6 +186,144 @@ AXOLOTL_KEY_ALIASES = Convention(
 )
 AXOLOTL_ALIASES = frozenset({"model_config", "model_kwargs", "model_type", "model_revision"})
 
+# How axolotl's trainer builder turns its config into TrainingArguments keyword arguments. Read at
+# 0.18.0; 0.19.0 has the same code (base.py lines 9 later from the save/eval block on).
+_BASE = "axolotl/core/builders/base.py"
+_CAUSAL = "axolotl/core/builders/causal.py"
+AXOLOTL_SAVE_STRATEGY = Convention(
+    "axolotl",
+    "save_steps (or saves_per_epoch) means save_strategy steps, else save_strategy, else epoch",
+    "0.18.0",
+    f"{_BASE}:501",
+    'if self.cfg.save_steps:\n            training_args_kwargs["save_strategy"] = "steps"\n'
+    '            training_args_kwargs["save_steps"] = self.cfg.save_steps\n'
+    "        elif self.cfg.save_strategy:\n"
+    '            training_args_kwargs["save_strategy"] = self.cfg.save_strategy',
+)
+AXOLOTL_SAVE_TOTAL_LIMIT = Convention(
+    "axolotl",
+    "save_total_limit defaults to 4",
+    "0.18.0",
+    f"{_BASE}:510",
+    'training_args_kwargs["save_total_limit"] = (\n'
+    "            self.cfg.save_total_limit if self.cfg.save_total_limit else 4",
+)
+AXOLOTL_EVAL_STRATEGY = Convention(
+    "axolotl",
+    "no evaluation without an evaluation set, else eval_steps means eval_strategy steps",
+    "0.18.0",
+    f"{_BASE}:515",
+    "if not self.eval_dataset and self.cfg.val_set_size == 0:\n"
+    "            # do not eval if no eval_dataset and val_set_size=0\n"
+    '            training_args_kwargs["eval_strategy"] = "no"\n'
+    "        elif self.cfg.eval_steps:\n"
+    '            training_args_kwargs["eval_strategy"] = "steps"',
+)
+AXOLOTL_PASSED_AS_IS = Convention(
+    "axolotl",
+    "learning_rate, gradient_accumulation_steps, output_dir, ... are passed as written",
+    "0.18.0",
+    f"{_BASE}:639",
+    '"gradient_accumulation_steps",\n            "learning_rate",',
+)
+AXOLOTL_MICRO_BATCH_SIZE = Convention(
+    "axolotl",
+    "micro_batch_size is per_device_train_batch_size",
+    "0.18.0",
+    f"{_BASE}:668",
+    'training_args_kwargs["per_device_train_batch_size"] = self.cfg.micro_batch_size',
+)
+AXOLOTL_NUM_EPOCHS = Convention(
+    "axolotl",
+    "num_epochs is num_train_epochs; max_steps is max_steps or the steps it counts",
+    "0.18.0",
+    f"{_BASE}:677",
+    'training_args_kwargs["max_steps"] = self.cfg.max_steps or total_num_steps or -1\n'
+    '        training_args_kwargs["num_train_epochs"] = self.cfg.num_epochs',
+)
+AXOLOTL_EVAL_BATCH_SIZE = Convention(
+    "axolotl",
+    "eval_batch_size is per_device_eval_batch_size",
+    "0.18.0",
+    f"{_BASE}:671",
+    "if self.cfg.eval_batch_size:\n"
+    '            training_args_kwargs["per_device_eval_batch_size"] = (',
+)
+AXOLOTL_WARMUP = Convention(
+    "axolotl",
+    "warmup_steps as written (1 becomes 2), warmup_ratio turned into steps",
+    "0.18.0",
+    f"{_BASE}:240",
+    "if self.cfg.warmup_steps is not None:\n            warmup_steps = self.cfg.warmup_steps\n"
+    "        elif self.cfg.warmup_ratio is not None:",
+)
+AXOLOTL_LOGGING_STEPS = Convention(
+    "axolotl",
+    "logging_steps as written, else computed from the length of the run",
+    "0.18.0",
+    f"{_BASE}:259",
+    "if self.cfg.logging_steps is not None:\n"
+    '            training_args_kwargs["logging_steps"] = self.cfg.logging_steps',
+)
+AXOLOTL_PRECISION = Convention(
+    "axolotl",
+    "fp16 only without bf16; bf16 is bf16 or bfloat16 (bf16: full is bf16_full_eval)",
+    "0.18.0",
+    f"{_BASE}:271",
+    'training_args_kwargs["fp16"] = (self.cfg.fp16 and not self.cfg.bf16) or False',
+)
+AXOLOTL_LR_SCHEDULER = Convention(
+    "axolotl",
+    "lr_scheduler is lr_scheduler_type (cosine by default and for one_cycle, rex)",
+    "0.18.0",
+    f"{_BASE}:281",
+    'if self.cfg.lr_scheduler in ["one_cycle", "rex"]:\n'
+    '            training_args_kwargs["lr_scheduler_type"] = "cosine"',
+)
+AXOLOTL_METRIC = Convention(
+    "axolotl",
+    "metric_for_best_model passed when set",
+    "0.18.0",
+    f"{_CAUSAL}:218",
+    "if self.cfg.metric_for_best_model:\n"
+    '            training_arguments_kwargs["metric_for_best_model"] = (',
+)
+AXOLOTL_LOAD_BEST = Convention(
+    "axolotl",
+    "load_best_model_at_end only with an evaluation set and save_steps a multiple of eval_steps",
+    "0.18.0",
+    f"{_CAUSAL}:248",
+    'training_arguments_kwargs["load_best_model_at_end"] = (\n            (\n'
+    "                self.cfg.load_best_model_at_end is not False",
+)
+# Keys axolotl passes to TrainingArguments under the same name and as written (when set): a fix
+# may write them in an axolotl config. The others it renames or derives.
+AXOLOTL_VERBATIM_KEYS = frozenset(
+    {
+        "learning_rate",
+        "gradient_accumulation_steps",
+        "output_dir",
+        "weight_decay",
+        "max_grad_norm",
+        "seed",
+        "adam_beta1",
+        "adam_beta2",
+        "adam_epsilon",
+        "dataloader_num_workers",
+        "dataloader_pin_memory",
+        "dataloader_prefetch_factor",
+        "save_only_model",
+        "torch_empty_cache_steps",
+        "logging_steps",
+        "metric_for_best_model",
+        "save_total_limit",
+        "save_steps",
+        "eval_steps",
+        "save_strategy",
+        "eval_strategy",
+    }
+)
+
 CONVENTIONS: tuple[Convention, ...] = (
     SWIFT_EVAL_FOLLOWS_SAVE,
     SWIFT_EVAL_STEPS_FOLLOW_SAVE,
@@ -203,6 +341,19 @@ CONVENTIONS: tuple[Convention, ...] = (
     AXOLOTL_EVAL_NEEDS_VAL_SET,
     AXOLOTL_IGNORES_UNKNOWN_KEYS,
     AXOLOTL_KEY_ALIASES,
+    AXOLOTL_SAVE_STRATEGY,
+    AXOLOTL_SAVE_TOTAL_LIMIT,
+    AXOLOTL_EVAL_STRATEGY,
+    AXOLOTL_PASSED_AS_IS,
+    AXOLOTL_MICRO_BATCH_SIZE,
+    AXOLOTL_NUM_EPOCHS,
+    AXOLOTL_EVAL_BATCH_SIZE,
+    AXOLOTL_WARMUP,
+    AXOLOTL_LOGGING_STEPS,
+    AXOLOTL_PRECISION,
+    AXOLOTL_LR_SCHEDULER,
+    AXOLOTL_METRIC,
+    AXOLOTL_LOAD_BEST,
 )
 
 

@@ -399,7 +399,12 @@ def framework_layer(
     if use.framework == "trl":
         _trl_conventions(values, options)
     if use.framework == "axolotl":
-        _axolotl_conventions(values)
+        if launch.entry_kind == "config":
+            from kefix.resolve.axolotl import axolotl_training_arguments
+
+            axolotl_training_arguments(values, launch, lines, options, transformers_version)
+        else:
+            _axolotl_conventions(values)
     return replace(use, values=MappingProxyType(own), config_keys=MappingProxyType(config_keys))
 
 

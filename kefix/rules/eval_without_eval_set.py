@@ -26,6 +26,7 @@ from kefix.model import (
     Unknown,
 )
 from kefix.resolve import field_arg
+from kefix.resolve.axolotl import yaml_value
 from kefix.resolve.framework import swift_has_eval_data
 from kefix.rules.base import Rule
 
@@ -110,7 +111,7 @@ class EvalWithoutEvalSet(Rule):
         asks = [
             name
             for name in ("eval_steps", "eval_strategy")
-            if name in written and config.value(name) not in (None, "no", 0, False)
+            if name in written and yaml_value(written[name]) not in (None, "no", 0, False)
         ]
         if asks and "val_set_size" in written and AXOLOTL_EVAL_NEEDS_VAL_SET.holds(use.version):
             yield self.finding(
