@@ -226,6 +226,7 @@ def main() -> None:
         print("atheris is not installed; running the plain mutation loop", file=sys.stderr)
         random_loop(kind, 20000, 0)
         return
+    check(b"", kind)  # load the adapter (imported lazily) so that it is instrumented too
     atheris.instrument_all()  # kefix, tree-sitter's Python side, bashlex: coverage feedback
     atheris.Setup([sys.argv[0], *args], input_tester(kind))
     atheris.Fuzz()
