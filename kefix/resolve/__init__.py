@@ -23,6 +23,7 @@ from kefix.knowledge.training_args import (
     option_strings,
     training_fields,
 )
+from kefix.knowledge.training_classes import TRANSFORMERS_CLASS_NAMES
 from kefix.model import (
     Arg,
     ArgStyle,
@@ -39,6 +40,7 @@ from kefix.model import (
 )
 from kefix.paths import display_path
 from kefix.resolve.entry_script import locate_entry
+from kefix.resolve.typed import typed_field_value
 
 if TYPE_CHECKING:
     # Only a type here; the module itself (and libcst, ~0.15 s to import) is loaded when an
@@ -77,6 +79,7 @@ class Resolver:
 
     search_roots: Sequence[Path]
     _specs: dict[Path, ParserSpec | None] = field(default_factory=dict)
+    _class_specs: dict[tuple[Path, str], ParserSpec] = field(default_factory=dict)
 
     def parser_spec(self, entry: Path) -> ParserSpec | None:
         key = entry.resolve()
@@ -85,6 +88,21 @@ class Resolver:
 
             self._specs[key] = read_parser_spec(entry, self.search_roots)
         return self._specs[key]
+
+    def class_spec(self, module: Path, launch: Launch) -> ParserSpec:
+        """The class a ``TrainingArguments(...)``-like call constructs, as a one-class parser:
+        transformers' or trl's own (``launch.entry`` is then its dotted name), or a local class
+        read from the module the call is in."""
+        from kefix.resolve.dataclasses import ParsedDataclass, ParserSpec, read_class_spec
+
+        package, _, name = (launch.entry or "").rpartition(".")
+        if package in ("transformers", "trl"):
+            own = ParsedDataclass(name, module, 1, name, ())
+            return ParserSpec(module, (own,), ())
+        key = (module.resolve(), launch.launcher)
+        if key not in self._class_specs:
+            self._class_specs[key] = read_class_spec(module, launch.launcher, self.search_roots)
+        return self._class_specs[key]
 
     def resolve(
         self, launch: Launch, script: Path, text: str, version: str | None = None
@@ -100,7 +118,12 @@ class Resolver:
         version = version or newest_version()
         spec: ParserSpec | None = None
         entry_path: Path | None = None
-        if launch.entry_kind != "cli":
+        if launch.entry_kind == "call":
+            spec = self.class_spec(script, launch)
+            if not spec.has_training_arguments:
+                why = f"{launch.launcher} is not a TrainingArguments class"
+                return Resolution(launch, None, spec, None, why)
+        elif launch.entry_kind != "cli":
             entry_path = locate_entry(launch, script, self.search_roots)
             if entry_path is not None:
                 spec = self.parser_spec(entry_path)
@@ -119,7 +142,7 @@ class Resolver:
         flags = read_flags(launch, spec, version)
         bindings = _bindings(flags, version)
         reason = ""
-        if entry_path is None and launch.entry_kind != "cli":
+        if entry_path is None and launch.entry_kind not in ("cli", "call"):
             reason = f"entry script {launch.entry or '(dynamic)'} not found"
             if not _looks_like_training(launch):
                 return Resolution(
@@ -130,6 +153,12 @@ class Resolver:
             # Framework CLIs (swift, llamafactory-cli, trl) wrap TrainingArguments with their own
             # defaults (ms-swift evaluates on the save schedule): transformers' are not theirs.
             _hide_defaults(values, f"{launch.launcher} sets its own defaults")
+        elif spec is not None and _framework_config(spec):
+            # trl's configs (SFTConfig, ...) change transformers' defaults (logging_steps, bf16).
+            hidden = Unknown(f"{_framework_config(spec)} sets its own defaults")
+            for name, resolved in values.items():
+                if resolved.origin.layer is Layer.TRANSFORMERS_DEFAULT:
+                    values[name] = replace(resolved, value=hidden)
         lines = LineIndex.of(text)
         for binding in bindings:
             line = lines.location(binding.arg.span.start).line
@@ -137,7 +166,7 @@ class Resolver:
             values[binding.spec.name] = ResolvedValue(
                 binding.spec.name,
                 binding.value,
-                Origin(Layer.COMMAND_LINE, launch.path, line, detail=f"--{binding.arg.name}"),
+                _written_origin(launch, binding.arg, line),
                 binding.arg,
                 overrides=() if previous is None else (previous, *previous.overrides),
             )
@@ -160,6 +189,27 @@ class Resolver:
             version=version,
         )
         return Resolution(launch, entry_path, spec, config, reason)
+
+
+def _written_origin(launch: Launch, arg: Arg, line: int) -> Origin:
+    if arg.typed is None:
+        return Origin(Layer.COMMAND_LINE, launch.path, line, detail=f"--{arg.name}")
+    # Written in the launch like a flag (rules call it explicit), but not on a command line.
+    label = "keyword argument" if launch.entry_kind == "call" else "dict entry"
+    return Origin(Layer.COMMAND_LINE, launch.path, line, label=label)
+
+
+def _framework_config(spec: ParserSpec) -> str:
+    """The trl config (``SFTConfig``) the parser's training arguments derive from, if any."""
+    return next(
+        (
+            parsed.training_base
+            for parsed in spec.dataclasses
+            if parsed.training_base is not None
+            and parsed.training_base not in TRANSFORMERS_CLASS_NAMES
+        ),
+        "",
+    )
 
 
 def _looks_like_training(launch: Launch) -> bool:
@@ -254,9 +304,6 @@ def _bindings(flags: Iterable[FlagRecord], version: str | None) -> list[FlagBind
     ]
 
 
-_FULLY_KNOWN_BASES = frozenset({"TrainingArguments", "Seq2SeqTrainingArguments"})
-
-
 def _every_dataclass_read(spec: ParserSpec) -> bool:
     """Whether kefix knows every option of the parser (needed to call a flag unknown): local
     dataclasses it read, and transformers' own argument classes. A trl config (``SFTConfig``)
@@ -265,7 +312,7 @@ def _every_dataclass_read(spec: ParserSpec) -> bool:
         bool(spec.dataclasses)
         and not spec.ambiguous
         and all(
-            dataclass.training_base in _FULLY_KNOWN_BASES
+            dataclass.training_base in TRANSFORMERS_CLASS_NAMES
             if dataclass.training_base is not None
             else bool(dataclass.fields)
             for dataclass in spec.dataclasses
@@ -281,6 +328,9 @@ def read_flags(
     other_fields = frozenset() if spec is None else spec.field_names()
     records = []
     for arg in launch.args:
+        if arg.typed is not None:
+            records.append(_typed_record(arg, other_fields, version))
+            continue
         found = field_for_option("--" + arg.name, version=version)
         candidates: tuple[str, ...] = ()
         if found is None and arg.name not in other_fields and options is not None:
@@ -301,6 +351,18 @@ def read_flags(
         value, error = _arg_value(arg, field_spec, negated)
         records.append(FlagRecord(arg, field_spec.name, value, FlagStatus.FIELD, candidates, error))
     return tuple(records)
+
+
+def _typed_record(arg: Arg, other_fields: frozenset[str], version: str | None) -> FlagRecord:
+    """A keyword or dict key names its field exactly: no abbreviations, no ``no_`` negations,
+    no dashed spellings (a call raises TypeError on them, ``parse_dict`` ValueError)."""
+    assert arg.typed is not None
+    spec = training_fields(version=version).get(arg.name)
+    if spec is None:
+        status = FlagStatus.OTHER if arg.name in other_fields else FlagStatus.UNKNOWN
+        return FlagRecord(arg, None, None, status)
+    value, error = typed_field_value(spec, arg.typed.value)
+    return FlagRecord(arg, spec.name, value, FlagStatus.FIELD, (), error)
 
 
 def _all_option_names(spec: ParserSpec | None, version: str | None) -> frozenset[str] | None:

@@ -84,12 +84,14 @@ class SourceAdapter(Protocol):
 # is read.
 _ADAPTERS: dict[str, str] = {
     "bash": "kefix.sources.bash.adapter:BASH",
+    "python": "kefix.sources.python.adapter:PYTHON",
 }
 
 # File suffix -> kind. Files without a suffix are read as bash when their shebang says so.
 SUFFIX_KINDS: dict[str, str] = {
     ".sh": "bash",
     ".bash": "bash",
+    ".py": "python",
 }
 
 _loaded: dict[str, SourceAdapter] = {}

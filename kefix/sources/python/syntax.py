@@ -1,0 +1,189 @@
+"""A Python module as kefix reads it: libcst nodes with character spans, and static values.
+
+Values are read, never computed: a literal, or a name bound exactly once at module level to one
+(a constant). Anything else is ``Unknown`` with the expression's text, never a guess.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+import libcst as cst
+from libcst.metadata import (
+    Assignment,
+    CodeRange,
+    GlobalScope,
+    MetadataWrapper,
+    ParentNodeProvider,
+    PositionProvider,
+    Scope,
+    ScopeProvider,
+)
+
+from kefix.model import FieldValue, LineIndex, Span, Unknown
+
+_MAX_CONSTANT_DEPTH = 8  # A = B, B = C, ... followed this far
+
+
+class PythonSyntaxError(Exception):
+    """The text is not Python libcst can read; ``line`` is where it gave up (1-based)."""
+
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+@dataclass(frozen=True, eq=False)
+class PythonSyntax:
+    """One parsed module with the metadata kefix reads: positions, scopes and parents."""
+
+    text: str
+    tree: cst.Module
+    positions: Mapping[cst.CSTNode, CodeRange]
+    scopes: Mapping[cst.CSTNode, Scope | None]
+    parents: Mapping[cst.CSTNode, cst.CSTNode]
+    lines: LineIndex
+
+    def span(self, node: cst.CSTNode) -> Span:
+        where = self.positions[node]
+        start = self.lines.line_start(where.start.line) + where.start.column
+        end = self.lines.line_start(where.end.line) + where.end.column
+        return Span(start, end)
+
+    def code(self, node: cst.CSTNode) -> str:
+        span = self.span(node)
+        return self.text[span.start : span.end]
+
+    def scope(self, node: cst.CSTNode) -> Scope | None:
+        return self.scopes.get(node)
+
+    def qualified_names(self, node: cst.CSTNode) -> set[str]:
+        """Dotted names an expression may refer to (``transformers.TrainingArguments`` for
+        ``TA`` after ``from transformers import TrainingArguments as TA``)."""
+        scope = self.scope(node)
+        if scope is None:
+            return set()
+        return {qualified.name for qualified in scope.get_qualified_names_for(node)}
+
+
+def parse_python(text: str) -> PythonSyntax:
+    """Parse ``text``; raises ``PythonSyntaxError`` for text libcst cannot read."""
+    try:
+        tree = cst.parse_module(text)
+    except cst.ParserSyntaxError as error:
+        raise PythonSyntaxError(str(error).splitlines()[0], error.raw_line) from None
+    except Exception as error:  # libcst raises assorted errors on odd input; none may escape
+        raise PythonSyntaxError(type(error).__name__, 1) from None
+    wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
+    metadata = wrapper.resolve_many((PositionProvider, ScopeProvider, ParentNodeProvider))
+    return PythonSyntax(
+        text,
+        tree,
+        metadata[PositionProvider],  # type: ignore[arg-type]
+        metadata[ScopeProvider],  # type: ignore[arg-type]
+        metadata[ParentNodeProvider],  # type: ignore[arg-type]
+        LineIndex.of(text),
+    )
+
+
+def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """Every node under ``node`` (itself included) in source order."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(current.children))
+
+
+# ----------------------------------------------------------------------------- bindings
+
+
+def only_assignment(
+    syntax: PythonSyntax, name: cst.Name
+) -> tuple[Scope, cst.BaseExpression] | None:
+    """The value ``name`` holds where it is used, when it is bound exactly once, by a plain
+    ``name = value`` (or ``name: T = value``); None otherwise (a parameter, a loop variable,
+    an import, two assignments...)."""
+    scope = syntax.scope(name)
+    if scope is None:
+        return None
+    assignments = list(scope[name.value])
+    if len(assignments) != 1 or not isinstance(assignments[0], Assignment):
+        return None
+    target = assignments[0].node
+    holder = syntax.parents.get(target)
+    if isinstance(holder, cst.AssignTarget):
+        statement = syntax.parents.get(holder)
+        if isinstance(statement, cst.Assign) and len(statement.targets) == 1:
+            return assignments[0].scope, statement.value
+    elif isinstance(holder, cst.AnnAssign) and holder.target is target and holder.value:
+        return assignments[0].scope, holder.value
+    return None
+
+
+def references(syntax: PythonSyntax, name: cst.Name) -> list[cst.CSTNode]:
+    """Every use of the variable ``name`` refers to, in its scope and the scopes nested in it."""
+    scope = syntax.scope(name)
+    if scope is None:
+        return []
+    assignments = list(scope[name.value])
+    if len(assignments) != 1:
+        return []
+    return [access.node for access in assignments[0].references]
+
+
+# ----------------------------------------------------------------------------- values
+
+
+def literal_value(syntax: PythonSyntax, node: cst.BaseExpression) -> FieldValue:
+    """The value of a literal (or of a module-level constant naming one); ``Unknown`` with the
+    expression's text for anything else."""
+    return _literal(syntax, node, 0)
+
+
+def _literal(syntax: PythonSyntax, node: cst.BaseExpression, depth: int) -> FieldValue:
+    unknown = Unknown(syntax.code(node))
+    if isinstance(node, cst.Name):
+        constants: dict[str, FieldValue] = {"True": True, "False": False, "None": None}
+        if node.value in constants:
+            return constants[node.value]
+        return _constant(syntax, node, depth) if depth < _MAX_CONSTANT_DEPTH else unknown
+    if isinstance(node, (cst.Integer, cst.Float)):
+        return node.evaluated_value
+    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+        try:
+            value = node.evaluated_value
+        except Exception:  # an escape Python itself would reject
+            return unknown
+        return value if isinstance(value, str) else unknown
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, (cst.Minus, cst.Plus)):
+        operand = _literal(syntax, node.expression, depth)
+        if isinstance(operand, (int, float)) and not isinstance(operand, bool):
+            return -operand if isinstance(node.operator, cst.Minus) else operand
+        return unknown
+    if isinstance(node, (cst.List, cst.Tuple)):
+        items = [
+            None
+            if isinstance(element, cst.StarredElement)
+            else _literal(syntax, element.value, depth)
+            for element in node.elements
+        ]
+        strings = tuple(item for item in items if isinstance(item, str))
+        return strings if len(strings) == len(items) else unknown
+    return unknown
+
+
+def _constant(syntax: PythonSyntax, name: cst.Name, depth: int) -> FieldValue:
+    """A module-level name bound once to a literal: a constant."""
+    found = only_assignment(syntax, name)
+    if found is None or not isinstance(found[0], GlobalScope):
+        return Unknown(name.value)
+    value = _literal(syntax, found[1], depth + 1)
+    return Unknown(name.value) if isinstance(value, Unknown) else value
+
+
+def string_value(syntax: PythonSyntax, node: cst.BaseExpression) -> str | Unknown:
+    """A string literal's (or string constant's) value, else ``Unknown``."""
+    value = literal_value(syntax, node)
+    return value if isinstance(value, str) else Unknown(syntax.code(node))
