@@ -89,15 +89,15 @@ class Resolver:
             self._specs[key] = read_parser_spec(entry, self.search_roots)
         return self._specs[key]
 
-    def class_spec(self, module: Path, launch: Launch) -> ParserSpec:
-        """The class a ``TrainingArguments(...)``-like call constructs, as a one-class parser:
-        transformers' or trl's own (``launch.entry`` is then its dotted name), or a local class
-        read from the module the call is in."""
+    def class_spec(self, module: Path, launch: Launch, line: int = 1) -> ParserSpec:
+        """The class a ``TrainingArguments(...)``-like call (at ``line``) constructs, as a
+        one-class parser: transformers' or trl's own (``launch.entry`` is then its dotted name),
+        or a local class read from the module the call is in."""
         from kefix.resolve.dataclasses import ParsedDataclass, ParserSpec, read_class_spec
 
         package, _, name = (launch.entry or "").rpartition(".")
         if package in ("transformers", "trl"):
-            own = ParsedDataclass(name, module, 1, name, ())
+            own = ParsedDataclass(name, module, line, name, ())
             return ParserSpec(module, (own,), ())
         key = (module.resolve(), launch.launcher)
         if key not in self._class_specs:
@@ -119,7 +119,9 @@ class Resolver:
         spec: ParserSpec | None = None
         entry_path: Path | None = None
         if launch.entry_kind == "call":
-            spec = self.class_spec(script, launch)
+            spec = self.class_spec(
+                script, launch, LineIndex.of(text).location(launch.span.start).line
+            )
             if not spec.has_training_arguments:
                 why = f"{launch.launcher} is not a TrainingArguments class"
                 return Resolution(launch, None, spec, None, why)

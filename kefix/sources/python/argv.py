@@ -24,6 +24,7 @@ from kefix.sources.python.keywords import KeywordReading, read_mapping
 from kefix.sources.python.sites import Container, Site, SiteKind, StringLiteral
 from kefix.sources.python.syntax import (
     PythonSyntax,
+    list_with_extensions,
     only_assignment,
     references,
     string_value,
@@ -154,6 +155,9 @@ def _list_of(
         if found is not None and isinstance(found[1], (cst.List, cst.Tuple)):
             uses = references(syntax, node)
             return found[1], len(uses) != 1
+        extended = list_with_extensions(syntax, node)
+        if extended is not None:
+            return extended, True
     return None, False
 
 

@@ -122,6 +122,31 @@ def only_assignment(
     return None
 
 
+def list_with_extensions(syntax: PythonSyntax, name: cst.Name) -> cst.List | cst.Tuple | None:
+    """The list literal ``name`` is bound to once, when its only other bindings add to it
+    (``cmd += [...]``): its words are known, what is added to them is not read."""
+    scope = syntax.scope(name)
+    if scope is None:
+        return None
+    literal: cst.List | cst.Tuple | None = None
+    for assignment in scope[name.value]:
+        if not isinstance(assignment, Assignment):
+            return None
+        holder = syntax.parents.get(assignment.node)
+        if isinstance(holder, cst.AugAssign) and isinstance(holder.operator, cst.AddAssign):
+            continue
+        statement = syntax.parents.get(holder) if isinstance(holder, cst.AssignTarget) else None
+        if (
+            literal is not None
+            or not isinstance(statement, cst.Assign)
+            or len(statement.targets) != 1
+            or not isinstance(statement.value, (cst.List, cst.Tuple))
+        ):
+            return None
+        literal = statement.value
+    return literal
+
+
 def references(syntax: PythonSyntax, name: cst.Name) -> list[cst.CSTNode]:
     """Every use of the variable ``name`` refers to, in its scope and the scopes nested in it."""
     scope = syntax.scope(name)

@@ -9,12 +9,13 @@ line in a string is checked by the bash adapter's verifier on the string's conte
 from __future__ import annotations
 
 import ast
+import dataclasses
 from collections import Counter
 from collections.abc import Callable, Sequence
 
-from kefix.model import Intent, Launch, LineIndex, Span
+from kefix.model import Intent, Launch, LineIndex, RepairContinuation, Span
 from kefix.sources.bash.verify import structural_difference as bash_difference
-from kefix.sources.python.argv import shift_launch
+from kefix.sources.python.argv import shift_launch, shifted
 from kefix.sources.python.reader import PythonSource, read_python
 from kefix.sources.python.sites import Site, SiteKind
 
@@ -54,9 +55,17 @@ def structural_difference(
             after_text[new_content.start : new_content.end],
             shift_launch(old_launch, -old_content.start),
             shift_launch(new_launch, -new_content.start),
-            intents,
+            [_in_string(intent, -old_content.start) for intent in intents],
         )
     return ""
+
+
+def _in_string(intent: Intent, offset: int) -> Intent:
+    """A repair's break position counted in the string's content, as the bash verifier reads."""
+    if isinstance(intent, RepairContinuation):
+        detached = dataclasses.replace(intent.detached, at=shifted(intent.detached.at, offset))
+        return RepairContinuation(detached)
+    return intent
 
 
 def _masked_dump(text: str, launch: Launch, site: Site) -> str | None:
