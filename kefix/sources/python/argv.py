@@ -21,14 +21,15 @@ from kefix.sources.bash.launches import launch_of_words, pair_arguments
 from kefix.sources.bash.syntax import Word
 from kefix.sources.python.containers import list_container
 from kefix.sources.python.keywords import KeywordReading, read_mapping
+from kefix.sources.python.precheck import COMMAND_FUNCTIONS, LAUNCHER_WORD
 from kefix.sources.python.sites import Container, Site, SiteKind, StringLiteral
 from kefix.sources.python.syntax import (
     PythonSyntax,
+    callee_name,
     list_with_extensions,
     only_assignment,
     references,
     string_value,
-    walk,
 )
 
 _SUBPROCESS = frozenset(
@@ -55,8 +56,8 @@ class Found:
 
 def find_command_launches(syntax: PythonSyntax, path: str) -> Iterator[Found]:
     """Launches started through ``subprocess`` or ``os.system``."""
-    for node in walk(syntax.tree):
-        if not isinstance(node, cst.Call):
+    for node in syntax.calls:
+        if not syntax.may_call(node, COMMAND_FUNCTIONS) or not _may_start_a_launcher(node):
             continue
         names = syntax.qualified_names(node.func)
         if names & _SUBPROCESS:
@@ -81,9 +82,8 @@ def find_parser_inputs(syntax: PythonSyntax, path: str) -> Iterator[Found]:
     entry = PurePath(path).name
     parse_calls = [
         node
-        for node in walk(syntax.tree)
-        if isinstance(node, cst.Call)
-        and isinstance(node.func, cst.Attribute)
+        for node in syntax.calls
+        if isinstance(node.func, cst.Attribute)
         and node.func.attr.value in (_PARSE_ARGV, _PARSE_DICT)
     ]
     for call in parse_calls:
@@ -106,6 +106,20 @@ def find_parser_inputs(syntax: PythonSyntax, path: str) -> Iterator[Found]:
 
 
 # ----------------------------------------------------------------------------- arguments
+
+
+def _may_start_a_launcher(call: cst.Call) -> bool:
+    """A syntactic look at a command before any scope analysis: a list whose first word names
+    a launcher (or is ``sys.executable``), a string naming one, or a name (read later)."""
+    command = _argument(call, 0, "args") or _argument(call, 0, "command")
+    if isinstance(command, (cst.List, cst.Tuple)):
+        first = command.elements[0].value if command.elements else None
+        if isinstance(first, cst.Attribute):
+            return first.attr.value == "executable"
+        command = first
+    if isinstance(command, cst.SimpleString):
+        return LAUNCHER_WORD.search(command.value) is not None
+    return isinstance(command, cst.Name)
 
 
 def _argument(call: cst.Call, position: int, keyword: str) -> cst.BaseExpression | None:
@@ -170,6 +184,9 @@ def _words(syntax: PythonSyntax, node: cst.List | cst.Tuple) -> list[Word]:
         value = element.value
         span = syntax.span(value)
         raw = syntax.code(value)
+        if "sys.executable" in syntax.qualified_names(value):
+            words.append(Word("python", span, raw))  # the interpreter running the launcher
+            continue
         content = _content_span(syntax, value)
         if content is not None:
             raw = syntax.text[content.start : content.end]
@@ -308,8 +325,10 @@ def _sys_argv(syntax: PythonSyntax, path: str, entry: str, before: int) -> Itera
     """``sys.argv = [prog, ...]`` (its words after the program name) and ``sys.argv += [...]``
     / ``sys.argv.extend([...])`` (added to a command line kefix cannot see: opaque) set before
     the parser reads them."""
-    for node in walk(syntax.tree):
-        if syntax.positions.get(node) is None or syntax.span(node).start >= before:
+    extends = [call for call in syntax.calls if callee_name(call) == "extend"]
+    statements = sorted([*syntax.statements, *extends], key=lambda node: syntax.span(node).start)
+    for node in statements:
+        if syntax.span(node).start >= before:
             continue
         if isinstance(node, cst.Assign) and len(node.targets) == 1:
             if _is_sys_argv(syntax, node.targets[0].target):
@@ -341,7 +360,11 @@ def _sys_argv(syntax: PythonSyntax, path: str, entry: str, before: int) -> Itera
 
 
 def _is_sys_argv(syntax: PythonSyntax, node: cst.BaseExpression) -> bool:
-    return isinstance(node, cst.Attribute) and "sys.argv" in syntax.qualified_names(node)
+    return (
+        isinstance(node, cst.Attribute)
+        and node.attr.value == "argv"
+        and "sys.argv" in syntax.qualified_names(node)
+    )
 
 
 # ----------------------------------------------------------------------------- shell strings

@@ -17,7 +17,7 @@ from kefix.model import Launch
 from kefix.sources.python.containers import call_container
 from kefix.sources.python.keywords import KeywordReading, read_call_keywords
 from kefix.sources.python.sites import Site, SiteKind
-from kefix.sources.python.syntax import PythonSyntax, walk
+from kefix.sources.python.syntax import PythonSyntax, last_name
 
 _PACKAGES = ("transformers", "trl")
 # A positional argument of TrainingArguments (and of every subclass, whose own fields come
@@ -28,6 +28,10 @@ _POSITIONAL_FIELDS = ("output_dir",)
 def training_class(syntax: PythonSyntax, func: cst.BaseExpression, local: frozenset[str]) -> str:
     """The class a callee constructs when it is a training-arguments class: ``trl.SFTConfig``,
     or the bare name of a project class in ``local``; '' when it is not one."""
+    spelt = last_name(func)
+    wanted = TRAINING_CLASS_NAMES | local
+    if spelt not in wanted and syntax.aliases.get(spelt, "") not in wanted:
+        return ""  # named like no training class: no need to ask the scopes
     names = syntax.qualified_names(func)
     for name in sorted(names):
         parts = name.split(".")
@@ -47,7 +51,7 @@ def training_class(syntax: PythonSyntax, func: cst.BaseExpression, local: frozen
 def local_training_classes(syntax: PythonSyntax, known: frozenset[str]) -> frozenset[str]:
     """``known`` (the project's subclasses) and the classes this module defines that derive,
     directly or through each other, from a training-arguments class or one of ``known``."""
-    classes = [node for node in walk(syntax.tree) if isinstance(node, cst.ClassDef)]
+    classes = syntax.classes
     found: set[str] = set(known)
     changed = True
     while changed:
@@ -66,9 +70,7 @@ def find_training_calls(
     syntax: PythonSyntax, path: str, local: frozenset[str]
 ) -> Iterator[tuple[Launch, Site]]:
     """Every call constructing a training-arguments class, in file order."""
-    for node in walk(syntax.tree):
-        if not isinstance(node, cst.Call):
-            continue
+    for node in syntax.calls:
         entry = training_class(syntax, node.func, local)
         if not entry:
             continue

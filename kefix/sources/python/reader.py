@@ -1,34 +1,20 @@
 """One Python file to its launches, in file order, and where each one's arguments are written.
 
-A cheap text check runs first: a file that names no training class, no project subclass of one
-and no way of launching (``subprocess``, ``os.system``, ``sys.argv``, ``parse_dict``...) is not
-parsed at all, so ``kefix .`` stays fast on large trees of unrelated Python.
+Only files ``kefix.sources.python.precheck`` lets through are read with libcst.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from kefix.knowledge.training_classes import TRAINING_CLASS_NAMES
 from kefix.model import Finding, Launch, Severity, Span
 from kefix.sources import ParsedSource
+from kefix.sources.python.precheck import may_hold_a_launch, names_training
 from kefix.sources.python.sites import Site
-
-_LAUNCH_WORDS = (
-    r"subprocess",
-    r"system",
-    r"sys\.argv",
-    r"parse_args_into_dataclasses",
-    r"parse_dict",
-)
-# A file naming one of these and not parsing is worth a KF901; one that only mentions
-# subprocess may be anything (Python 2, a template) and is left alone.
-_TRAINING_WORDS = (*sorted(TRAINING_CLASS_NAMES), "parse_args_into_dataclasses", "parse_dict")
 
 
 @dataclass(frozen=True, eq=False)
@@ -38,16 +24,6 @@ class PythonSource:
 
     parsed: ParsedSource
     sites: Mapping[Span, Site]
-
-
-def _pattern(words: Iterable[str]) -> re.Pattern[str]:
-    return re.compile(r"\b(?:" + "|".join(words) + r")\b")
-
-
-@functools.lru_cache(maxsize=64)
-def _mentions(known: frozenset[str]) -> tuple[re.Pattern[str], re.Pattern[str]]:
-    training = _pattern([*_TRAINING_WORDS, *(re.escape(name) for name in sorted(known))])
-    return training, _pattern(_LAUNCH_WORDS)
 
 
 def project_classes(path: str) -> frozenset[str]:
@@ -65,21 +41,22 @@ def read_python(path: str, text: str) -> PythonSource:
     """Every launch in ``text``; a file that names a training class but does not parse is one
     KF901 finding."""
     known = project_classes(path)
-    training, launching = _mentions(known)
-    names_training = training.search(text) is not None
-    if not names_training and launching.search(text) is None:
+    if not may_hold_a_launch(text, known):
         return PythonSource(ParsedSource(path, ()), {})
     # libcst is imported only here, once a file may hold a launch.
     from kefix.sources.python.argv import find_command_launches, find_parser_inputs
     from kefix.sources.python.calls import find_training_calls, local_training_classes
-    from kefix.sources.python.syntax import PythonSyntaxError, parse_python, walk
+    from kefix.sources.python.syntax import PythonSyntaxError, parse_python
 
     try:
         syntax = parse_python(text)
     except PythonSyntaxError as error:
-        unparsable = (_unparsable(path, text, error.line, str(error)),) if names_training else ()
+        unparsable = (
+            (_unparsable(path, text, error.line, str(error)),)
+            if names_training(text, known)
+            else ()
+        )
         return PythonSource(ParsedSource(path, (), unparsable), {})
-    import libcst as cst
 
     found: list[tuple[Launch, Site]] = []
     problems: list[Finding] = []
@@ -94,9 +71,8 @@ def read_python(path: str, text: str) -> PythonSource:
         dataclasses.replace(launch, ordinal=index) for index, (launch, _) in enumerate(found)
     )
     sites = {launch.span: site for launch, (_, site) in zip(launches, found, strict=True)}
-    comments = tuple(
-        syntax.span(node) for node in walk(syntax.tree) if isinstance(node, cst.Comment)
-    )
+    # Comments matter for suppressions of findings, and only launches have findings.
+    comments = tuple(syntax.span(node) for node in syntax.comments) if found or problems else ()
     return PythonSource(ParsedSource(path, launches, tuple(problems), comments), sites)
 
 

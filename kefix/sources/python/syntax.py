@@ -6,8 +6,8 @@ Values are read, never computed: a literal, or a name bound exactly once at modu
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+import functools
+from collections.abc import Mapping
 
 import libcst as cst
 from libcst.metadata import (
@@ -15,7 +15,6 @@ from libcst.metadata import (
     CodeRange,
     GlobalScope,
     MetadataWrapper,
-    ParentNodeProvider,
     PositionProvider,
     Scope,
     ScopeProvider,
@@ -34,16 +33,67 @@ class PythonSyntaxError(Exception):
         self.line = line
 
 
-@dataclass(frozen=True, eq=False)
-class PythonSyntax:
-    """One parsed module with the metadata kefix reads: positions, scopes and parents."""
+class _Nodes(cst.CSTVisitor):
+    """One pass over the module: each node's parent, and the nodes launches are made of."""
 
-    text: str
-    tree: cst.Module
-    positions: Mapping[cst.CSTNode, CodeRange]
-    scopes: Mapping[cst.CSTNode, Scope | None]
-    parents: Mapping[cst.CSTNode, cst.CSTNode]
-    lines: LineIndex
+    def __init__(self) -> None:
+        super().__init__()
+        self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
+        self.calls: list[cst.Call] = []
+        self.classes: list[cst.ClassDef] = []
+        self.statements: list[cst.Assign | cst.AugAssign] = []
+        self.comments: list[cst.Comment] = []
+        self.aliases: dict[str, str] = {}  # from m import Name as Alias: Alias -> Name
+        self._stack: list[cst.CSTNode] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if self._stack:
+            self.parents[node] = self._stack[-1]
+        self._stack.append(node)
+        if isinstance(node, cst.Call):
+            self.calls.append(node)
+        elif isinstance(node, cst.ClassDef):
+            self.classes.append(node)
+        elif isinstance(node, (cst.Assign, cst.AugAssign)):
+            self.statements.append(node)
+        elif isinstance(node, cst.Comment):
+            self.comments.append(node)
+        elif isinstance(node, cst.ImportAlias) and node.asname is not None:
+            alias = node.asname.name
+            if isinstance(alias, cst.Name) and isinstance(node.name, cst.Name):
+                self.aliases[alias.value] = node.name.value
+        return True
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        self._stack.pop()
+
+
+class PythonSyntax:
+    """One parsed module: its calls, classes, assignments and comments in source order, each
+    node's parent, and (computed on first use: they cost more than parsing) positions and
+    scopes."""
+
+    def __init__(self, text: str, tree: cst.Module) -> None:
+        self.text = text
+        self.tree = tree
+        self.lines = LineIndex.of(text)
+        nodes = _Nodes()
+        tree.visit(nodes)
+        self.parents: Mapping[cst.CSTNode, cst.CSTNode] = nodes.parents
+        self.calls: tuple[cst.Call, ...] = tuple(nodes.calls)
+        self.classes: tuple[cst.ClassDef, ...] = tuple(nodes.classes)
+        self.statements: tuple[cst.Assign | cst.AugAssign, ...] = tuple(nodes.statements)
+        self.comments: tuple[cst.Comment, ...] = tuple(nodes.comments)
+        self.aliases: Mapping[str, str] = nodes.aliases
+        self._wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
+
+    @functools.cached_property
+    def positions(self) -> Mapping[cst.CSTNode, CodeRange]:
+        return self._wrapper.resolve(PositionProvider)
+
+    @functools.cached_property
+    def scopes(self) -> Mapping[cst.CSTNode, Scope | None]:
+        return self._wrapper.resolve(ScopeProvider)
 
     def span(self, node: cst.CSTNode) -> Span:
         where = self.positions[node]
@@ -54,6 +104,12 @@ class PythonSyntax:
     def code(self, node: cst.CSTNode) -> str:
         span = self.span(node)
         return self.text[span.start : span.end]
+
+    def may_call(self, call: cst.Call, names: frozenset[str]) -> bool:
+        """Whether the call's callee is spelt as one of ``names``, or imported as an alias of
+        one (a cheap test before asking the scopes what it really is)."""
+        name = callee_name(call)
+        return name in names or self.aliases.get(name, "") in names
 
     def scope(self, node: cst.CSTNode) -> Scope | None:
         return self.scopes.get(node)
@@ -75,25 +131,21 @@ def parse_python(text: str) -> PythonSyntax:
         raise PythonSyntaxError(str(error).splitlines()[0], error.raw_line) from None
     except Exception as error:  # libcst raises assorted errors on odd input; none may escape
         raise PythonSyntaxError(type(error).__name__, 1) from None
-    wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
-    metadata = wrapper.resolve_many((PositionProvider, ScopeProvider, ParentNodeProvider))
-    return PythonSyntax(
-        text,
-        tree,
-        metadata[PositionProvider],  # type: ignore[arg-type]
-        metadata[ScopeProvider],  # type: ignore[arg-type]
-        metadata[ParentNodeProvider],  # type: ignore[arg-type]
-        LineIndex.of(text),
-    )
+    return PythonSyntax(text, tree)
 
 
-def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    """Every node under ``node`` (itself included) in source order."""
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(reversed(current.children))
+def last_name(expression: cst.BaseExpression) -> str:
+    """The last name of a dotted expression (``run`` for ``subprocess.run``), '' for others."""
+    if isinstance(expression, cst.Name):
+        return expression.value
+    if isinstance(expression, cst.Attribute):
+        return expression.attr.value
+    return ""
+
+
+def callee_name(call: cst.Call) -> str:
+    """The last name of a call's callee (``run`` for ``subprocess.run(...)``)."""
+    return last_name(call.func)
 
 
 # ----------------------------------------------------------------------------- bindings

@@ -1,0 +1,121 @@
+"""Which Python files may hold a launch, decided cheaply before libcst reads any of them.
+
+Two steps, each far cheaper than the one after it: a text search (does the file name a
+training class, a project subclass of one, a parser input, or start a command with a launcher
+word in a string?), then Python's own parser (C, ~50x faster than libcst with its metadata):
+is there a call a launch could be made of? Only those files are read with libcst, so
+``kefix .`` stays fast on large trees of unrelated Python. A false "maybe" costs time, never a
+finding: the libcst reading decides.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import re
+from collections.abc import Iterable
+
+from kefix.knowledge.training_classes import TRAINING_CLASS_NAMES
+
+PARSER_METHODS = frozenset({"parse_args_into_dataclasses", "parse_dict"})
+# The last names of subprocess.run/call/Popen/check_call/check_output and os.system.
+COMMAND_FUNCTIONS = frozenset({"run", "call", "Popen", "check_call", "check_output", "system"})
+# A word the launcher table (kefix.sources.bash.launchers) starts a command with.
+LAUNCHER_WORD = re.compile(
+    r"(?<![\w.-])(?:[\w./-]*/)?(?:python[\d.]*|torchrun|deepspeed|accelerate|llamafactory-cli"
+    r"|lmf|swift|trl|srun|uv|nohup|env|time|exec)(?![\w.-])"
+)
+_COMMAND_WORDS = re.compile(r"\b(?:subprocess|system)\b")
+_LAUNCHER_IN_STRING = re.compile(
+    r"""(?:^|["'\s])(?:python[\d.]*|torchrun|deepspeed|accelerate|llamafactory-cli|lmf|swift|trl"""
+    r"""|srun|uv)(?=$|["'\s])|\bsys\.executable\b""",
+    re.MULTILINE,
+)
+
+
+def _pattern(words: Iterable[str]) -> re.Pattern[str]:
+    return re.compile(r"\b(?:" + "|".join(words) + r")\b")
+
+
+@functools.lru_cache(maxsize=64)
+def _training_words(known: frozenset[str]) -> re.Pattern[str]:
+    names = [*sorted(TRAINING_CLASS_NAMES), *sorted(PARSER_METHODS), *sorted(known)]
+    return _pattern(re.escape(name) for name in names)
+
+
+def names_training(text: str, known: frozenset[str]) -> bool:
+    """The text names a training class, a project subclass of one (``known``) or a parser
+    input: worth a KF901 when it does not parse."""
+    return _training_words(known).search(text) is not None
+
+
+def may_start_commands(text: str) -> bool:
+    return _COMMAND_WORDS.search(text) is not None and _LAUNCHER_IN_STRING.search(text) is not None
+
+
+def may_hold_a_launch(text: str, known: frozenset[str]) -> bool:
+    """Whether libcst should read the file: True when Python's parser finds a call a launch
+    could be made of, or cannot parse the text at all (libcst then says why)."""
+    if not names_training(text, known) and not may_start_commands(text):
+        return False
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return True
+    aliases: dict[str, str] = {}
+    calls: list[ast.Call] = []
+    bases: dict[str, set[str]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            calls.append(node)
+        elif isinstance(node, ast.ClassDef):
+            bases.setdefault(node.name, set()).update(_last_name(base) for base in node.bases)
+        elif isinstance(node, ast.alias) and node.asname:
+            aliases[node.asname] = node.name.rsplit(".", 1)[-1]
+    named = {name: {aliases.get(base, base) for base in parents} for name, parents in bases.items()}
+    classes = _subclasses(named, set(TRAINING_CLASS_NAMES | known))
+    for call in calls:
+        name = _last_name(call.func)
+        name = aliases.get(name, name)
+        if name in classes or name in PARSER_METHODS:
+            return True
+        if name in COMMAND_FUNCTIONS and _may_name_a_launcher(call):
+            return True
+    return False
+
+
+def _subclasses(bases: dict[str, set[str]], roots: set[str]) -> set[str]:
+    """``roots`` and the classes deriving from them, by name."""
+    found = set(roots)
+    changed = True
+    while changed:
+        changed = False
+        for name, parents in bases.items():
+            if name not in found and parents & found:
+                found.add(name)
+                changed = True
+    return found
+
+
+def _last_name(node: ast.expr) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return ""
+
+
+def _may_name_a_launcher(call: ast.Call) -> bool:
+    """The command of a subprocess/os.system call: a list whose first word names a launcher
+    (or is ``sys.executable``), a string naming one, or a name (its value is read later)."""
+    command = call.args[0] if call.args else None
+    for keyword in call.keywords:
+        if keyword.arg in ("args", "command"):
+            command = keyword.value
+    if isinstance(command, (ast.List, ast.Tuple)):
+        command = command.elts[0] if command.elts else None
+        if isinstance(command, ast.Attribute):
+            return command.attr == "executable"
+    if isinstance(command, ast.Constant) and isinstance(command.value, str):
+        return LAUNCHER_WORD.search(command.value) is not None
+    return isinstance(command, ast.Name)
