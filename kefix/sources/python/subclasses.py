@@ -47,17 +47,18 @@ _INDEX: dict[Path, frozenset[str]] = {}
 
 def project_root(path: Path) -> Path:
     """The directory whose files count as the project of ``path``: the nearest ancestor that
-    holds ``.git``, ``pyproject.toml``, ``setup.py`` or ``setup.cfg``, never above the working
-    directory when ``path`` lies under it (kefix reads nothing outside the given paths and the
-    working directory); the file's own directory when there is none."""
+    holds ``.git``, ``pyproject.toml``, ``setup.py`` or ``setup.cfg``, but never above the
+    working directory when ``path`` lies under it (kefix reads nothing outside the given paths
+    and the working directory); without a marker, the working directory, or the file's own
+    directory when it lies elsewhere."""
     absolute = Path(os.path.abspath(path))
     here = Path.cwd()
     for level, directory in enumerate(absolute.parents):
-        if level >= _MAX_LEVELS:
-            break
         if any((directory / marker).exists() for marker in _PROJECT_MARKERS):
             return directory
         if directory == here:
+            return here
+        if level + 1 >= _MAX_LEVELS:
             break
     return absolute.parent
 
