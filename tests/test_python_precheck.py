@@ -23,7 +23,6 @@ from kefix.sources.python.precheck import may_hold_a_launch
         "import subprocess, sys\nsubprocess.run([sys.executable, 'train.py'])\n",
         "import subprocess\ncmd = ['python', 'train.py']\nsubprocess.run(cmd)\n",
         "import os\nos.system('CUDA_VISIBLE_DEVICES=0 python train.py --fp16')\n",
-        "from transformers import TrainingArguments\nTrainingArguments(fp16=True\n",  # KF901
     ],
 )
 def test_files_that_may_launch_are_read(text: str) -> None:
@@ -51,3 +50,32 @@ def test_a_project_subclass_called_under_its_own_name_is_read() -> None:
     text = "from utils.args import FinetuneArguments\nFinetuneArguments(output_dir='o')\n"
     assert not may_hold_a_launch(text, frozenset())
     assert may_hold_a_launch(text, frozenset({"FinetuneArguments"}))
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        ("x = " + "(" * 300 + "1" + ")" * 300, "too many nested parentheses"),
+        ("x = " + "+".join(["a"] * 30_000), "nested too deeply"),  # crashes libcst's parser
+        ('print "hello"', "Missing parentheses in call to 'print'"),
+        ("x = 1\x00", "null bytes"),
+    ],
+)
+def test_text_python_cannot_parse_never_reaches_libcst_and_is_one_kf901(
+    body: str, problem: str
+) -> None:
+    from kefix.sources.python.reader import read_python
+
+    text = f"from transformers import TrainingArguments\n{body}\nTrainingArguments(fp16=True)\n"
+    (finding,) = read_python("train.py", text).parsed.problems
+    assert finding.code == "KF901"
+    assert problem in finding.message
+
+
+def test_a_tree_too_deep_for_libcst_visitors_is_one_kf901_not_a_crash() -> None:
+    from kefix.sources.python.reader import read_python
+
+    text = "from transformers import TrainingArguments\nx = " + "[" * 190 + "]" * 190
+    text += "\nTrainingArguments(fp16=True, bf16=True)\n"
+    parsed = read_python("train.py", text).parsed
+    assert [problem.code for problem in parsed.problems] == ["KF901"]

@@ -14,6 +14,7 @@ import ast
 import functools
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from kefix.knowledge.training_classes import TRAINING_CLASS_NAMES
 
@@ -53,15 +54,44 @@ def may_start_commands(text: str) -> bool:
     return _COMMAND_WORDS.search(text) is not None and _LAUNCHER_IN_STRING.search(text) is not None
 
 
-def may_hold_a_launch(text: str, known: frozenset[str]) -> bool:
-    """Whether libcst should read the file: True when Python's parser finds a call a launch
-    could be made of, or cannot parse the text at all (libcst then says why)."""
-    if not names_training(text, known) and not may_start_commands(text):
-        return False
+@dataclass(frozen=True)
+class Screening:
+    """Whether libcst should read a file, and, when Python cannot parse it, why (and where)."""
+
+    read: bool
+    problem: str = ""
+    line: int = 1
+
+
+def screen(text: str, known: frozenset[str]) -> Screening:
+    """Whether the file may hold a launch: it names one of its ingredients, Python's parser
+    reads it, and it has a call a launch could be made of. Text Python cannot parse never
+    reaches libcst, whose native parser can crash on it (a 20,000-term expression)."""
+    training = names_training(text, known)
+    if not training and not may_start_commands(text):
+        return Screening(False)
     try:
         tree = ast.parse(text)
-    except (SyntaxError, ValueError, MemoryError, RecursionError):
-        return True
+    except SyntaxError as error:
+        # Only a file about training is worth a finding: one that merely mentions subprocess
+        # may be anything (Python 2, a template).
+        return Screening(False, error.msg if training else "", error.lineno or 1)
+    except UnicodeError:
+        return Screening(False, "the text is not UTF-8" if training else "")
+    except (ValueError, RecursionError, MemoryError) as error:
+        reason = "nested too deeply" if not isinstance(error, ValueError) else str(error)
+        return Screening(False, reason if training else "")
+    return Screening(_has_candidate_call(tree, known))
+
+
+def may_hold_a_launch(text: str, known: frozenset[str]) -> bool:
+    """Whether libcst should read the file (see ``screen``)."""
+    return screen(text, known).read
+
+
+def _has_candidate_call(tree: ast.Module, known: frozenset[str]) -> bool:
+    """A call of a training class (or a subclass, by name), of a parser input method, or of a
+    command function whose command may name a launcher."""
     aliases: dict[str, str] = {}
     calls: list[ast.Call] = []
     bases: dict[str, set[str]] = {}

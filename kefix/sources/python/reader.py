@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from kefix.model import Finding, Launch, Severity, Span
+from kefix.model import Finding, Launch, LineIndex, Severity, Span
 from kefix.sources import ParsedSource
-from kefix.sources.python.precheck import may_hold_a_launch, names_training
+from kefix.sources.python.precheck import Screening, screen
 from kefix.sources.python.sites import Site
 
 
@@ -41,8 +41,18 @@ def read_python(path: str, text: str) -> PythonSource:
     """Every launch in ``text``; a file that names a training class but does not parse is one
     KF901 finding."""
     known = project_classes(path)
-    if not may_hold_a_launch(text, known):
-        return PythonSource(ParsedSource(path, ()), {})
+    screening = screen(text, known)
+    if not screening.read:
+        problems = (_unparsable(path, text, screening),) if screening.problem else ()
+        return PythonSource(ParsedSource(path, (), problems), {})
+    try:
+        return _read(path, text, known)
+    except (RecursionError, MemoryError):
+        unreadable = Screening(False, "nested too deeply for kefix to read")
+        return PythonSource(ParsedSource(path, (), (_unparsable(path, text, unreadable),)), {})
+
+
+def _read(path: str, text: str, known: frozenset[str]) -> PythonSource:
     # libcst is imported only here, once a file may hold a launch.
     from kefix.sources.python.argv import find_command_launches, find_parser_inputs
     from kefix.sources.python.calls import find_training_calls, local_training_classes
@@ -51,12 +61,8 @@ def read_python(path: str, text: str) -> PythonSource:
     try:
         syntax = parse_python(text)
     except PythonSyntaxError as error:
-        unparsable = (
-            (_unparsable(path, text, error.line, str(error)),)
-            if names_training(text, known)
-            else ()
-        )
-        return PythonSource(ParsedSource(path, (), unparsable), {})
+        screening = Screening(False, str(error), error.line)
+        return PythonSource(ParsedSource(path, (), (_unparsable(path, text, screening),)), {})
 
     found: list[tuple[Launch, Site]] = []
     problems: list[Finding] = []
@@ -76,16 +82,14 @@ def read_python(path: str, text: str) -> PythonSource:
     return PythonSource(ParsedSource(path, launches, tuple(problems), comments), sites)
 
 
-def _unparsable(path: str, text: str, line: int, message: str) -> Finding:
-    from kefix.model import LineIndex
-
+def _unparsable(path: str, text: str, screening: Screening) -> Finding:
     lines = LineIndex.of(text)
-    line = max(1, min(line, lines.location(len(text)).line))
+    line = max(1, min(screening.line, lines.location(len(text)).line))
     start = lines.line_start(line)
     return Finding(
         code="KF901",
         name="could-not-parse",
-        message=f"could not parse this Python file: {message}",
+        message=f"could not parse this Python file: {screening.problem}",
         path=path,
         span=Span(start, start),
         severity=Severity.ERROR,

@@ -73,7 +73,7 @@ def _masked_dump(text: str, launch: Launch, site: Site) -> str | None:
     command line), or None when Python cannot parse it."""
     try:
         tree = ast.parse(text)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     offsets = _Offsets(text)
     if site.kind is SiteKind.SHELL:
@@ -86,8 +86,11 @@ def _masked_dump(text: str, launch: Launch, site: Site) -> str | None:
         span = offsets.span(node)
         return span is not None and any(m.start <= span.start and span.end <= m.end for m in masked)
 
-    _Mask(inside).visit(tree)
-    return ast.dump(tree)
+    try:
+        _Mask(inside).visit(tree)
+        return ast.dump(tree)
+    except RecursionError:
+        return None
 
 
 class _Offsets:
