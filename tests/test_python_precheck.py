@@ -19,6 +19,7 @@ from kefix.sources.python.precheck import may_hold_a_launch
         "class Mine(TrainingArguments):\n    pass\nMine('o')\n",
         "parser.parse_dict({'output_dir': 'o'})\n",
         "parser.parse_args_into_dataclasses(args=['--output_dir', 'o'])\n",
+        "import sys\nsys.argv = ['t.py', '--fp16']\nparser.parse_args_into_dataclasses()\n",
         "import subprocess\nsubprocess.run(['torchrun', 'train.py', '--fp16'])\n",
         "import subprocess, sys\nsubprocess.run([sys.executable, 'train.py'])\n",
         "import subprocess\ncmd = ['python', 'train.py']\nsubprocess.run(cmd)\n",

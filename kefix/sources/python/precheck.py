@@ -95,9 +95,14 @@ def _has_candidate_call(tree: ast.Module, known: frozenset[str]) -> bool:
     aliases: dict[str, str] = {}
     calls: list[ast.Call] = []
     bases: dict[str, set[str]] = {}
+    sets_argv = False
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             calls.append(node)
+            sets_argv = sets_argv or _extends_argv(node)
+        elif isinstance(node, (ast.Assign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            sets_argv = sets_argv or any(_is_argv(target) for target in targets)
         elif isinstance(node, ast.ClassDef):
             bases.setdefault(node.name, set()).update(_last_name(base) for base in node.bases)
         elif isinstance(node, ast.alias) and node.asname:
@@ -107,8 +112,10 @@ def _has_candidate_call(tree: ast.Module, known: frozenset[str]) -> bool:
     for call in calls:
         name = _last_name(call.func)
         name = aliases.get(name, name)
-        if name in classes or name in PARSER_METHODS:
+        if name in classes or name == "parse_dict":
             return True
+        if name == "parse_args_into_dataclasses" and (call.args or call.keywords or sets_argv):
+            return True  # arguments given, or sys.argv set: without them it reads the real argv
         if name in COMMAND_FUNCTIONS and _may_name_a_launcher(call):
             return True
     return False
@@ -125,6 +132,15 @@ def _subclasses(bases: dict[str, set[str]], roots: set[str]) -> set[str]:
                 found.add(name)
                 changed = True
     return found
+
+
+def _is_argv(node: ast.expr) -> bool:
+    return isinstance(node, ast.Attribute) and node.attr == "argv"
+
+
+def _extends_argv(call: ast.Call) -> bool:
+    func = call.func
+    return isinstance(func, ast.Attribute) and func.attr == "extend" and _is_argv(func.value)
 
 
 def _last_name(node: ast.expr) -> str:
