@@ -44,7 +44,10 @@ def insert_after(
         return [Edit(Span(container.close, container.close), new_element)]
     if anchor is None:
         anchor = elements[-1].span
-    last = elements[container.index_ending_at(anchor.end)]
+    index = container.index_ending_at(anchor.end)
+    if index is None:
+        raise CannotRender("the neighbouring argument is not where it was read")
+    last = elements[index]
     rest = alone_on_lines(text, anchor.start, anchor.end)
     if rest is not None and rest.group(2):
         # One per line: a line of its own, indented like the anchor.
@@ -67,6 +70,8 @@ def remove_elements(text: str, container: Container, argument: Span) -> list[Edi
     elements = container.elements
     first_index = container.index_at(argument.start)
     last_index = container.index_ending_at(argument.end)
+    if first_index is None or last_index is None:
+        raise CannotRender("the argument is not where it was read")
     first, last = elements[first_index], elements[last_index]
     has_previous = first_index > 0
     has_next = last_index + 1 < len(elements)

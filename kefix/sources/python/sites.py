@@ -37,12 +37,14 @@ class Container:
     close: int  # offset of ")", "}" or "]"
     elements: tuple[Element, ...]
 
-    def index_at(self, offset: int) -> int:
-        """The position of the element starting at ``offset``."""
-        return next(i for i, element in enumerate(self.elements) if element.span.start == offset)
+    def index_at(self, offset: int) -> int | None:
+        """The position of the element starting at ``offset`` (None: no element does)."""
+        found = (i for i, element in enumerate(self.elements) if element.span.start == offset)
+        return next(found, None)
 
-    def index_ending_at(self, offset: int) -> int:
-        return next(i for i, element in enumerate(self.elements) if element.span.end == offset)
+    def index_ending_at(self, offset: int) -> int | None:
+        found = (i for i, element in enumerate(self.elements) if element.span.end == offset)
+        return next(found, None)
 
 
 class SiteKind(enum.Enum):
