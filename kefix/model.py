@@ -114,6 +114,16 @@ class ArgStyle(enum.Enum):
     BARE = "bare"  # --k
     KEY = "key"  # k: v, a key of a config file
     OVERRIDE = "override"  # k=v, an OmegaConf override after a config file (llamafactory-cli)
+    KEYWORD = "keyword"  # k=v in a Python call, "k": v in a dict: a typed value, see Arg.typed
+
+
+@dataclass(frozen=True)
+class TypedValue:
+    """A value as a typed source wrote it (a Python literal, a dict entry): TrainingArguments
+    takes it as it is, without HfArgumentParser's string conversion (``"false"`` stays a
+    truthy string, ``None`` is ``None``)."""
+
+    value: FieldValue
 
 
 @dataclass(frozen=True)
@@ -122,7 +132,9 @@ class Arg:
 
     ``name`` is the flag without leading dashes, exactly as spelled (dashes inside kept).
     ``values`` holds the raw words after the flag (usually one; none for a bare flag, several
-    for list fields); each word is its shell-expanded text or ``Unknown``.
+    for list fields); each word is its shell-expanded text or ``Unknown``. A keyword argument
+    (``eval_strategy="no"``) has its field as ``name``, its value as the flag would write it in
+    ``values`` (``True`` -> ``"True"``), and the value itself in ``typed``.
     """
 
     name: str
@@ -131,6 +143,7 @@ class Arg:
     span: Span
     flag_span: Span
     value_spans: tuple[Span, ...] = ()
+    typed: TypedValue | None = None  # set by typed sources; None for command-line words
 
 
 @dataclass(frozen=True)
@@ -158,7 +171,7 @@ class Launch:
     span: Span
     launcher: str
     entry: str | None
-    entry_kind: str  # "script" | "module" | "cli" | "config"
+    entry_kind: str  # "script" | "module" | "cli" | "config" | "call" (TrainingArguments(...))
     args: tuple[Arg, ...]
     ordinal: int
     workdir_hints: tuple[str, ...] = ()
@@ -207,12 +220,13 @@ class Origin:
     path: str | None = None
     line: int | None = None
     detail: str = ""
+    label: str = ""  # how the layer is named where ``layer.value`` would mislead ("keyword")
     cell: CellLocation | None = None  # in a notebook: where ``line`` is as Jupyter shows it
 
     def describe(self) -> str:
         """Provenance text of findings and reports: ``dataclass default, src/utils/args.py:14``
         (``train.ipynb:cell 5:line 10`` in a notebook)."""
-        text = self.layer.value
+        text = self.label or self.layer.value
         if self.detail:
             text += f" {self.detail}"
         if self.path is not None and self.cell is not None:

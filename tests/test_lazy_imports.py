@@ -104,3 +104,20 @@ def test_a_tree_with_json_but_no_yaml_config_never_imports_pyyaml(tmp_path: Path
     modules = _modules_after(body, tmp_path)
     assert _loaded_of(modules, ("yaml",)) == []
     assert "kefix.sources.config.json_reader" in modules
+
+
+def test_checking_python_files_that_launch_nothing_loads_no_libcst(tmp_path: Path) -> None:
+    # Big trees of unrelated Python: a text check, not a parse, decides they hold no launch.
+    (tmp_path / "util.py").write_text("import json\n\ndef load(path):\n    return json.load(path)")
+    (tmp_path / "model.py").write_text("class Net:\n    pass\n")
+    body = _RUN_CLI.format(args=[str(tmp_path), "--no-color"])
+    modules = _modules_after(body, tmp_path)
+    assert _loaded_of(modules, HEAVY) == []
+    assert "kefix.sources.python.reader" in modules
+
+
+def test_a_python_file_with_a_training_call_is_parsed_with_libcst(tmp_path: Path) -> None:
+    script = tmp_path / "train.py"
+    script.write_text("from transformers import TrainingArguments\nTrainingArguments(fp16=True)\n")
+    modules = _modules_after(_RUN_CLI.format(args=[str(script), "--no-color"]), tmp_path)
+    assert "libcst" in modules

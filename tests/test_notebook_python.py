@@ -1,8 +1,7 @@
 """Python cells of notebooks, read through the Python adapter (kind "python").
 
 The notebook adapter hands each code cell's Python view (``!`` commands and magics blanked) to
-whatever adapter is registered for "python"; until one is, these tests skip. Once the Python
-adapter is merged, remove the ``importorskip`` below: a missing adapter must then fail them.
+the adapter registered for "python".
 """
 
 from __future__ import annotations
@@ -12,8 +11,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-pytest.importorskip("kefix.sources.python.adapter")
 
 from kefix.analyze import FileAnalysis, analyze_text
 from kefix.config import Settings

@@ -1,16 +1,17 @@
 """Fixture-driven rule tests: every ``fixtures/rules/<code>/<case>.sh`` is a case (and every
-``<case>.yaml``/``.yml``/``.json``, read as a config file).
+``<case>.py``, and ``<case>.yaml``/``.yml``/``.json``, read as a config file).
 
 ``<case>.expected`` lists the findings (``line:col CODE message``; absent = none),
 ``<case>.fixed.sh`` is the text after the safe fixes (absent = unchanged) and
 ``<case>.unsafe.sh`` the text after safe and unsafe fixes (absent = same as the safe result);
-config cases keep their own suffix (``<case>.fixed.yaml``).
+other kinds keep their own suffix (``<case>.fixed.py``, ``<case>.fixed.yaml``).
 A directory ``<code>@<release>`` checks its cases against that transformers release instead of
 the newest one. Adding a case is adding files.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,7 @@ from kefix.resolve import Resolver
 from kefix.sources import kind_of_suffix
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "rules"
-SUFFIXES = (".sh", ".yaml", ".yml", ".json")
+SUFFIXES = (".sh", ".py", ".yaml", ".yml", ".json")
 CASES = sorted(
     path
     for path in FIXTURES.glob("KF*/*")
@@ -33,7 +34,7 @@ CASES = sorted(
 
 
 def _case_id(path: Path) -> str:
-    return f"{path.parent.name}/{path.stem}"
+    return f"{path.parent.name}/{path.stem if path.suffix == '.sh' else path.name}"
 
 
 def _analyze(case: Path, text: str | None = None) -> tuple[FileAnalysis, Resolver]:
@@ -43,7 +44,10 @@ def _analyze(case: Path, text: str | None = None) -> tuple[FileAnalysis, Resolve
     versions = (release_for(release),) if release else ()
     kind = kind_of_suffix(case)
     assert kind is not None
-    analysis = analyze_text(case, case.name, source, resolver, Settings(), versions, kind=kind)
+    # A Python file is named as the CLI names it (relative to the working directory): the
+    # adapter looks for the project's TrainingArguments subclasses from there.
+    display = os.path.relpath(case) if kind == "python" else case.name
+    analysis = analyze_text(case, display, source, resolver, Settings(), versions, kind=kind)
     return analysis, resolver
 
 

@@ -25,6 +25,7 @@ from kefix.knowledge.training_args import (
     option_strings,
     training_fields,
 )
+from kefix.knowledge.training_classes import TRANSFORMERS_CLASS_NAMES
 from kefix.model import (
     Arg,
     ArgStyle,
@@ -47,6 +48,7 @@ from kefix.paths import display_path
 from kefix.resolve.config_files import NamedConfig, read_named_config
 from kefix.resolve.deepspeed import deepspeed_from_text, read_deepspeed
 from kefix.resolve.entry_script import locate_entry
+from kefix.resolve.typed import typed_field_value
 
 if TYPE_CHECKING:
     # Only a type here; the module itself (and libcst, ~0.15 s to import) is loaded when an
@@ -93,6 +95,7 @@ class Resolver:
     search_roots: Sequence[Path]
     framework_targets: Mapping[str, str] = field(default_factory=dict)  # --target-framework
     _specs: dict[Path, ParserSpec | None] = field(default_factory=dict)
+    _class_specs: dict[tuple[Path, str], ParserSpec] = field(default_factory=dict)
     _frameworks: FrameworkCatalogue | None = None
 
     _named: dict[tuple[object, ...], NamedConfig] = field(default_factory=dict)
@@ -151,6 +154,21 @@ class Resolver:
             self._specs[key] = read_parser_spec(entry, self.search_roots)
         return self._specs[key]
 
+    def class_spec(self, module: Path, launch: Launch, line: int = 1) -> ParserSpec:
+        """The class a ``TrainingArguments(...)``-like call (at ``line``) constructs, as a
+        one-class parser: transformers' or trl's own (``launch.entry`` is then its dotted name),
+        or a local class read from the module the call is in."""
+        from kefix.resolve.dataclasses import ParsedDataclass, ParserSpec, read_class_spec
+
+        package, _, name = (launch.entry or "").rpartition(".")
+        if package in ("transformers", "trl"):
+            own = ParsedDataclass(name, module, line, name, ())
+            return ParserSpec(module, (own,), ())
+        key = (module.resolve(), launch.launcher)
+        if key not in self._class_specs:
+            self._class_specs[key] = read_class_spec(module, launch.launcher, self.search_roots)
+        return self._class_specs[key]
+
     def resolve(
         self, launch: Launch, script: Path, text: str, version: str | None = None
     ) -> EffectiveConfig | None:
@@ -173,7 +191,14 @@ class Resolver:
             return self._resolve_deepspeed_file(launch, script, text, version)
         spec: ParserSpec | None = None
         entry_path: Path | None = None
-        if launch.entry_kind not in ("cli", "config"):
+        if launch.entry_kind == "call":
+            spec = self.class_spec(
+                script, launch, LineIndex.of(text).location(launch.span.start).line
+            )
+            if not spec.has_training_arguments:
+                why = f"{launch.launcher} is not a TrainingArguments class"
+                return Resolution(launch, None, spec, None, why)
+        elif launch.entry_kind not in ("cli", "config"):
             entry_path = locate_entry(launch, script, self.search_roots)
             if entry_path is not None:
                 spec = self.parser_spec(entry_path)
@@ -203,7 +228,7 @@ class Resolver:
         bindings = _bindings(flags, version)
         reason = ""
         named = tuple(self.named_config(ref, launch, script) for ref in launch.config_files)
-        if entry_path is None and launch.entry_kind not in ("cli", "config"):
+        if entry_path is None and launch.entry_kind not in ("cli", "config", "call"):
             reason = f"entry script {launch.entry or '(dynamic)'} not found"
             # A training config it names makes it a training launch, as two flags do.
             if not _looks_like_training(launch) and not any(n.launch for n in named):
@@ -218,28 +243,22 @@ class Resolver:
             # defaults (ms-swift evaluates on the save schedule): transformers' are not theirs.
             # With the framework's release known, ``framework_layer`` gives them instead.
             _hide_defaults(values, f"{launch.launcher} sets its own defaults")
+        elif spec is not None and _framework_config(spec):
+            # trl's configs (SFTConfig, ...) change transformers' defaults (logging_steps, bf16).
+            hidden = Unknown(f"{_framework_config(spec)} sets its own defaults")
+            for name, resolved in values.items():
+                if resolved.origin.layer is Layer.TRANSFORMERS_DEFAULT:
+                    values[name] = replace(resolved, value=hidden)
         for config_file in named:
             _apply_config_file(values, config_file, spec, version, framework_known=use is not None)
         lines = LineIndex.of(text)
-        own_layer = Layer.CONFIG_FILE if launch.entry_kind == "config" else Layer.COMMAND_LINE
         for binding in bindings:
             line = lines.location(binding.arg.span.start).line
             previous = values.get(binding.spec.name)
-            written = binding.arg.name
-            if binding.arg.style is ArgStyle.OVERRIDE:
-                written += "="
-            elif own_layer is Layer.COMMAND_LINE:
-                written = "--" + written
             values[binding.spec.name] = ResolvedValue(
                 binding.spec.name,
                 binding.value,
-                Origin(
-                    own_layer,
-                    launch.path,
-                    line,
-                    detail=written,
-                    cell=cells.cell_location(binding.arg.span.start) if cells else None,
-                ),
+                _written_origin(launch, binding.arg, line, cells),
                 binding.arg,
                 overrides=() if previous is None else (previous, *previous.overrides),
             )
@@ -344,6 +363,33 @@ def _apply_config_file(
         _hide_defaults(values, f"may be set by a merge key in {named.display}")
 
 
+def _written_origin(launch: Launch, arg: Arg, line: int, cells: CellLines | None) -> Origin:
+    """Where the value ``arg`` writes comes from: a flag, a ``key=value`` override, a config
+    file's key, a keyword argument or dict entry (``cells``: a notebook's, for its location)."""
+    cell = cells.cell_location(arg.span.start) if cells else None
+    if arg.typed is not None:
+        # Written in the launch like a flag (rules call it explicit), but not on a command line.
+        label = "keyword argument" if launch.entry_kind == "call" else "dict entry"
+        return Origin(Layer.COMMAND_LINE, launch.path, line, label=label, cell=cell)
+    if launch.entry_kind == "config":
+        return Origin(Layer.CONFIG_FILE, launch.path, line, detail=arg.name, cell=cell)
+    detail = f"{arg.name}=" if arg.style is ArgStyle.OVERRIDE else f"--{arg.name}"
+    return Origin(Layer.COMMAND_LINE, launch.path, line, detail=detail, cell=cell)
+
+
+def _framework_config(spec: ParserSpec) -> str:
+    """The trl config (``SFTConfig``) the parser's training arguments derive from, if any."""
+    return next(
+        (
+            parsed.training_base
+            for parsed in spec.dataclasses
+            if parsed.training_base is not None
+            and parsed.training_base not in TRANSFORMERS_CLASS_NAMES
+        ),
+        "",
+    )
+
+
 def _looks_like_training(launch: Launch) -> bool:
     """Without its entry script, a launch counts as training when it passes flags of
     TrainingArguments of any release (including flags a broken continuation cut off)."""
@@ -436,9 +482,6 @@ def _bindings(flags: Iterable[FlagRecord], version: str | None) -> list[FlagBind
     ]
 
 
-_FULLY_KNOWN_BASES = frozenset({"TrainingArguments", "Seq2SeqTrainingArguments"})
-
-
 def _every_dataclass_read(spec: ParserSpec) -> bool:
     """Whether kefix knows every option of the parser (needed to call a flag unknown): local
     dataclasses it read, and transformers' own argument classes. A trl config (``SFTConfig``)
@@ -447,7 +490,7 @@ def _every_dataclass_read(spec: ParserSpec) -> bool:
         bool(spec.dataclasses)
         and not spec.ambiguous
         and all(
-            dataclass.training_base in _FULLY_KNOWN_BASES
+            dataclass.training_base in TRANSFORMERS_CLASS_NAMES
             if dataclass.training_base is not None
             else bool(dataclass.fields)
             for dataclass in spec.dataclasses
@@ -475,6 +518,9 @@ def read_flags(
     # ms-swift 2.x builds TrainingArguments from its own fields: only those are options.
     framework_only = framework is not None and framework.known and framework.training_base is None
     for arg in launch.args:
+        if arg.typed is not None:
+            records.append(_typed_record(arg, other_fields, version))
+            continue
         found = field_for_option("--" + arg.name, version=version)
         if framework_only and arg.name.replace("-", "_") not in other_fields:
             found = None
@@ -497,6 +543,18 @@ def read_flags(
         value, error = _arg_value(arg, field_spec, negated)
         records.append(FlagRecord(arg, field_spec.name, value, FlagStatus.FIELD, candidates, error))
     return tuple(records)
+
+
+def _typed_record(arg: Arg, other_fields: frozenset[str], version: str | None) -> FlagRecord:
+    """A keyword or dict key names its field exactly: no abbreviations, no ``no_`` negations,
+    no dashed spellings (a call raises TypeError on them, ``parse_dict`` ValueError)."""
+    assert arg.typed is not None
+    spec = training_fields(version=version).get(arg.name)
+    if spec is None:
+        status = FlagStatus.OTHER if arg.name in other_fields else FlagStatus.UNKNOWN
+        return FlagRecord(arg, None, None, status)
+    value, error = typed_field_value(spec, arg.typed.value)
+    return FlagRecord(arg, spec.name, value, FlagStatus.FIELD, (), error)
 
 
 def _all_option_names(spec: ParserSpec | None, version: str | None) -> frozenset[str] | None:

@@ -18,32 +18,18 @@ from types import MappingProxyType
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
+from kefix.knowledge.training_classes import TRAINING_CLASS_NAMES
 from kefix.model import FieldValue, Unknown
 
-__all__ = ["FieldDefault", "ParsedDataclass", "ParserSpec", "read_parser_spec"]
+__all__ = [
+    "FieldDefault",
+    "ParsedDataclass",
+    "ParserSpec",
+    "read_class_spec",
+    "read_parser_spec",
+]
 
-# transformers / trl classes that are (or derive from) transformers.TrainingArguments.
-_TRAINING_BASES = frozenset(
-    {
-        "TrainingArguments",
-        "Seq2SeqTrainingArguments",
-        "SFTConfig",
-        "DPOConfig",
-        "GRPOConfig",
-        "RewardConfig",
-        "PPOConfig",
-        "KTOConfig",
-        "ORPOConfig",
-        "CPOConfig",
-        "BCOConfig",
-        "GKDConfig",
-        "OnlineDPOConfig",
-        "RLOOConfig",
-        "PRMConfig",
-        "NashMDConfig",
-        "XPOConfig",
-    }
-)
+_TRAINING_BASES = TRAINING_CLASS_NAMES
 _TRAINING_PACKAGES = frozenset({"transformers", "trl"})
 _PARSER_NAMES = frozenset({"HfArgumentParser", "TrlParser"})
 _PARSER_ALIAS = re.compile(rb"\b(?:HfArgumentParser|TrlParser)\s+as\s+(\w+)")
@@ -115,6 +101,14 @@ class ParserSpec:
                 if item.has_default:
                     defaults.setdefault(item.name, item)
         return MappingProxyType(defaults)
+
+
+def read_class_spec(module_path: Path, callee: str, search_roots: Sequence[Path]) -> ParserSpec:
+    """The class a call in ``module_path`` constructs, named by its callee as written there
+    (``MyTrainingArguments``, ``args.MyTrainingArguments``), read as a parser of that one class:
+    a local subclass with its fields and defaults, or transformers' or trl's own class."""
+    resolver = _Resolver(module_path.resolve(), [root.resolve() for root in search_roots])
+    return resolver.read_class(callee)
 
 
 def read_parser_spec(entry: Path, search_roots: Sequence[Path]) -> ParserSpec | None:
@@ -712,12 +706,32 @@ class _Resolver:
 
     # -- classes
 
+    def read_class(self, callee: str) -> ParserSpec:
+        """The class that ``callee`` (as written in the entry module) names, as a one-class spec."""
+        module = self._module(self.entry)
+        if module is None:
+            return ParserSpec(self.entry, (), self._unique_notes())
+        try:
+            element = cst.parse_expression(callee)
+        except Exception:  # libcst raises assorted errors on odd input; none may escape
+            return ParserSpec(self.entry, (), (f"{callee} is not a name kefix can follow",))
+        parsed = self._dataclass_at(module, {}, 1, element)
+        return ParserSpec(self.entry, (parsed,), self._unique_notes())
+
     def _dataclass(
         self, module: _Module, call: _ParserCall, element: cst.BaseExpression
     ) -> ParsedDataclass:
-        line = module.line(call.node)
+        return self._dataclass_at(module, call.scope, module.line(call.node), element)
+
+    def _dataclass_at(
+        self,
+        module: _Module,
+        scope: Mapping[str, _Binding],
+        line: int,
+        element: cst.BaseExpression,
+    ) -> ParsedDataclass:
         text = module.code(element)
-        target = self._resolve_expr(module, call.scope, element, 0)
+        target = self._resolve_expr(module, scope, element, 0)
         if isinstance(target, _LocalClass):
             info = self._class_info(target)
             self.notes.extend(info.notes)

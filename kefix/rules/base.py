@@ -58,6 +58,41 @@ class Rule:
         )
 
 
+def typed_launch(config: EffectiveConfig) -> bool:
+    """The launch passes typed values (a ``TrainingArguments(...)`` call, a ``parse_dict``
+    dict), not command-line words."""
+    launch = config.launch
+    return launch.entry_kind == "call" or any(arg.typed is not None for arg in launch.args)
+
+
+def spelled(config: EffectiveConfig, name: str) -> str:
+    """A flag or field name as the launch writes it: ``--name`` on a command line, ``name`` as
+    a keyword or a dict key."""
+    return name if typed_launch(config) else f"--{name}"
+
+
+def _class_called(config: EffectiveConfig) -> str:
+    return (config.launch.entry or "TrainingArguments").rsplit(".", 1)[-1]
+
+
+def not_used(config: EffectiveConfig) -> str:
+    """How transformers rejects a name no field of the launched parser has, in this launch."""
+    if config.launch.entry_kind == "call":
+        return f"{_class_called(config)}(...) raises TypeError 'got an unexpected keyword argument'"
+    if typed_launch(config):
+        return "parse_dict raises ValueError 'Some keys are not used by the HfArgumentParser'"
+    return "HfArgumentParser raises 'Some specified arguments are not used'"
+
+
+def value_rejected(config: EffectiveConfig) -> str:
+    """How transformers stops on a value it rejects, in this launch."""
+    if config.launch.entry_kind == "call":
+        return f"{_class_called(config)}(...) raises ValueError"
+    if typed_launch(config):
+        return "parse_dict raises ValueError"
+    return "HfArgumentParser exits before training"
+
+
 def unknown_flags(config: EffectiveConfig) -> Iterator[FlagRecord]:
     """Flags no dataclass of the launched parser has, the first of each name only (a fix
     respells or removes every occurrence, so one finding per name)."""

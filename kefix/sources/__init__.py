@@ -93,6 +93,7 @@ _ADAPTERS: dict[str, str] = {
     "notebook": "kefix.sources.notebook.adapter:NOTEBOOK",
     "yaml": "kefix.sources.config.adapter:YAML",
     "json": "kefix.sources.config.adapter:JSON",
+    "python": "kefix.sources.python.adapter:PYTHON",
 }
 
 # File suffix -> kind. Files without a suffix are read as bash when their shebang says so.
@@ -103,6 +104,7 @@ SUFFIX_KINDS: dict[str, str] = {
     ".yaml": "yaml",
     ".yml": "yaml",
     ".json": "json",
+    ".py": "python",
 }
 
 # Kinds most of whose files are not launches at all (package.json, CI workflows, data): a file

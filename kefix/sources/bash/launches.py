@@ -110,6 +110,38 @@ def _override_arg(word: Word) -> Arg:
     )
 
 
+def launch_of_words(
+    path: str,
+    span: Span,
+    words: Sequence[Word],
+    ordinal: int,
+    workdir_hints: tuple[str, ...] = (),
+) -> Launch | None:
+    """The launch a command given as words rather than bash text runs (a Python argv list:
+    ``["torchrun", "train.py", "--lr", "1e-4"]``), read with the same launcher table."""
+    entry = _entry_point(words)
+    if entry is None:
+        return None
+    entry = _nested_entry_point(words, entry.first_flag) or entry
+    args, opaque = _pair_arguments(words[entry.first_flag :])
+    return Launch(
+        path=path,
+        span=span,
+        launcher=entry.launcher,
+        entry=entry.entry,
+        entry_kind=entry.kind,
+        args=args,
+        ordinal=ordinal,
+        workdir_hints=workdir_hints,
+        opaque=opaque,
+    )
+
+
+def pair_arguments(words: Sequence[Word]) -> tuple[tuple[Arg, ...], tuple[Span, ...]]:
+    """Flags (with their values) and opaque words of an argument list, as argparse reads it."""
+    return _pair_arguments(words)
+
+
 def looks_like_launch(command: Command) -> bool:
     """Whether a command starts a training entry point (used for commands kefix cannot trust)."""
     return _entry_point(command.words) is not None
