@@ -1,15 +1,15 @@
 """One effective-configuration model for every source: a rule fires on the same mistake whether
-it is written as bash flags or in Python (a ``TrainingArguments(...)`` call, or an argv list when
-the mistake needs a command line), and its fix removes it there too.
+it is written as bash flags, in Python (a ``TrainingArguments(...)`` call, or an argv list when
+the mistake needs a command line) or in a notebook cell, and its fix removes it there too.
 
-Adding a source (the notebook adapter) is adding a column: an entry in ``SOURCES`` (its suffix
-and how a case's text becomes a file of that kind) and, in each ``Mistake``, the text to use
-(a notebook can wrap the Python text in a code cell). A rule that cannot be written in a source
-says why in ``NOT_WRITABLE``.
+A source is a column: an entry in ``SOURCES`` (its suffix and how a case's text becomes a file
+of that kind; a notebook holds the Python text in a code cell). A rule that cannot be written in
+a source says why in ``NOT_WRITABLE``.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -230,6 +230,49 @@ MISTAKES = (
     ),
     Mistake("KF201", {"bash": bash("--fp16 --bf16"), "python": call("fp16=True, bf16=True")}),
     Mistake(
+        "KF203",
+        {
+            "bash": bash("""--deepspeed '{"fp16": {"enabled": true}}'"""),
+            # The DeepSpeed config as a launch passes it: a command line.
+            "python": argv(""""--deepspeed", '{"fp16": {"enabled": true}}'"""),
+        },
+    ),
+    Mistake(
+        "KF021",
+        {
+            "bash": bash("""--deepspeed '{"gradient_accumulation_steps": 4}'"""),
+            "python": argv(""""--deepspeed", '{"gradient_accumulation_steps": 4}'"""),
+        },
+    ),
+    Mistake(
+        "KF115",
+        {
+            # ms-swift 4 renamed --train_type (a framework CLI: a command line, or an argv list).
+            "bash": "#!/bin/bash\nswift sft --model Qwen/Qwen2.5-7B-Instruct --train_type lora\n",
+            "python": (
+                "import subprocess\n\n"
+                'subprocess.run(["swift", "sft", "--model", "Qwen/Qwen2.5-7B-Instruct", '
+                '"--train_type", "lora"], check=True)\n'
+            ),
+        },
+    ),
+    Mistake(
+        "KF036",
+        {
+            "bash": (
+                "#!/bin/bash\nllamafactory-cli train --stage sft --do_train "
+                "--dataset alpaca_en_demo --output_dir saves/sft --eval_strategy steps "
+                "--eval_steps 500\n"
+            ),
+            "python": (
+                "import subprocess\n\n"
+                'subprocess.run(["llamafactory-cli", "train", "--stage", "sft", "--do_train", '
+                '"--dataset", "alpaca_en_demo", "--output_dir", "saves/sft", '
+                '"--eval_strategy", "steps", "--eval_steps", "500"], check=True)\n'
+            ),
+        },
+    ),
+    Mistake(
         "KF202",
         {
             "bash": bash("--model_name_or_path Qwen/Qwen2.5-7B --fp16"),
@@ -239,10 +282,28 @@ MISTAKES = (
     ),
 )
 
+
+def notebook(python: str) -> str:
+    """A Colab-style notebook whose second cell holds ``python``, one source line per string."""
+    cells = [
+        {"cell_type": "markdown", "metadata": {}, "source": ["# Fine-tune\n"]},
+        {
+            "cell_type": "code",
+            "execution_count": 3,
+            "metadata": {"id": "train"},
+            "outputs": [],
+            "source": python.splitlines(keepends=True),
+        },
+    ]
+    document = {"cells": cells, "metadata": {"colab": {}}, "nbformat": 4, "nbformat_minor": 0}
+    return json.dumps(document, indent=1) + "\n"
+
+
 # source kind -> (file suffix, the file's text for a mistake)
 SOURCES: dict[str, tuple[str, Callable[[Mistake], str]]] = {
     "bash": (".sh", lambda mistake: mistake.texts["bash"]),
     "python": (".py", lambda mistake: mistake.texts["python"]),
+    "notebook": (".ipynb", lambda mistake: notebook(mistake.texts["python"])),
 }
 NOT_WRITABLE: dict[tuple[str, str], str] = {}
 
@@ -251,7 +312,7 @@ def test_every_rule_has_a_mistake_in_every_source() -> None:
     codes = {mistake.code for mistake in MISTAKES}
     assert {rule.code for rule in RULES} <= codes
     for mistake in MISTAKES:
-        for kind in SOURCES:
+        for kind in ("bash", "python"):
             assert kind in mistake.texts or (mistake.code, kind) in NOT_WRITABLE
 
 
