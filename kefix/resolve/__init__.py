@@ -196,6 +196,14 @@ class Resolver:
             # A framework CLI, or a config file in a framework's format: its release's options.
             if framework_command(launch) is not None:
                 use, framework_options = self.frameworks.use_for(launch, script)
+        script_use, script_options = None, None
+        if spec is not None and spec.trl_config is not None:
+            from kefix.resolve.framework import script_framework_command
+
+            # TrlParser / H4ArgumentParser scripts over a trl config: that release's defaults.
+            found = script_framework_command(spec.trl_config)
+            if found is not None:
+                script_use, script_options = self.frameworks.use_of(*found, script)
         flags = read_flags(launch, spec, version, framework=use)
         if launch.launcher in _OWN_SCHEMA_FORMATS and (use is None or not use.known):
             # axolotl reads its own keys, not HfArgumentParser's: no verdict on unknown ones.
@@ -219,7 +227,13 @@ class Resolver:
             # With the framework's release known, ``framework_layer`` gives them instead.
             _hide_defaults(values, f"{launch.launcher} sets its own defaults")
         for config_file in named:
-            _apply_config_file(values, config_file, spec, version, framework_known=use is not None)
+            _apply_config_file(
+                values,
+                config_file,
+                spec,
+                version,
+                framework_known=use is not None or script_use is not None,
+            )
         lines = LineIndex.of(text)
         own_layer = Layer.CONFIG_FILE if launch.entry_kind == "config" else Layer.COMMAND_LINE
         for binding in bindings:
@@ -250,6 +264,12 @@ class Resolver:
             use = framework_layer(
                 values, use, framework_options, version, launch, lines, text, named
             )
+        if script_use is not None:
+            from kefix.resolve.framework import framework_layer
+
+            # The trl config's defaults under the script's own, the recipe and flags over them;
+            # the launch stays the script's (its flags are not trl CLI options).
+            framework_layer(values, script_use, script_options, version, launch, lines, text, named)
         if launch.opaque:
             expressions = ", ".join(text[span.start : span.end] for span in launch.opaque)
             _hide_defaults(values, f"may be set by {expressions}")
@@ -258,6 +278,11 @@ class Resolver:
             from kefix.resolve.framework import framework_note
 
             notes.append(framework_note(use))
+        if script_use is not None:
+            from kefix.resolve.framework import framework_note
+
+            config_class = spec.trl_config if spec is not None else script_use.command
+            notes.append(f"{config_class} defaults: {framework_note(script_use)}")
         notes.extend(config_file.problem for config_file in named if config_file.problem)
         if spec is not None:
             notes.extend(spec.notes)

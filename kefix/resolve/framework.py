@@ -80,6 +80,25 @@ _TRL_COMMAND_KEYS: tuple[tuple[str, frozenset[str]], ...] = (
 )
 
 
+# A trl config an entry script's parser is built from -> the trl command with the same config
+# (``trl sft`` parses SFTConfig): its options and defaults per release are that command's.
+TRL_CONFIG_COMMANDS: Mapping[str, str] = {
+    "SFTConfig": "sft",
+    "DPOConfig": "dpo",
+    "GRPOConfig": "grpo",
+    "KTOConfig": "kto",
+    "RewardConfig": "reward",
+}
+
+
+def script_framework_command(trl_config: str | None) -> tuple[str, str] | None:
+    """The framework and command whose options an entry script's parser takes when it is built
+    from a trl config (``TrlParser((ScriptArguments, SFTConfig, ModelConfig))``); None for a
+    config kefix has no knowledge of (``ORPOConfig``) or none at all."""
+    command = TRL_CONFIG_COMMANDS.get(trl_config or "")
+    return None if command is None else ("trl", command)
+
+
 def framework_command(launch: Launch) -> tuple[str, str] | None:
     """The framework and command that read ``launch``: a framework CLI, or a training config in
     a framework's format; None for anything else."""
@@ -153,7 +172,12 @@ class FrameworkCatalogue:
         why, and its command's options (None when kefix cannot know them)."""
         found = framework_command(launch)
         assert found is not None, launch.launcher
-        framework, command = found
+        return self.use_of(*found, script)
+
+    def use_of(
+        self, framework: str, command: str, script: Path
+    ) -> tuple[FrameworkUse, CommandOptions | None]:
+        """The release of ``framework`` a launch in ``script`` runs, and ``command``'s options."""
         directory = script.parent.resolve()
         key = (framework, command, directory)
         if key not in self._uses:
@@ -331,9 +355,11 @@ def framework_layer(
     ``Unknown``, a value the launch or its config file writes stays. Returns ``use`` with the
     values of the framework's other options (``val_size``)."""
     read = [named for named in config_files if named.launch is not None]
+    # An entry script's launch names its config files in ``config_files`` (one kefix could not
+    # read already hid the defaults); the rest of its words are the launcher's (accelerate's).
     config_file = (
         None
-        if (read and len(read) == len(config_files)) or launch.entry_kind == "config"
+        if (read and len(read) == len(config_files)) or launch.entry_kind != "cli"
         else named_config_file(text, launch)
     )
     if options is None or options.training_base is None:
@@ -353,7 +379,12 @@ def framework_layer(
             own[name] = default
         elif options.training_base is not None and not _written(values.get(name)):
             previous = values.get(name)
-            values[name] = replace(default, overrides=() if previous is None else (previous,))
+            if previous is not None and _project_default(previous):
+                # The script's own subclass of the trl config overrides trl's default.
+                below = replace(default, overrides=previous.overrides)
+                values[name] = replace(previous, overrides=(below, *previous.overrides))
+            else:
+                values[name] = replace(default, overrides=() if previous is None else (previous,))
     config_keys: dict[str, str] = {}
     for named in read:
         assert named.launch is not None
@@ -454,9 +485,15 @@ def _written(resolved: ResolvedValue | None) -> bool:
     return resolved is not None and resolved.origin.layer in (Layer.COMMAND_LINE, Layer.CONFIG_FILE)
 
 
+def _project_default(resolved: ResolvedValue) -> bool:
+    """A default the entry script's own dataclass declares (it has a file; a framework's has
+    none): it stands over the framework's, whatever the release."""
+    return resolved.origin.layer is Layer.DATACLASS_DEFAULT and resolved.origin.path is not None
+
+
 def _hide(values: dict[str, ResolvedValue], why: str) -> None:
     for name, resolved in values.items():
-        if not _written(resolved):
+        if not _written(resolved) and not _project_default(resolved):
             values[name] = replace(resolved, value=Unknown(why))
 
 
