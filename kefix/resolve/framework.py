@@ -377,7 +377,10 @@ def framework_layer(
         default = ResolvedValue(name, value, Origin(Layer.DATACLASS_DEFAULT, detail=detail))
         if name not in fields:
             own[name] = default
-        elif options.training_base is not None and not _written(values.get(name)):
+        elif options.training_base is not None and _written(values.get(name)):
+            # Written over the framework's default: it is among what the value overrides.
+            values[name] = _under(values[name], default)
+        elif options.training_base is not None:
             previous = values.get(name)
             if previous is not None and _project_default(previous):
                 # The script's own subclass of the trl config overrides trl's default.
@@ -483,6 +486,19 @@ def _option_value(arg: Arg, default: FieldValue) -> FieldValue:
 def _written(resolved: ResolvedValue | None) -> bool:
     """Set by the launch's flags or a config file it names (not a default)."""
     return resolved is not None and resolved.origin.layer in (Layer.COMMAND_LINE, Layer.CONFIG_FILE)
+
+
+def _under(resolved: ResolvedValue, default: ResolvedValue) -> ResolvedValue:
+    """``resolved`` with the framework's ``default`` placed in what it overrides, just above
+    transformers' own default (the layers in order, as a user reads them)."""
+    chain = list(resolved.overrides)
+    at = next(
+        (i for i, v in enumerate(chain) if v.origin.layer is Layer.TRANSFORMERS_DEFAULT), None
+    )
+    if at is None:
+        return resolved
+    chain.insert(at, replace(default, overrides=tuple(chain[at:])))
+    return replace(resolved, overrides=tuple(chain))
 
 
 def _project_default(resolved: ResolvedValue) -> bool:
