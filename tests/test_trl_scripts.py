@@ -145,3 +145,78 @@ def project(tmp_path: Path) -> Path:
     target = tmp_path / "alignment-handbook"
     shutil.copytree(FIXTURE, target)
     return target
+
+
+def test_the_recipe_finding_is_the_recipes_and_the_override_finding_the_launchs(
+    project: Path,
+) -> None:
+    result = kefix(".", cwd=project)
+    lines = result.stdout.splitlines()
+    # Over SFTConfig's defaults (trl 0.19.1, pinned), the recipe alone fails: reported once, on
+    # the recipe, though both launches name it.
+    assert (
+        f"{RECIPE}:46:1: KF001 [unsafe fix] load_best_model_at_end=True needs matching "
+        "strategies, but eval_strategy is 'epoch' and save_strategy is 'steps'; transformers "
+        "raises ValueError at start-up"
+    ) in lines
+    # The second launch turns evaluation off on its command line: its own failure.
+    assert (
+        "train.sh:11:5: KF001 [*] load_best_model_at_end=True needs matching strategies, but "
+        "eval_strategy is 'no' and save_strategy is 'steps'; transformers raises ValueError at "
+        "start-up"
+    ) in lines
+    assert (
+        "  = note: load_best_model_at_end=True comes from config file "
+        f"load_best_model_at_end, {RECIPE}:46"
+    ) in lines
+    assert "  = fix: set --load_best_model_at_end False" in lines
+    # Nothing on the first launch, nor on accelerate's own config.
+    assert not any(
+        line.startswith(("train.sh:3:", "train.sh:4:", "recipes/accel")) for line in lines
+    )
+    assert "Found 2 findings; 1 fixable with --apply, 1 more with --unsafe-fixes." in lines
+    assert result.returncode == 1
+
+
+def test_apply_fixes_the_launch_and_unsafe_fixes_the_recipe(project: Path) -> None:
+    recipe = project / RECIPE
+    accelerate = project / "recipes/accelerate_configs/deepspeed_zero3.yaml"
+    before, accelerate_before = recipe.read_text(), accelerate.read_bytes()
+    kefix("--apply", ".", cwd=project)
+    assert (project / "train.sh").read_text() == (
+        "#!/bin/bash\n"
+        "# Full SFT of Zephyr-7B-beta on one node of 8 GPUs with DeepSpeed ZeRO-3.\n"
+        "ACCELERATE_LOG_LEVEL=info accelerate launch \\\n"
+        "    --config_file recipes/accelerate_configs/deepspeed_zero3.yaml \\\n"
+        "    scripts/run_sft.py --config recipes/zephyr-7b-beta/sft/config_full.yaml\n"
+        "\n"
+        "# An ablation without evaluation, pushed under its own name.\n"
+        "ACCELERATE_LOG_LEVEL=info accelerate launch \\\n"
+        "    --config_file recipes/accelerate_configs/deepspeed_zero3.yaml \\\n"
+        "    scripts/run_sft.py --config recipes/zephyr-7b-beta/sft/config_full.yaml \\\n"
+        "    --eval_strategy=no --load_best_model_at_end=False "
+        "--hub_model_id=zephyr-7b-sft-no-eval\n"
+    )
+    assert recipe.read_text() == before  # its fix needs an evaluation set: unsafe
+    result = kefix("--apply", "--unsafe-fixes", ".", cwd=project)
+    # Evaluate on the save schedule; every other line (comments, nesting) as it was.
+    expected = before.replace("eval_strategy: epoch\n", "eval_strategy: steps\n").replace(
+        "save_steps: 100\n", "save_steps: 100\neval_steps: 100\n"
+    )
+    assert expected != before
+    assert recipe.read_text() == expected
+    assert accelerate.read_bytes() == accelerate_before
+    assert result.returncode == 0, result.stdout
+
+
+def test_diff_applies_with_git_apply_as_apply_does(project: Path, tmp_path: Path) -> None:
+    other = tmp_path / "other"
+    shutil.copytree(project, other)
+    diff = kefix("--diff", ".", cwd=project).stdout
+    assert diff.startswith("diff --git a/train.sh b/train.sh\n"), diff
+    subprocess.run(["git", "apply", "-"], input=diff, text=True, cwd=project, check=True)
+    kefix("--apply", ".", cwd=other)
+    files = sorted(p.relative_to(project) for p in project.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(other) for p in other.rglob("*") if p.is_file())
+    for relative in files:
+        assert (project / relative).read_bytes() == (other / relative).read_bytes(), relative
