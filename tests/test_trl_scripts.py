@@ -15,7 +15,7 @@ import pytest
 
 from kefix.analyze import FileAnalysis, analyze_text
 from kefix.config import Settings
-from kefix.model import Layer
+from kefix.model import Layer, Unknown
 from kefix.resolve import Resolver
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "configs" / "alignment_handbook"
@@ -96,6 +96,36 @@ def test_flags_over_the_recipe_over_the_projects_default_over_trls(tmp_path: Pat
     assert config.value("eval_strategy") == "no"
     assert config.framework is None  # the launch is the script's: no trl CLI options judged
     assert analysis.findings == ()
+
+
+def test_a_recipe_kefix_cannot_read_may_set_anything(tmp_path: Path) -> None:
+    analysis = _analyze(
+        tmp_path,
+        "accelerate launch --config_file zero3.yaml sft.py --config recipes/missing.yaml\n",
+        {
+            "requirements.txt": "trl==0.19.1\n",
+            "zero3.yaml": "compute_environment: LOCAL_MACHINE\ndistributed_type: DEEPSPEED\n",
+            "sft.py": "from trl import SFTConfig, TrlParser\nTrlParser((SFTConfig,))\n",
+        },
+    )
+    (config,) = analysis.configs
+    assert isinstance(config.value("learning_rate"), Unknown)
+    assert isinstance(config.value("eval_strategy"), Unknown)
+    assert "config file recipes/missing.yaml not found" in config.notes
+
+
+def test_accelerates_own_config_file_is_no_training_config(tmp_path: Path) -> None:
+    analysis = _analyze(
+        tmp_path,
+        "accelerate launch --config_file zero3.yaml sft.py --learning_rate 1e-5\n",
+        {
+            "requirements.txt": "trl==0.19.1\n",
+            "zero3.yaml": "compute_environment: LOCAL_MACHINE\ndistributed_type: DEEPSPEED\n",
+            "sft.py": "from trl import SFTConfig, TrlParser\nTrlParser((SFTConfig,))\n",
+        },
+    )
+    (config,) = analysis.configs
+    assert (config.value("learning_rate"), config.value("logging_steps")) == (1e-5, 10)
 
 
 _CHECKPOINT_RECIPE = (

@@ -355,13 +355,16 @@ def framework_layer(
     ``Unknown``, a value the launch or its config file writes stays. Returns ``use`` with the
     values of the framework's other options (``val_size``)."""
     read = [named for named in config_files if named.launch is not None]
-    # An entry script's launch names its config files in ``config_files`` (one kefix could not
-    # read already hid the defaults); the rest of its words are the launcher's (accelerate's).
     config_file = (
         None
-        if (read and len(read) == len(config_files)) or launch.entry_kind != "cli"
+        if (read and len(read) == len(config_files)) or launch.entry_kind == "config"
         else named_config_file(text, launch)
     )
+    if launch.entry_kind not in ("cli", "config"):
+        # An entry script's launch names its config files in ``config_files``; the rest of its
+        # words are the launcher's (accelerate's own ``--config_file``).
+        unread = [named.ref.path for named in config_files if named.launch is None]
+        config_file = unread[0] if unread else None
     if options is None or options.training_base is None:
         # An unknown release, or one that builds TrainingArguments itself (ms-swift 2.x).
         _hide(values, f"{use.framework} {use.version} sets its own defaults".replace("  ", " "))
