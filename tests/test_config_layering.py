@@ -43,21 +43,60 @@ def test_flags_override_the_file_and_keep_its_value_as_what_they_override(tmp_pa
     assert not config.is_explicit("output_dir")
 
 
-def test_a_trl_recipe_named_by_config_keeps_trls_defaults_unknown(tmp_path: Path) -> None:
+_TRL_SCRIPT = (
+    "from trl import ModelConfig, ScriptArguments, SFTConfig, TrlParser\n"
+    "parser = TrlParser((ScriptArguments, SFTConfig, ModelConfig))\n"
+    "script_args, training_args, model_args = parser.parse_args_and_config()\n"
+)
+_TRL_LAUNCH = "accelerate launch --config_file zero3.yaml scripts/sft.py --config recipe.yaml\n"
+_TRL_FILES = {
+    "zero3.yaml": "compute_environment: LOCAL_MACHINE\ndistributed_type: DEEPSPEED\n",
+    "recipe.yaml": "output_dir: data/zephyr\nload_best_model_at_end: true\nsave_strategy: steps\n",
+}
+
+
+def test_a_trl_recipe_of_a_trlparser_script_sits_over_sftconfigs_defaults(tmp_path: Path) -> None:
     analysis = _resolve(
         tmp_path,
-        "accelerate launch --config_file zero3.yaml scripts/sft.py --config recipe.yaml\n",
-        {
-            "zero3.yaml": "compute_environment: LOCAL_MACHINE\ndistributed_type: DEEPSPEED\n",
-            "recipe.yaml": "output_dir: data/zephyr\nload_best_model_at_end: true\n"
-            "save_strategy: steps\n",
-        },
+        _TRL_LAUNCH,
+        {**_TRL_FILES, "scripts/sft.py": _TRL_SCRIPT, "requirements.txt": "trl==0.19.1\n"},
     )
     (config,) = analysis.configs  # type: ignore[attr-defined]
+    # The recipe, not accelerate's config, is the training config.
     assert [str(n.ref.path) for n in analysis.resolutions[0].named_configs] == ["recipe.yaml"]  # type: ignore[attr-defined]
+    # transformers' default where SFTConfig keeps it, SFTConfig's where it has its own.
+    eval_strategy = config.get("eval_strategy")
+    assert (eval_strategy.value, eval_strategy.origin.layer) == ("no", Layer.TRANSFORMERS_DEFAULT)
+    learning_rate = config.get("learning_rate")
+    assert learning_rate.value == 2e-5
+    assert learning_rate.origin.describe() == "dataclass default (trl 0.19.1)"
+    assert config.value("logging_steps") == 10
+    assert config.get("load_best_model_at_end").origin.layer is Layer.CONFIG_FILE
+    # KF001 (eval 'no', save 'steps') is the recipe's: reported on it, not on the launch.
+    assert analysis.findings == ()  # type: ignore[attr-defined]
+
+
+def test_a_trl_recipe_keeps_trls_defaults_unknown_where_kefix_cannot_know_them(
+    tmp_path: Path,
+) -> None:
+    # Without the entry script kefix cannot tell which trl config reads the recipe.
+    analysis = _resolve(tmp_path, _TRL_LAUNCH, {**_TRL_FILES, "requirements.txt": "trl==0.19.1\n"})
+    (config,) = analysis.configs  # type: ignore[attr-defined]
     assert isinstance(config.value("eval_strategy"), Unknown)
     assert config.value("load_best_model_at_end") is True
     assert analysis.findings == ()  # type: ignore[attr-defined]
+    # With it, but pinned to a trl release kefix has no knowledge of, neither.
+    analysis = _resolve(
+        tmp_path,
+        _TRL_LAUNCH,
+        {**_TRL_FILES, "scripts/sft.py": _TRL_SCRIPT, "requirements.txt": "trl==0.8.6\n"},
+    )
+    (config,) = analysis.configs  # type: ignore[attr-defined]
+    assert isinstance(config.value("eval_strategy"), Unknown)
+    assert isinstance(config.value("learning_rate"), Unknown)
+    assert config.value("load_best_model_at_end") is True
+    assert analysis.findings == ()  # type: ignore[attr-defined]
+    assert any("trl 0.8.6: kefix has no knowledge of this release" in n for n in config.notes)
 
 
 def test_arguments_kefix_cannot_see_may_override_the_file(tmp_path: Path) -> None:

@@ -221,6 +221,14 @@ class Resolver:
             # A framework CLI, or a config file in a framework's format: its release's options.
             if framework_command(launch) is not None:
                 use, framework_options = self.frameworks.use_for(launch, script)
+        script_use, script_options = None, None
+        if spec is not None and spec.trl_config is not None:
+            from kefix.resolve.framework import script_framework_command
+
+            # TrlParser / H4ArgumentParser scripts over a trl config: that release's defaults.
+            found = script_framework_command(spec.trl_config)
+            if found is not None:
+                script_use, script_options = self.frameworks.use_of(*found, script)
         flags = read_flags(launch, spec, version, framework=use)
         if launch.launcher in _OWN_SCHEMA_FORMATS and (use is None or not use.known):
             # axolotl reads its own keys, not HfArgumentParser's: no verdict on unknown ones.
@@ -243,14 +251,21 @@ class Resolver:
             # defaults (ms-swift evaluates on the save schedule): transformers' are not theirs.
             # With the framework's release known, ``framework_layer`` gives them instead.
             _hide_defaults(values, f"{launch.launcher} sets its own defaults")
-        elif spec is not None and _framework_config(spec):
-            # trl's configs (SFTConfig, ...) change transformers' defaults (logging_steps, bf16).
-            hidden = Unknown(f"{_framework_config(spec)} sets its own defaults")
+        elif spec is not None and spec.trl_config is not None and script_use is None:
+            # trl's configs (SFTConfig, ...) change transformers' defaults (logging_steps, bf16):
+            # without knowledge of the trl release in use, they are unknown.
+            hidden = Unknown(f"{spec.trl_config} sets its own defaults")
             for name, resolved in values.items():
                 if resolved.origin.layer is Layer.TRANSFORMERS_DEFAULT:
                     values[name] = replace(resolved, value=hidden)
         for config_file in named:
-            _apply_config_file(values, config_file, spec, version, framework_known=use is not None)
+            _apply_config_file(
+                values,
+                config_file,
+                spec,
+                version,
+                framework_known=use is not None or script_use is not None,
+            )
         lines = LineIndex.of(text)
         for binding in bindings:
             line = lines.location(binding.arg.span.start).line
@@ -269,6 +284,12 @@ class Resolver:
             use = framework_layer(
                 values, use, framework_options, version, launch, lines, text, named
             )
+        if script_use is not None:
+            from kefix.resolve.framework import framework_layer
+
+            # The trl config's defaults under the script's own, the recipe and flags over them;
+            # the launch stays the script's (its flags are not trl CLI options).
+            framework_layer(values, script_use, script_options, version, launch, lines, text, named)
         if launch.opaque:
             expressions = ", ".join(text[span.start : span.end] for span in launch.opaque)
             _hide_defaults(values, f"may be set by {expressions}")
@@ -277,6 +298,11 @@ class Resolver:
             from kefix.resolve.framework import framework_note
 
             notes.append(framework_note(use))
+        if script_use is not None:
+            from kefix.resolve.framework import framework_note
+
+            config_class = spec.trl_config if spec is not None else script_use.command
+            notes.append(f"{config_class} defaults: {framework_note(script_use)}")
         notes.extend(config_file.problem for config_file in named if config_file.problem)
         if spec is not None:
             notes.extend(spec.notes)
@@ -375,19 +401,6 @@ def _written_origin(launch: Launch, arg: Arg, line: int, cells: CellLines | None
         return Origin(Layer.CONFIG_FILE, launch.path, line, detail=arg.name, cell=cell)
     detail = f"{arg.name}=" if arg.style is ArgStyle.OVERRIDE else f"--{arg.name}"
     return Origin(Layer.COMMAND_LINE, launch.path, line, detail=detail, cell=cell)
-
-
-def _framework_config(spec: ParserSpec) -> str:
-    """The trl config (``SFTConfig``) the parser's training arguments derive from, if any."""
-    return next(
-        (
-            parsed.training_base
-            for parsed in spec.dataclasses
-            if parsed.training_base is not None
-            and parsed.training_base not in TRANSFORMERS_CLASS_NAMES
-        ),
-        "",
-    )
 
 
 def _looks_like_training(launch: Launch) -> bool:

@@ -22,6 +22,7 @@ from kefix.knowledge.training_classes import TRAINING_CLASS_NAMES
 from kefix.model import FieldValue, Unknown
 
 __all__ = [
+    "TRL_CONFIGS",
     "FieldDefault",
     "ParsedDataclass",
     "ParserSpec",
@@ -31,8 +32,13 @@ __all__ = [
 
 _TRAINING_BASES = TRAINING_CLASS_NAMES
 _TRAINING_PACKAGES = frozenset({"transformers", "trl"})
-_PARSER_NAMES = frozenset({"HfArgumentParser", "TrlParser"})
-_PARSER_ALIAS = re.compile(rb"\b(?:HfArgumentParser|TrlParser)\s+as\s+(\w+)")
+# trl's configs: TrainingArguments subclasses with defaults of their own (SFTConfig's
+# learning_rate 2e-5), known per trl release from the framework knowledge.
+TRL_CONFIGS = _TRAINING_BASES - {"TrainingArguments", "Seq2SeqTrainingArguments"}
+# HfArgumentParser and the parsers built on it: trl's TrlParser (``--config recipe.yaml``) and
+# alignment-handbook's H4ArgumentParser (``recipe.yaml --key=value``), both parse_dict underneath.
+_PARSER_NAMES = frozenset({"HfArgumentParser", "TrlParser", "H4ArgumentParser"})
+_PARSER_ALIAS = re.compile(rb"\b(?:HfArgumentParser|TrlParser|H4ArgumentParser)\s+as\s+(\w+)")
 # Annotations that dataclasses do not turn into fields.
 _PSEUDO_FIELD = re.compile(r"^(?:typing\.|dataclasses\.)?(?:ClassVar|InitVar|KW_ONLY)\b")
 _MAX_IMPORT_LEVELS = 3  # how far to follow imports looking for the HfArgumentParser call
@@ -86,6 +92,14 @@ class ParserSpec:
     @property
     def has_training_arguments(self) -> bool:
         return any(parsed.training_base is not None for parsed in self.dataclasses)
+
+    @property
+    def trl_config(self) -> str | None:
+        """The trl config (``SFTConfig``) the parser's TrainingArguments are or derive from:
+        its defaults, not transformers', are the script's (alignment-handbook, trl examples)."""
+        return next(
+            (p.training_base for p in self.dataclasses if p.training_base in TRL_CONFIGS), None
+        )
 
     def field_names(self) -> frozenset[str]:
         """Every field of the local dataclasses: the options this entry script accepts itself."""
@@ -432,7 +446,8 @@ def _locate_namespace(base: Path, parts: Sequence[str]) -> _ModuleLocation | Non
 def _search_dirs(start: Path, roots: Sequence[Path]) -> tuple[Path, ...]:
     """Where absolute imports are looked for: the entry's directory, its parents up to the
     outermost search root containing it (as a ``pip install -e .`` or PYTHONPATH would give),
-    then the search roots."""
+    then the search roots, then their ``src`` directories (a src-layout package installed with
+    ``pip install -e .``, as alignment-handbook's ``src/alignment``)."""
     dirs = [start]
     containing = [root for root in roots if start.is_relative_to(root)]
     if containing:
@@ -442,6 +457,7 @@ def _search_dirs(start: Path, roots: Sequence[Path]) -> tuple[Path, ...]:
                 break
             dirs.append(parent)
     dirs.extend(roots)
+    dirs.extend(directory / "src" for directory in dirs[1:] if (directory / "src").is_dir())
     return tuple(dict.fromkeys(dirs))
 
 

@@ -80,6 +80,25 @@ _TRL_COMMAND_KEYS: tuple[tuple[str, frozenset[str]], ...] = (
 )
 
 
+# A trl config an entry script's parser is built from -> the trl command with the same config
+# (``trl sft`` parses SFTConfig): its options and defaults per release are that command's.
+TRL_CONFIG_COMMANDS: Mapping[str, str] = {
+    "SFTConfig": "sft",
+    "DPOConfig": "dpo",
+    "GRPOConfig": "grpo",
+    "KTOConfig": "kto",
+    "RewardConfig": "reward",
+}
+
+
+def script_framework_command(trl_config: str | None) -> tuple[str, str] | None:
+    """The framework and command whose options an entry script's parser takes when it is built
+    from a trl config (``TrlParser((ScriptArguments, SFTConfig, ModelConfig))``); None for a
+    config kefix has no knowledge of (``ORPOConfig``) or none at all."""
+    command = TRL_CONFIG_COMMANDS.get(trl_config or "")
+    return None if command is None else ("trl", command)
+
+
 def framework_command(launch: Launch) -> tuple[str, str] | None:
     """The framework and command that read ``launch``: a framework CLI, or a training config in
     a framework's format; None for anything else."""
@@ -153,7 +172,12 @@ class FrameworkCatalogue:
         why, and its command's options (None when kefix cannot know them)."""
         found = framework_command(launch)
         assert found is not None, launch.launcher
-        framework, command = found
+        return self.use_of(*found, script)
+
+    def use_of(
+        self, framework: str, command: str, script: Path
+    ) -> tuple[FrameworkUse, CommandOptions | None]:
+        """The release of ``framework`` a launch in ``script`` runs, and ``command``'s options."""
         directory = script.parent.resolve()
         key = (framework, command, directory)
         if key not in self._uses:
@@ -336,6 +360,11 @@ def framework_layer(
         if (read and len(read) == len(config_files)) or launch.entry_kind == "config"
         else named_config_file(text, launch)
     )
+    if launch.entry_kind not in ("cli", "config"):
+        # An entry script's launch names its config files in ``config_files``; the rest of its
+        # words are the launcher's (accelerate's own ``--config_file``).
+        unread = [named.ref.path for named in config_files if named.launch is None]
+        config_file = unread[0] if unread else None
     if options is None or options.training_base is None:
         # An unknown release, or one that builds TrainingArguments itself (ms-swift 2.x).
         _hide(values, f"{use.framework} {use.version} sets its own defaults".replace("  ", " "))
@@ -351,9 +380,17 @@ def framework_layer(
         default = ResolvedValue(name, value, Origin(Layer.DATACLASS_DEFAULT, detail=detail))
         if name not in fields:
             own[name] = default
-        elif options.training_base is not None and not _written(values.get(name)):
+        elif options.training_base is not None and _written(values.get(name)):
+            # Written over the framework's default: it is among what the value overrides.
+            values[name] = _under(values[name], default)
+        elif options.training_base is not None:
             previous = values.get(name)
-            values[name] = replace(default, overrides=() if previous is None else (previous,))
+            if previous is not None and _project_default(previous):
+                # The script's own subclass of the trl config overrides trl's default.
+                below = replace(default, overrides=previous.overrides)
+                values[name] = replace(previous, overrides=(below, *previous.overrides))
+            else:
+                values[name] = replace(default, overrides=() if previous is None else (previous,))
     config_keys: dict[str, str] = {}
     for named in read:
         assert named.launch is not None
@@ -454,9 +491,28 @@ def _written(resolved: ResolvedValue | None) -> bool:
     return resolved is not None and resolved.origin.layer in (Layer.COMMAND_LINE, Layer.CONFIG_FILE)
 
 
+def _under(resolved: ResolvedValue, default: ResolvedValue) -> ResolvedValue:
+    """``resolved`` with the framework's ``default`` placed in what it overrides, just above
+    transformers' own default (the layers in order, as a user reads them)."""
+    chain = list(resolved.overrides)
+    at = next(
+        (i for i, v in enumerate(chain) if v.origin.layer is Layer.TRANSFORMERS_DEFAULT), None
+    )
+    if at is None:
+        return resolved
+    chain.insert(at, replace(default, overrides=tuple(chain[at:])))
+    return replace(resolved, overrides=tuple(chain))
+
+
+def _project_default(resolved: ResolvedValue) -> bool:
+    """A default the entry script's own dataclass declares (it has a file; a framework's has
+    none): it stands over the framework's, whatever the release."""
+    return resolved.origin.layer is Layer.DATACLASS_DEFAULT and resolved.origin.path is not None
+
+
 def _hide(values: dict[str, ResolvedValue], why: str) -> None:
     for name, resolved in values.items():
-        if not _written(resolved):
+        if not _written(resolved) and not _project_default(resolved):
             values[name] = replace(resolved, value=Unknown(why))
 
 
