@@ -454,9 +454,14 @@ def named_config_file(text: str, launch: Launch) -> str | None:
     for arg in launch.args:
         if arg.name == "config" and arg.values and isinstance(arg.values[0], str):
             return arg.values[0]
+    if launch.entry_kind == "call":
+        return None  # a TrainingArguments(...) call names no file outside its keywords
     outside = list(text[launch.span.start : launch.span.end])
     for arg in launch.args:
-        for offset in range(arg.span.start, arg.span.end):
+        # An argument may lie outside the launch's words (a ``**kwargs`` dict's entries).
+        for offset in range(
+            max(arg.span.start, launch.span.start), min(arg.span.end, launch.span.end)
+        ):
             outside[offset - launch.span.start] = " "
     match = _CONFIG_WORD.search("".join(outside))
     return match.group(1) if match else None
