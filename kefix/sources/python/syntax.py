@@ -20,7 +20,8 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from kefix.model import FieldValue, LineIndex, Span, Unknown
+from kefix.model import FieldValue, Span, Unknown
+from kefix.sources.python.lines import PythonLines
 
 _MAX_CONSTANT_DEPTH = 8  # A = B, B = C, ... followed this far
 
@@ -76,7 +77,7 @@ class PythonSyntax:
     def __init__(self, text: str, tree: cst.Module) -> None:
         self.text = text
         self.tree = tree
-        self.lines = LineIndex.of(text)
+        self.lines = PythonLines(text)
         nodes = _Nodes()
         tree.visit(nodes)
         self.parents: Mapping[cst.CSTNode, cst.CSTNode] = nodes.parents

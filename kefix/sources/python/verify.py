@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from kefix.model import Intent, Launch, LineIndex, RepairContinuation, Span
 from kefix.sources.bash.verify import structural_difference as bash_difference
 from kefix.sources.python.argv import shift_launch, shifted
+from kefix.sources.python.lines import PythonLines
 from kefix.sources.python.reader import PythonSource, read_python
 from kefix.sources.python.sites import Site, SiteKind
 
@@ -98,7 +99,7 @@ class _Offsets:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.lines = LineIndex.of(text)
+        self.lines = PythonLines(text)
 
     def _offset(self, line: int, byte_column: int) -> int:
         start = self.lines.line_start(line)
