@@ -6,6 +6,7 @@ for only some of them names those releases.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -14,10 +15,10 @@ from packaging.version import Version
 
 from kefix.config import Settings
 from kefix.knowledge.training_args import known_versions, newest_version
-from kefix.model import EffectiveConfig, Finding, Launch
+from kefix.model import CellLines, EffectiveConfig, Finding, Launch
 from kefix.resolve import Resolution, Resolver
 from kefix.rules import RULES
-from kefix.sources.bash import parse_launch_script
+from kefix.sources import adapter_for, kind_of_suffix
 from kefix.suppressions import (
     UNUSED_SUPPRESSION,
     apply_suppressions,
@@ -37,6 +38,8 @@ class FileAnalysis:
     resolutions: tuple[Resolution, ...]  # for the newest target release
     findings: tuple[Finding, ...]
     versions: tuple[str, ...] = ()  # the transformers releases checked against
+    kind: str = "bash"  # the source adapter that read the text
+    cells: CellLines | None = None  # a notebook's cell lines, for reports and suppressions
 
     @property
     def configs(self) -> tuple[EffectiveConfig, ...]:
@@ -55,14 +58,16 @@ def analyze_text(
     resolver: Resolver,
     settings: Settings,
     versions: Sequence[str] = (),
+    *,
+    kind: str = "bash",
 ) -> FileAnalysis:
-    """Findings of a bash script's text for each release in ``versions`` (default: the newest);
-    ``path`` locates the entry scripts its launches run."""
+    """Findings of a source's text for each release in ``versions`` (default: the newest);
+    ``kind`` names its adapter, ``path`` locates the entry scripts its launches run."""
     targets = tuple(sorted(versions or (newest_version(),), key=Version))
-    parsed = parse_launch_script(display, text)
-    suppressions = read_suppressions(text, parsed.comments)
+    parsed = adapter_for(kind).parse(display, text)
+    suppressions = read_suppressions(text, parsed.comments, parsed.cells)
     if suppressions.skip_file:
-        return FileAnalysis(path, display, text, (), (), (), targets)
+        return FileAnalysis(path, display, text, (), (), (), targets, kind)
     left_out = settings.ignored_in(path)
 
     def reported(code: str) -> bool:
@@ -73,30 +78,109 @@ def analyze_text(
     resolutions: tuple[Resolution, ...] = ()
     for version in targets:
         resolutions = tuple(
-            resolver.resolve_launch(launch, path, text, version) for launch in parsed.launches
+            resolver.resolve_launch(launch, path, text, version, cells=parsed.cells)
+            for launch in parsed.launches
         )
         for resolution in resolutions:
             if resolution.config is None:
                 continue
+            owned = files_findings(resolution, resolver, settings, version)
+            deepspeed_file = resolution.config.launch.entry_kind == "deepspeed"
             for rule in rules:
+                if deepspeed_file and not rule.checks_deepspeed_files:
+                    continue
                 for finding in rule.check(resolution.config, settings):
+                    if (finding.code, finding.subject or finding.message) in owned:
+                        continue  # the config file alone causes it: reported on the file
+                    finding = _in_framework_terms(resolution.config, finding)
                     _, held = by_key.get(finding.key, (finding, []))
                     # The newest release's wording (and fix) stands for the others; a key seen
                     # twice in one release (the same flag written twice) counts it once.
                     releases = held if version in held else [*held, version]
                     by_key[finding.key] = (finding, releases)
-    findings = [_with_versions(finding, held, targets) for finding, held in by_key.values()] + [
-        problem for problem in parsed.problems if reported(problem.code)
-    ]
-    applied = apply_suppressions(text, findings, suppressions)
+    findings = [
+        _in_file_terms(_with_versions(finding, held, targets)) for finding, held in by_key.values()
+    ] + [problem for problem in parsed.problems if reported(problem.code)]
+    applied = apply_suppressions(text, findings, suppressions, parsed.cells)
     findings = list(applied.kept)
     if settings.is_selected(UNUSED_SUPPRESSION) and reported(UNUSED_SUPPRESSION):
         checked = [rule.code for rule in rules] + [code for code in ("KF901",) if reported(code)]
         known = [rule.code for rule in RULES] + ["KF901"]
-        findings += unused_suppressions(display, text, suppressions, applied.used, checked, known)
+        findings += unused_suppressions(
+            display, text, suppressions, applied.used, checked, known, parsed.cells
+        )
     findings = [_with_settled_applicability(finding, settings) for finding in findings]
     findings.sort(key=lambda finding: (finding.span.start, finding.code))
-    return FileAnalysis(path, display, text, parsed.launches, resolutions, tuple(findings), targets)
+    return FileAnalysis(
+        path,
+        display,
+        text,
+        parsed.launches,
+        resolutions,
+        tuple(findings),
+        targets,
+        kind,
+        parsed.cells,
+    )
+
+
+def _in_framework_terms(config: EffectiveConfig, finding: Finding) -> Finding:
+    """A fix an axolotl config cannot carry in its own keys is dropped: the finding stays."""
+    if config.launch.launcher != "axolotl" or config.launch.entry_kind != "config":
+        return finding
+    from kefix.resolve.axolotl import axolotl_fix_writable
+
+    return finding if axolotl_fix_writable(config, finding) else replace(finding, fix=None)
+
+
+def files_findings(
+    resolution: Resolution, resolver: Resolver, settings: Settings, version: str
+) -> frozenset[tuple[str, str]]:
+    """What checking the config files a launch names on their own reports, as (code, subject):
+    a launch finding among them belongs to the file, where its fix belongs too."""
+    owned: set[tuple[str, str]] = set()
+    for named in resolution.named_configs:
+        if named.path is None or named.launch is None:
+            continue
+        key = ("named", named.display, named.text, version)
+        cached = resolver.memo.get(key)
+        if not isinstance(cached, frozenset):
+            cached = frozenset(
+                _own_findings(named.path, named.display, named.text, resolver, settings, version)
+            )
+            resolver.memo[key] = cached
+        owned.update(cached)
+    return frozenset(owned)
+
+
+def _own_findings(
+    path: Path, display: str, text: str, resolver: Resolver, settings: Settings, version: str
+) -> set[tuple[str, str]]:
+    kind = kind_of_suffix(path)
+    if kind is None:
+        return set()
+    found: set[tuple[str, str]] = set()
+    for launch in adapter_for(kind).parse(display, text).launches:
+        config = resolver.resolve_launch(launch, path, text, version).config
+        if config is None:
+            continue
+        for rule in RULES:
+            if settings.is_selected(rule.code) and launch.entry_kind != "deepspeed":
+                found.update((f.code, f.subject or f.message) for f in rule.check(config, settings))
+    return found
+
+
+_FLAG = re.compile(r"(?<![\w-])--(?=[A-Za-z_])")
+
+
+def _in_file_terms(finding: Finding) -> Finding:
+    """Rules speak in flags (``--save_steps 500``); a config file names keys (``save_steps``)."""
+    if finding.launch is None or finding.launch.entry_kind not in ("config", "deepspeed"):
+        return finding
+    fix = finding.fix
+    if fix is not None:
+        fix = replace(fix, description=_FLAG.sub("", fix.description))
+    return replace(finding, message=_FLAG.sub("", finding.message), fix=fix)
 
 
 def _with_settled_applicability(finding: Finding, settings: Settings) -> Finding:

@@ -101,6 +101,15 @@ _STATISTICS_FORMATS = ("text", "concise", "json")
     "default: the project's pins, else the newest release kefix knows.",
 )
 @click.option(
+    "--target-framework",
+    "target_frameworks",
+    metavar="NAME==VERSION",
+    multiple=True,
+    help="Check framework CLI launches against this release (ms-swift==3.12.6, "
+    "llamafactory==0.9.3, trl==0.19.1); repeatable; default: the project's pin, else the "
+    "installed package, else the newest release kefix knows.",
+)
+@click.option(
     "--explain",
     metavar="CODE|NAME",
     help="Print the documentation of a rule (KF001 or strategy-mismatch) and exit.",
@@ -179,6 +188,7 @@ def main(
     force_exclude: bool,
     respect_gitignore: bool | None,
     target_transformers: str | None,
+    target_frameworks: tuple[str, ...],
     explain: str | None,
     list_rules: bool,
     show_launches: bool,
@@ -213,12 +223,21 @@ def main(
                 target_versions(Path.cwd(), known_versions(), target_transformers)
             except TargetVersionError as error:
                 raise click.BadParameter(str(error), param_hint="--target-transformers") from None
+        if target_frameworks:
+            from kefix.resolve.framework import FrameworkTargetError, parse_framework_targets
+
+            try:
+                parse_framework_targets(target_frameworks)
+            except FrameworkTargetError as error:
+                raise click.BadParameter(str(error), param_hint="--target-framework") from None
         if show_launches or show_config is not None:
             option = "--show-config" if show_config is not None else "--show-launches"
             _require_format(output_format, _SHOW_FORMATS, option)
             settings = _settings(
                 paths, strategy_fix, False, target_transformers, select, extend_select, ignore
             )
+            if target_frameworks:
+                settings = replace(settings, target_frameworks=target_frameworks)
             settings = _file_settings(
                 settings,
                 per_file_ignores,
@@ -250,6 +269,8 @@ def main(
                 )
             for problem in result.errors:
                 click.echo(problem, err=True)
+            for note in result.notes:
+                click.echo(f"note: {note}", err=True)
             sys.exit(EXIT_ERROR if strict and result.errors else EXIT_CLEAN)
         if not paths:
             raise click.UsageError("give at least one file or directory to check")
@@ -264,6 +285,8 @@ def main(
         settings = _settings(
             paths, strategy_fix, unsafe_fixes, target_transformers, select, extend_select, ignore
         )
+        if target_frameworks:
+            settings = replace(settings, target_frameworks=target_frameworks)
         settings = _file_settings(
             settings, per_file_ignores, exclude, extend_exclude, force_exclude, respect_gitignore
         )
@@ -280,6 +303,8 @@ def main(
             _print_findings(result, output_format, apply_fixes=apply_fixes, color=use_color)
         for problem in result.errors:
             click.echo(problem, err=True)
+        for note in result.notes:
+            click.echo(f"note: {note}", err=True)
         sys.exit(
             exit_code(
                 result,

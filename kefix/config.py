@@ -45,6 +45,7 @@ DEFAULT_EXCLUDE = (
     "venv",
     ".tox",
     ".mypy_cache",
+    ".ipynb_checkpoints",
 )
 
 
@@ -87,6 +88,7 @@ class Settings:
     strategy_fix: StrategyFix = StrategyFix.AUTO
     unsafe_fixes: bool = False
     target_transformers: str | None = None  # a release or specifier; None: read the project's pins
+    target_frameworks: tuple[str, ...] = ()  # "ms-swift==3.12.6": a framework release to check
     select: tuple[str, ...] = ("KF",)  # rule codes or code prefixes to report
     ignore: tuple[str, ...] = ()
     per_file_ignores: tuple[PerFileIgnore, ...] = ()
@@ -142,6 +144,7 @@ class ConfigError(Exception):
 _KEYS = frozenset(
     {
         "target-transformers",
+        "target-frameworks",
         "strategy-fix",
         "unsafe-fixes",
         "select",
@@ -200,6 +203,10 @@ def load_settings(path: Path, base: Settings) -> Settings:
         if not isinstance(table["target-transformers"], str):
             raise ConfigError(f'{path}: target-transformers must be a string such as "4.40"')
         settings = replace(settings, target_transformers=table["target-transformers"])
+    if "target-frameworks" in table:
+        settings = replace(
+            settings, target_frameworks=_framework_targets(path, table["target-frameworks"])
+        )
     select = _codes(path, "select", table["select"]) if "select" in table else settings.select
     if "extend-select" in table:
         select = (*select, *_codes(path, "extend-select", table["extend-select"]))
@@ -236,6 +243,17 @@ def load_settings(path: Path, base: Settings) -> Settings:
             raise ConfigError(f'{path}: cache-dir must be a directory name such as ".kefix_cache"')
         settings = replace(settings, cache_dir=directory / table["cache-dir"])
     return settings
+
+
+def _framework_targets(path: Path, value: Any) -> tuple[str, ...]:
+    """``{ms-swift = "3.12.6", trl = "0.19"}`` as ``("ms-swift==3.12.6", "trl==0.19")``."""
+    if not isinstance(value, dict) or not all(
+        isinstance(version, str) for version in value.values()
+    ):
+        raise ConfigError(
+            f'{path}: target-frameworks must be a table such as {{ms-swift = "3.12.6"}}'
+        )
+    return tuple(f"{name}=={version}" for name, version in value.items())
 
 
 def _flag(path: Path, table: dict[str, Any], key: str) -> bool:

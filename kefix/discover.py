@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kefix.config import Settings, path_spec
+from kefix.sources import QUIET_KINDS, SUFFIX_KINDS, kind_of_suffix
 
 if TYPE_CHECKING:
     import pathspec
 
-_BASH_SUFFIXES = frozenset({".sh", ".bash"})
 _SHEBANG_SHELLS = frozenset({b"bash", b"sh", b"zsh"})
 MAX_FILE_BYTES = 2 * 1024 * 1024
 
@@ -30,7 +30,7 @@ MAX_FILE_BYTES = 2 * 1024 * 1024
 @dataclass(frozen=True)
 class SourceFile:
     path: Path
-    kind: str  # "bash"
+    kind: str  # an adapter's kind: "bash", ...
 
 
 @dataclass(frozen=True)
@@ -171,7 +171,8 @@ def discover(
             if symlink:
                 problem = _symlink_problem(path, roots)
                 if problem:
-                    if explicit or path.suffix in _BASH_SUFFIXES:
+                    kind = kind_of_suffix(path)
+                    if explicit or (kind is not None and kind not in QUIET_KINDS):
                         yield Skipped(path, problem)
                     continue
             # realpath never raises (a loop was caught above); resolve() would. A file that
@@ -242,18 +243,18 @@ def _could_be_source(name: str) -> bool:
     """False for names ``source_kind`` rejects without reading the file (by suffix alone)."""
     dot = name.rfind(".")  # Path.suffix, without building a Path for each of 10,000 names
     suffix = name[dot:] if 0 < dot < len(name) - 1 else ""
-    return not suffix or suffix in _BASH_SUFFIXES
+    return not suffix or suffix.lower() in SUFFIX_KINDS
 
 
 def source_kind(path: Path, *, explicit: bool = False) -> str | None:
-    """``"bash"`` for shell scripts (by suffix or shebang); None for anything kefix does not read.
+    """The kind of source ``path`` is (``"bash"`` by suffix or shebang, or another adapter's
+    suffix); None for anything kefix does not read.
 
     A file named on the command line without a suffix is read as bash even without a shebang.
     """
-    if path.suffix in _BASH_SUFFIXES:
-        return "bash"
-    if path.suffix:
-        return None
+    kind = kind_of_suffix(path)
+    if kind is not None or path.suffix:
+        return kind
     try:
         with path.open("rb") as handle:
             first_line = handle.readline(200).rstrip()

@@ -20,14 +20,12 @@ from kefix.knowledge.training_args import InvalidFlagValue, convert_value, train
 from kefix.model import (
     Applicability,
     Arg,
-    BreakKind,
     Edit,
     EffectiveConfig,
     FieldValue,
     Finding,
     Intent,
     Launch,
-    LineIndex,
     RemoveArg,
     RenameArg,
     RepairContinuation,
@@ -44,17 +42,11 @@ from kefix.resolve import (
     spelled_for,
     training_field_name,
 )
-from kefix.sources.bash import crosscheck, render
-from kefix.sources.bash.continuations import merge_glued_words
-from kefix.sources.bash.syntax import BashSyntax, Command, Word, parse_bash
+from kefix.sources import CannotRender, ParserCrashed, SourceAdapter, adapter_for
 from kefix.suppressions import UNUSED_SUPPRESSION
 
 # Applied and dropped fixes together; a dropped fix is retried after each applied one.
 _MAX_FIX_ATTEMPTS_PER_FILE = 200
-
-
-class CannotRender(Exception):
-    """The intent has nothing to act on in this launch (e.g. a rename of a flag it lacks)."""
 
 
 class OverlappingEdits(Exception):
@@ -125,10 +117,20 @@ def fix_file(
         except (CannotRender, OverlappingEdits) as error:
             dropped[finding.key] = DroppedFix(finding, str(error))
             continue
-        candidate = analyze_text(
-            current.path, current.display, new_text, resolver, settings, current.versions
-        )
-        reason = _verification_failure(current, candidate, finding)
+        try:
+            candidate = analyze_text(
+                current.path,
+                current.display,
+                new_text,
+                resolver,
+                settings,
+                current.versions,
+                kind=current.kind,
+            )
+            reason = _verification_failure(current, candidate, finding)
+        except ParserCrashed as error:
+            dropped[finding.key] = DroppedFix(finding, f"the fixed text could not be read: {error}")
+            continue
         if reason:
             dropped[finding.key] = DroppedFix(finding, reason)
             continue
@@ -145,11 +147,6 @@ def _verification_failure(before: FileAnalysis, after: FileAnalysis, target: Fin
         return "the finding is still there after the fix"
     if len(after.launches) != len(before.launches):
         return "the fix changed which commands are launches"
-    if target.launch is not None:
-        fixed_launch = after.launches[target.launch.ordinal]
-        misread = crosscheck.disagreement(after.text, fixed_launch)
-        if misread:
-            return f"the fixed launch is ambiguous: {misread}"
     before_keys = {finding.key for finding in before.findings}
     # A fix that makes a suppression unnecessary is no worse for it (KF904 only says so).
     new = [
@@ -207,63 +204,23 @@ def semantic_difference(before: FileAnalysis, after: FileAnalysis, target: Findi
     new_config = after.config_of(new_launch)
     if config is None or new_config is None:
         return "the fixed launch no longer reads as a training launch"
-    old_syntax, new_syntax = parse_bash(before.text), parse_bash(after.text)
-    old_command = _command_at(old_syntax, old_launch.span)
-    new_command = _command_at(new_syntax, new_launch.span)
-    if old_command is None or new_command is None:
-        return "the fixed launch is not one command any more"
     if (old_launch.launcher, old_launch.entry, old_launch.entry_kind) != (
         new_launch.launcher,
         new_launch.entry,
         new_launch.entry_kind,
     ):
         return "the fix would change what the launch runs"
-    if dict(old_command.env) != dict(new_command.env):
-        return "the fix would change the launch's environment variables"
     if len(old_launch.opaque) != len(new_launch.opaque):
         return "the fix would change the launch's opaque arguments"
-    repairs = [i for i in target.fix.intents if isinstance(i, RepairContinuation)]
-    if repairs:
-        reason, absorbed = _check_repair(
-            before.text, after.text, old_syntax, old_command, new_command, repairs
-        )
-        if reason:
-            return reason
-    else:
-        absorbed = []
-        old_words = _other_words(before.text, old_command, old_launch)
-        if old_words != _other_words(after.text, new_command, new_launch):
-            return "the fix would change the launch's words other than its flags"
-        expected = _expected_args(config, old_launch, target.fix.intents)
-        reason = _match_args(expected, list(new_launch.args), new_config)
-        if reason:
-            return reason
-    old_others = [c for c in old_syntax.commands if c is not old_command and c not in absorbed]
-    new_others = [c for c in new_syntax.commands if c is not new_command]
-    reason = _compare_commands(before.text, old_others, after.text, new_others)
+    reason = adapter_for(before.kind).verify(
+        before.text, after.text, old_launch, new_launch, target.fix.intents
+    )
     if reason:
         return reason
-    if len(new_syntax.errors) > len(old_syntax.errors):
-        return "the fixed text has a syntax error the original did not have"
-    return ""
-
-
-def _command_at(syntax: BashSyntax, span: Span) -> Command | None:
-    return next((command for command in syntax.commands if command.span == span), None)
-
-
-def _merged(text: str, command: Command) -> list[Word]:
-    return merge_glued_words(text, command.words)[0]
-
-
-def _other_words(text: str, command: Command, launch: Launch) -> list[str | Unknown]:
-    """Values of the launch's words that belong to no flag: command, entry point, positionals."""
-    spans = [arg.span for arg in launch.args]
-    return [
-        word.value
-        for word in _merged(text, command)
-        if not any(span.start <= word.span.start and word.span.end <= span.end for span in spans)
-    ]
+    if any(isinstance(intent, RepairContinuation) for intent in target.fix.intents):
+        return ""  # the adapter checked the repaired launch reads as the words it had
+    expected = _expected_args(config, old_launch, target.fix.intents)
+    return _match_args(expected, list(new_launch.args), new_config)
 
 
 def _expected_args(
@@ -374,69 +331,6 @@ def _describe(item: _Expected) -> str:
     return f"--{item.name}"
 
 
-def _check_repair(
-    old_text: str,
-    new_text: str,
-    old_syntax: BashSyntax,
-    old_command: Command,
-    new_command: Command,
-    repairs: Sequence[RepairContinuation],
-) -> tuple[str, list[Command]]:
-    """A repaired continuation joins the cut-off words to the launch and changes nothing else.
-
-    Returns the reason it does not (or '') and the commands the launch absorbed.
-    """
-    old_values = [word.value for word in _merged(old_text, old_command)]
-    new_values = [word.value for word in _merged(new_text, new_command)]
-    absorbed: list[Command] = []
-    glued = 0
-    following = [c for c in old_syntax.commands if c.span.start >= old_command.span.end]
-    for repair in repairs:
-        if repair.detached.kind is BreakKind.GLUED_BACKSLASH:
-            glued += 1
-            continue
-        orphan = next(
-            (c for c in following if c.span.start >= repair.detached.at.end and c not in absorbed),
-            None,
-        )
-        if orphan is None:
-            return "the cut-off flags are not where the break is", []
-        absorbed.append(orphan)
-        old_values += [word.value for word in _merged(old_text, orphan)]
-    if glued:
-        # tree-sitter already splits a glued word; bash did not. Only that boundary may move.
-        unmerged_old = [word.value for word in old_command.words]
-        unmerged_new = [word.value for word in new_command.words]
-        if unmerged_old != unmerged_new or len(new_values) != len(old_values) + glued:
-            return "the repaired launch reads as other words than the ones it had", []
-        return "", absorbed
-    if new_values != old_values:
-        return "the repaired launch reads as other words than the ones it had", []
-    return "", absorbed
-
-
-def _compare_commands(
-    old_text: str, old: Sequence[Command], new_text: str, new: Sequence[Command]
-) -> str:
-    """'' when both lists read as the same commands; else where the first difference is."""
-
-    def reading(text: str, command: Command) -> tuple[object, ...]:
-        words = tuple(word.value for word in _merged(text, command))
-        return (
-            words,
-            tuple(sorted(command.env.items(), key=lambda item: item[0])),
-            command.has_error,
-        )
-
-    for old_command, new_command in itertools.zip_longest(old, new):
-        if old_command is None or new_command is None:
-            return "the fix would change the number of commands in the script"
-        if reading(old_text, old_command) != reading(new_text, new_command):
-            line = LineIndex.of(old_text).location(old_command.span.start).line
-            return f"the fix would change another command (line {line})"
-    return ""
-
-
 def plan_edits(analysis: FileAnalysis, finding: Finding) -> list[Edit]:
     """The edits that carry out ``finding``'s fix in the current text."""
     if finding.fix is not None and all(isinstance(i, ReplaceText) for i in finding.fix.intents):
@@ -446,33 +340,36 @@ def plan_edits(analysis: FileAnalysis, finding: Finding) -> list[Edit]:
     config = analysis.config_of(finding.launch)
     if config is None:
         raise CannotRender("the launch is no longer resolvable")
+    adapter = adapter_for(analysis.kind)
     edits: list[Edit] = []
     for intent in finding.fix.intents:
-        edits.extend(_render_intent(analysis.text, config, intent))
+        edits.extend(_render_intent(adapter, analysis.text, config, intent))
     return edits
 
 
-def _render_intent(text: str, config: EffectiveConfig, intent: Intent) -> list[Edit]:
+def _render_intent(
+    adapter: SourceAdapter, text: str, config: EffectiveConfig, intent: Intent
+) -> list[Edit]:
     launch = config.launch
     if isinstance(intent, SetArg):
         arg = field_arg(config, intent.name)
         if arg is not None:
-            return render.set_value(text, launch, arg, intent.name, intent.value)
+            return adapter.set_value(text, launch, arg, intent.name, intent.value)
         anchor = next((a for name in intent.near if (a := field_arg(config, name))), None)
-        flag = spelled_for(intent.name, config.version)
-        return render.insert_flag(text, launch, anchor, flag, intent.value)
+        name = spelled_for(intent.name, config.version)
+        return adapter.insert_arg(text, launch, anchor, name, intent.value)
     if isinstance(intent, RemoveArg):
         args = _removed_args(config, intent)
         if not args:
             raise CannotRender(f"the launch has no --{intent.name} to remove")
-        return [edit for arg in args for edit in render.remove_flag(text, launch, arg)]
+        return [edit for arg in args for edit in adapter.remove_arg(text, launch, arg)]
     if isinstance(intent, RenameArg):
         args = args_named(config, intent.old)
         if not args:
             raise CannotRender(f"the launch has no --{intent.old} to rename")
-        return [edit for arg in args for edit in render.rename_flag(text, launch, arg, intent.new)]
+        return [edit for arg in args for edit in adapter.rename_arg(text, launch, arg, intent.new)]
     if isinstance(intent, RepairContinuation):
-        return render.repair_continuation(text, launch, intent.detached)
+        return adapter.repair(text, launch, intent.detached)
     if isinstance(intent, ReplaceText):
         return [Edit(intent.span, intent.text)]
     raise CannotRender(f"unknown intent {intent!r}")

@@ -12,6 +12,7 @@ import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Protocol
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,37 @@ class LineIndex:
         return self._length
 
 
+class Lines(Protocol):
+    """Line lookups over a file's text: ``LineIndex`` for its own lines, or the lines a user
+    sees when they are not the file's (a notebook's cells, whose text is inside JSON strings).
+    Suppression comments follow these lines."""
+
+    def location(self, offset: int) -> Location: ...
+
+    def line_start(self, line: int) -> int: ...
+
+    def line_end(self, line: int) -> int: ...
+
+
+@dataclass(frozen=True)
+class CellLocation:
+    """Where an offset of a notebook is as Jupyter shows it: the cell (1-based, counting every
+    cell, markdown too) and the line and column inside the cell's source."""
+
+    cell: int
+    line: int
+    column: int
+
+
+class CellLines(Lines, Protocol):
+    """``Lines`` of a notebook: its cells' lines, numbered one after the other (a blank line
+    between two cells, so that a suppression comment never reaches into the next cell)."""
+
+    def cell_location(self, offset: int) -> CellLocation | None:
+        """None for an offset outside every cell's source (the notebook's own JSON)."""
+        ...
+
+
 @dataclass(frozen=True)
 class Unknown:
     """A value kefix cannot know statically; ``expression`` is the text that made it unknown."""
@@ -80,6 +112,18 @@ class ArgStyle(enum.Enum):
     SPACE = "space"  # --k v
     EQUALS = "equals"  # --k=v
     BARE = "bare"  # --k
+    KEY = "key"  # k: v, a key of a config file
+    OVERRIDE = "override"  # k=v, an OmegaConf override after a config file (llamafactory-cli)
+    KEYWORD = "keyword"  # k=v in a Python call, "k": v in a dict: a typed value, see Arg.typed
+
+
+@dataclass(frozen=True)
+class TypedValue:
+    """A value as a typed source wrote it (a Python literal, a dict entry): TrainingArguments
+    takes it as it is, without HfArgumentParser's string conversion (``"false"`` stays a
+    truthy string, ``None`` is ``None``)."""
+
+    value: FieldValue
 
 
 @dataclass(frozen=True)
@@ -88,7 +132,9 @@ class Arg:
 
     ``name`` is the flag without leading dashes, exactly as spelled (dashes inside kept).
     ``values`` holds the raw words after the flag (usually one; none for a bare flag, several
-    for list fields); each word is its shell-expanded text or ``Unknown``.
+    for list fields); each word is its shell-expanded text or ``Unknown``. A keyword argument
+    (``eval_strategy="no"``) has its field as ``name``, its value as the flag would write it in
+    ``values`` (``True`` -> ``"True"``), and the value itself in ``typed``.
     """
 
     name: str
@@ -97,6 +143,17 @@ class Arg:
     span: Span
     flag_span: Span
     value_spans: tuple[Span, ...] = ()
+    typed: TypedValue | None = None  # set by typed sources; None for command-line words
+
+
+@dataclass(frozen=True)
+class ConfigRef:
+    """A config file a launch names: ``llamafactory-cli train cfg.yaml``, ``python train.py
+    cfg.json``, ``--config cfg.yaml``. ``path`` as written, ``span`` the word that names it."""
+
+    path: str
+    span: Span
+    flag: str = ""  # the flag that names it (``config``), '' for a positional file
 
 
 @dataclass(frozen=True)
@@ -106,19 +163,21 @@ class Launch:
     ``entry`` is the script path or module as written (``src/finetune.py``, ``pkg.train``) or the
     CLI name (``llamafactory-cli train``) for launchers that take TrainingArguments flags
     themselves. ``opaque`` lists arguments whose words kefix cannot see (``"$@"``, ``$ARGS``):
-    any field not set explicitly may be set by them.
+    any field not set explicitly may be set by them. A config file checked on its own is a
+    launch too (``entry_kind`` ``"config"``, ``launcher`` its format), its keys the arguments.
     """
 
     path: str
     span: Span
     launcher: str
     entry: str | None
-    entry_kind: str  # "script" | "module" | "cli"
+    entry_kind: str  # "script" | "module" | "cli" | "config" | "call" (TrainingArguments(...))
     args: tuple[Arg, ...]
     ordinal: int
     workdir_hints: tuple[str, ...] = ()
     opaque: tuple[Span, ...] = ()
     detached: tuple[DetachedArgs, ...] = ()
+    config_files: tuple[ConfigRef, ...] = ()  # read before the flags, which override them
 
 
 class BreakKind(enum.Enum):
@@ -161,13 +220,18 @@ class Origin:
     path: str | None = None
     line: int | None = None
     detail: str = ""
+    label: str = ""  # how the layer is named where ``layer.value`` would mislead ("keyword")
+    cell: CellLocation | None = None  # in a notebook: where ``line`` is as Jupyter shows it
 
     def describe(self) -> str:
-        """Provenance text of findings and reports: ``dataclass default, src/utils/args.py:14``."""
-        text = self.layer.value
+        """Provenance text of findings and reports: ``dataclass default, src/utils/args.py:14``
+        (``train.ipynb:cell 5:line 10`` in a notebook)."""
+        text = self.label or self.layer.value
         if self.detail:
             text += f" {self.detail}"
-        if self.path is not None:
+        if self.path is not None and self.cell is not None:
+            text += f", {self.path}:cell {self.cell.cell}:line {self.cell.line}"
+        elif self.path is not None:
             text += f", {self.path}" + (f":{self.line}" if self.line is not None else "")
         return text
 
@@ -200,8 +264,42 @@ class ResolvedValue:
     name: str
     value: FieldValue
     origin: Origin
-    arg: Arg | None = None
+    arg: Arg | None = None  # what writes it in the launch itself (None: a default, a named file)
     overrides: tuple[ResolvedValue, ...] = ()  # the lower layers this value replaced, latest first
+
+
+@dataclass(frozen=True)
+class FrameworkUse:
+    """The framework CLI a launch runs (``swift sft``), the release kefix checks it against and
+    why, and what kefix knows of that release: ``known`` False when it has neither knowledge nor
+    source for it (then no flag may be called unknown). ``options`` are the framework's own
+    options; ``uncertain`` names that may or may not be options of the release; ``values`` the
+    framework options that are no TrainingArguments field (``val_size``), with origins."""
+
+    framework: str
+    command: str
+    version: str
+    reason: str
+    source: str = ""
+    options: frozenset[str] = frozenset()
+    uncertain: frozenset[str] = frozenset()
+    training_base: str | None = None
+    known: bool = False
+    values: Mapping[str, ResolvedValue] = field(default_factory=dict, compare=False, hash=False)
+    # Keys of the config files the launch names, each with the ``path:line`` that writes it.
+    config_keys: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class DeepSpeedConfig:
+    """The DeepSpeed config a launch passes (``--deepspeed ds.json``): its leaf values by dotted
+    key (``fp16.enabled``) as ``json.load`` reads them, with the line of each. ``path`` is None
+    for an inline JSON string."""
+
+    path: str | None
+    values: Mapping[str, object]
+    lines: Mapping[str, int]
+    written: str = ""  # the path as the launch writes it, for messages
 
 
 @dataclass(frozen=True)
@@ -217,6 +315,10 @@ class EffectiveConfig:
     keeps_unknown_flags: bool = False  # parsed with return_remaining_strings=True
     other_options: frozenset[str] = frozenset()  # fields of the parser's other dataclasses
     version: str = ""  # the transformers release this configuration is resolved for
+    framework: FrameworkUse | None = None  # the framework CLI the launch runs, if any
+    deepspeed: DeepSpeedConfig | None = None  # the DeepSpeed config the launch passes, read
+    # For a DeepSpeed config checked on its own: the launches of this run that pass it.
+    deepspeed_users: tuple[EffectiveConfig, ...] = ()
     # Fields the rules looked at, so a report can show every value a verdict rests on.
     read: set[str] = field(default_factory=set, compare=False, repr=False)
 
@@ -229,9 +331,10 @@ class EffectiveConfig:
         return None if resolved is None else resolved.value
 
     def is_explicit(self, name: str) -> bool:
-        """True when the value was written in the launch itself, not inherited from a default."""
+        """True when the value was written in the launch itself (its flags, or the keys of a
+        config file checked on its own), not inherited from a default or a file it names."""
         resolved = self.get(name)
-        return resolved is not None and resolved.origin.layer is Layer.COMMAND_LINE
+        return resolved is not None and resolved.arg is not None
 
 
 # ----------------------------------------------------------------------------- fix intents

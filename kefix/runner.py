@@ -7,24 +7,27 @@ from an earlier run come from a cache when one is given. Either way the result i
 from __future__ import annotations
 
 import contextlib
+import copyreg
 import os
 import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Protocol
 
 from kefix.analyze import FileAnalysis, analyze_text
 from kefix.config import Settings
-from kefix.discover import MAX_FILE_BYTES, Roots, Skipped, discover
-from kefix.fix import CannotRender, FixOutcome, OverlappingEdits, fix_file, plan_edits
+from kefix.discover import MAX_FILE_BYTES, Exclusion, Roots, Skipped, discover
+from kefix.fix import FixOutcome, OverlappingEdits, fix_file, plan_edits
 from kefix.knowledge.training_args import known_versions
-from kefix.model import Edit, Finding
+from kefix.model import Edit, EffectiveConfig, Finding
 from kefix.paths import display_path
 from kefix.report.text import ReportedFinding
 from kefix.resolve import Resolver, filesystem
 from kefix.resolve.filesystem import Observation
+from kefix.sources import QUIET_KINDS, CannotRender, ParserCrashed, kind_of_suffix
 from kefix.sources import bash as bash_source
 from kefix.target import DirectoryPins, TargetVersions, target_versions
 from kefix.write import FileChangedOnDisk, SourceText, read_source, write_atomically
@@ -37,10 +40,11 @@ if TYPE_CHECKING:
 class FileResult:
     """One file's findings, the fixes that passed verification and the diffs they make.
 
-    Results are *detached* (unless a run keeps resolutions for ``--show-launches``): the
-    launches and their effective configurations, which only the checking needed, are dropped
-    (findings keep their launch), so a result is small enough to come back from a worker
-    process or out of the cache.
+    Self-contained results (see ``self_contained``) are *detached* (unless a run keeps
+    resolutions for ``--show-launches``): the launches and their effective configurations,
+    which only the checking needed, are dropped (findings keep their launch), so a result is
+    small enough to come back from a worker process or out of the cache. Other results keep
+    them: the run's later passes (named config files, DeepSpeed files) read them.
     """
 
     source: SourceText
@@ -72,6 +76,7 @@ class FileResult:
                 self.analysis.text,
                 fixed=finding.key in applied,
                 fix_dropped=dropped.get(finding.key, ""),
+                cells=self.analysis.cells,
             )
             for finding in self.analysis.findings
         ]
@@ -85,6 +90,7 @@ class FileResult:
 class RunResult:
     files: list[FileResult] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # KF902 lines: files kefix could not read
+    notes: list[str] = field(default_factory=list)  # said once per run (an unknown framework)
 
     @property
     def findings(self) -> int:
@@ -106,6 +112,40 @@ class CheckJob:
     source: SourceText
     display: str
     target: TargetVersions
+    kind: str = "bash"  # the adapter reading it (``kefix.sources``)
+
+
+# What checking a file gives: its result, a KF902 line (a parser crashed on it), or None
+# (nothing to report).
+Checked = FileResult | str | None
+
+# Kinds whose results may be cached: the cache observes what a bash launch's result depends on
+# (entry scripts, their modules, where they were looked for), not what other adapters read.
+CACHED_KINDS = frozenset({"bash"})
+
+
+def self_contained(kind: str, result: FileResult | None) -> bool:
+    """Whether ``result`` depends only on what the cache observes: a bash file whose launches
+    name no config file, pass no DeepSpeed config and run no framework CLI. Only such results
+    are cached and detached; the others depend on files and releases the cache does not watch,
+    and the run's later passes read their launches."""
+    if result is None:
+        return kind in CACHED_KINDS
+    return _depends_on_itself(kind, result.analysis, result.outcome.final)
+
+
+def _depends_on_itself(kind: str, analysis: FileAnalysis, final: FileAnalysis) -> bool:
+    if kind not in CACHED_KINDS or any(launch.config_files for launch in analysis.launches):
+        return False
+    configs = (*analysis.configs, *final.configs)
+    return all(c.deepspeed is None and c.framework is None for c in configs)
+
+
+def _add(result: RunResult, checked: Checked) -> None:
+    if isinstance(checked, str):
+        result.errors.append(checked)
+    elif checked is not None:
+        result.files.append(checked)
 
 
 class ResultStore(Protocol):
@@ -153,7 +193,7 @@ def run(
     if keep_resolutions:
         cache, jobs = None, 1
     # Results in discovery order: a result from the cache, or the index of a file being checked.
-    found: list[FileResult | int | None] = []
+    found: list[Checked | int] = []
     with FileChecker(
         search_roots(paths), settings, jobs=jobs, store=cache, keep_resolutions=keep_resolutions
     ) as checker:
@@ -162,38 +202,51 @@ def run(
             if isinstance(source_file, Skipped):
                 result.errors.append(f"{display}:1:1: KF902 {source_file.reason}")
                 continue
+            quiet = source_file.kind in QUIET_KINDS  # a data file, not a config: nothing to say
             try:
                 if source_file.path.stat().st_size > MAX_FILE_BYTES:
-                    result.errors.append(f"{display}:1:1: KF902 skipped: larger than 2 MiB")
+                    if not quiet:
+                        result.errors.append(f"{display}:1:1: KF902 skipped: larger than 2 MiB")
                     continue
                 source = read_source(source_file.path)
             except OSError as error:
-                reason = error.strerror or error
-                result.errors.append(f"{display}:1:1: KF902 could not read: {reason}")
+                if not quiet:
+                    reason = error.strerror or error
+                    result.errors.append(f"{display}:1:1: KF902 could not read: {reason}")
                 continue
             if len(source.raw) > MAX_FILE_BYTES:  # grew between stat and read
-                result.errors.append(f"{display}:1:1: KF902 skipped: larger than 2 MiB")
+                if not quiet:
+                    result.errors.append(f"{display}:1:1: KF902 skipped: larger than 2 MiB")
                 continue
             if not may_hold_launch(source_file.kind, source.raw):
                 continue
-            job = CheckJob(source, display, targets.for_file(source_file.path))
-            hit, cached = cache.get(job) if cache is not None else (False, None)
+            job = CheckJob(source, display, targets.for_file(source_file.path), source_file.kind)
+            hit, cached = False, None
+            if cache is not None and job.kind in CACHED_KINDS:
+                hit, cached = cache.get(job)
             found.append(cached if hit else checker.submit(job))
         checked = checker.results()
+        for item in found:
+            _add(result, checked[item] if isinstance(item, int) else item)
+        named = _check_named_configs(result, checker, settings, targets)
+        _check_deepspeed_files(result, checker, settings, targets, named)
+        result.notes.extend(checker.framework_notes())
     if cache is not None:
         cache.flush()
-    for item in found:
-        file_result = checked[item] if isinstance(item, int) else item
-        if file_result is not None:
-            result.files.append(file_result)
     for index, file_result in enumerate(result.files):
         if apply and file_result.outcome.changed:
             display = file_result.analysis.display
-            # A symlink may have been re-pointed since discovery: check where it leads now.
-            if not roots.contain(file_result.source.path):
-                result.errors.append(
-                    f"{display}:1:1: KF902 not written: it now leads outside the given paths"
+            # kefix writes only inside the paths it was given: a config file a launch names is
+            # checked wherever it lies, but fixed only when given too (as ruff fixes only the
+            # files it is given). A symlink may also have been re-pointed since discovery.
+            source_path = file_result.source.path
+            if not roots.contain(source_path):
+                why = (
+                    "a launch names it, but it is outside the given paths (give it to fix it)"
+                    if os.path.realpath(source_path) in named
+                    else "it now leads outside the given paths"
                 )
+                result.errors.append(f"{display}:1:1: KF902 not written: {why}")
                 continue
             try:
                 write_atomically(file_result.source, file_result.outcome.final.text)
@@ -218,8 +271,9 @@ def check_files(
     jobs: int | None = None,
     store: ResultStore | None = None,
     keep_resolutions: bool = False,
-) -> list[FileResult | None]:
-    """Each file's result (None: nothing to report), in the order given (see ``FileChecker``)."""
+) -> list[Checked]:
+    """Each file's result (None: nothing to report; a str: its KF902 line), in the order given
+    (see ``FileChecker``)."""
     with FileChecker(
         search_roots, settings, jobs=jobs, store=store, keep_resolutions=keep_resolutions
     ) as checker:
@@ -248,12 +302,13 @@ class FileChecker:
         self.jobs = jobs
         self.store = store
         self.keep = keep_resolutions
-        self.resolver = Resolver(search_roots)
+        self.resolver = _resolver(self.search_roots, settings)
         self._waiting: list[CheckJob] = []
         self._submitted = 0
-        self._done: list[FileResult | None] = []  # checked here: the first files, in order
+        self._done: list[Checked] = []  # checked here: the first files, in order
         # then the pool's, in order, with the files they were sent
-        self._chunks: list[tuple[list[CheckJob], Future[tuple[list[FileResult | None], Any]]]] = []
+        self._chunks: list[tuple[list[CheckJob], Future[_ChunkResult]]] = []
+        self._worker_notes: list[str] = []
         self._pool: ProcessPoolExecutor | None = None
         self._exit = contextlib.ExitStack()
         self._cores = _cores()
@@ -281,7 +336,17 @@ class FileChecker:
             self._send()
         return self._submitted - 1
 
-    def results(self) -> list[FileResult | None]:
+    def check_now(self, job: CheckJob) -> Checked:
+        """``job`` checked in this process, now, with the run's resolver and no cache: for the
+        files the run checks once every launch is resolved (named configs, DeepSpeed files)."""
+        return _check_stored(job, self.resolver, self.settings, None, self.keep)
+
+    def framework_notes(self) -> list[str]:
+        """What this process and the workers could not know of framework releases, once each."""
+        notes = [*self.resolver.framework_notes(), *self._worker_notes]
+        return list(dict.fromkeys(notes))
+
+    def results(self) -> list[Checked]:
         if self._pool is None:
             self._done.extend(self._check_here(self._waiting))
             self._waiting = []
@@ -289,9 +354,10 @@ class FileChecker:
         self._send()
         results = list(self._done)
         for jobs, chunk in self._chunks:
-            checked, pending = chunk.result()
+            checked, pending, notes = chunk.result()
             if self.store is not None:
                 self.store.absorb(pending)
+            self._worker_notes.extend(notes)
             pairs = zip(checked, jobs, strict=True)
             results.extend(_with_source(result, job) for result, job in pairs)
         return results
@@ -302,7 +368,7 @@ class FileChecker:
         needed = POOL_THRESHOLD if self.jobs is None else _WARM_UP + 1
         return len(self._waiting) >= needed
 
-    def _check_here(self, jobs: Sequence[CheckJob]) -> list[FileResult | None]:
+    def _check_here(self, jobs: Sequence[CheckJob]) -> list[Checked]:
         return [
             _check_stored(job, self.resolver, self.settings, self.store, self.keep) for job in jobs
         ]
@@ -346,6 +412,12 @@ class FileChecker:
             self._chunks.append((chunk, self._pool.submit(_check_chunk, chunk)))
 
 
+def _resolver(search_roots: Sequence[Path], settings: Settings) -> Resolver:
+    from kefix.resolve.framework import parse_framework_targets
+
+    return Resolver(search_roots, parse_framework_targets(settings.target_frameworks))
+
+
 def _cores() -> int:
     try:
         return len(os.sched_getaffinity(0))
@@ -356,19 +428,39 @@ def _cores() -> int:
 _worker: tuple[Resolver, Settings, ResultStore | None] | None = None
 
 
+def _mapping_proxy(items: dict[Any, Any]) -> MappingProxyType[Any, Any]:
+    return MappingProxyType(items)
+
+
+def _reduce_mapping_proxy(proxy: MappingProxyType[Any, Any]) -> tuple[Any, tuple[dict[Any, Any]]]:
+    return _mapping_proxy, (dict(proxy),)
+
+
+# Results that keep their resolutions (see ``self_contained``) come back from workers with the
+# read-only mappings resolving made (framework values, dataclass defaults); pickle those as the
+# dicts they wrap (registered in every process that imports the runner, workers included).
+copyreg.pickle(MappingProxyType, _reduce_mapping_proxy)
+
+
 def _start_worker(search_roots: list[Path], settings: Settings, store: ResultStore | None) -> None:
     global _worker
-    _worker = (Resolver(search_roots), settings, store)
+    _worker = (_resolver(search_roots, settings), settings, store)
 
 
-def _check_chunk(chunk: list[CheckJob]) -> tuple[list[FileResult | None], Any]:
-    """The results of a worker's chunk, and the cache entries it gathered for them."""
+# A worker's chunk: its results, the cache entries gathered for them, the framework notes so far.
+_ChunkResult = tuple[list[Checked], Any, list[str]]
+
+
+def _check_chunk(chunk: list[CheckJob]) -> _ChunkResult:
+    """The results of a worker's chunk, the cache entries it gathered for them, and what the
+    worker could not know of framework releases (the parent reports it once)."""
     assert _worker is not None, "set before forking, or by the pool's initializer"
     resolver, settings, store = _worker
     with filesystem.snapshot():
         results = [_check_stored(job, resolver, settings, store, False) for job in chunk]
     pending = store.pending() if store is not None else None
-    return [_without_source(result) for result in results], pending
+    notes = resolver.framework_notes()
+    return [_without_source(result) for result in results], pending, notes
 
 
 # A result goes back to the parent without the file's bytes and text, which the parent has:
@@ -376,9 +468,9 @@ def _check_chunk(chunk: list[CheckJob]) -> tuple[list[FileResult | None], Any]:
 _NO_TEXT = "\x00kefix: the text as read\x00"
 
 
-def _without_source(result: FileResult | None) -> FileResult | None:
-    if result is None:
-        return None
+def _without_source(result: Checked) -> Checked:
+    if not isinstance(result, FileResult):
+        return result
     analysis = replace(result.analysis, text=_NO_TEXT)
     final = result.outcome.final
     if final.text == result.analysis.text:
@@ -388,10 +480,10 @@ def _without_source(result: FileResult | None) -> FileResult | None:
     return replace(result, source=source, analysis=analysis, outcome=outcome)
 
 
-def _with_source(result: FileResult | None, job: CheckJob) -> FileResult | None:
+def _with_source(result: Checked, job: CheckJob) -> Checked:
     """The result as the worker had it: the text of ``job`` put back."""
-    if result is None:
-        return None
+    if not isinstance(result, FileResult):
+        return result
     text = job.source.text
     analysis = replace(result.analysis, text=text)
     final = result.outcome.final
@@ -403,12 +495,18 @@ def _with_source(result: FileResult | None, job: CheckJob) -> FileResult | None:
 
 def _check_stored(
     job: CheckJob, resolver: Resolver, settings: Settings, store: ResultStore | None, keep: bool
-) -> FileResult | None:
-    if store is None:
-        return _check_file(job, resolver, settings, keep)
-    with filesystem.observing() as seen:
-        file_result = _check_file(job, resolver, settings, keep)
-    store.put(job, file_result, seen)
+) -> Checked:
+    """``job``'s result, kept in ``store`` when it is self-contained; a parser crash is the
+    file's KF902 line."""
+    try:
+        if store is None or job.kind not in CACHED_KINDS:
+            return _check_file(job, resolver, settings, keep)
+        with filesystem.observing() as seen:
+            file_result = _check_file(job, resolver, settings, keep)
+    except ParserCrashed as error:
+        return f"{job.display}:1:1: KF902 skipped: {error}"
+    if self_contained(job.kind, file_result):
+        store.put(job, file_result, seen)
     return file_result
 
 
@@ -416,7 +514,9 @@ def _check_file(
     job: CheckJob, resolver: Resolver, settings: Settings, keep_resolutions: bool
 ) -> FileResult | None:
     source, display, target = job.source, job.display, job.target
-    analysis = analyze_text(source.path, display, source.text, resolver, settings, target.versions)
+    analysis = analyze_text(
+        source.path, display, source.text, resolver, settings, target.versions, kind=job.kind
+    )
     if not analysis.launches and not analysis.findings:
         return None
     outcome = fix_file(analysis, resolver, settings, include_unsafe=settings.unsafe_fixes)
@@ -429,7 +529,7 @@ def _check_file(
         with_unsafe = fix_file(outcome.final, resolver, settings, include_unsafe=True)
         unsafe_diff = unified_diff(display, outcome.final.text, with_unsafe.final.text)
     fix_edits = tuple(_planned(analysis, finding) for finding in analysis.findings)
-    if not keep_resolutions:
+    if not keep_resolutions and _depends_on_itself(job.kind, analysis, outcome.final):
         analysis = replace(analysis, launches=(), resolutions=())
         final = replace(outcome.final, launches=(), resolutions=())
         outcome = replace(outcome, original=analysis, final=final)
@@ -454,6 +554,94 @@ def may_hold_launch(kind: str, raw: bytes) -> bool:
     """Whether a file is worth parsing (kinds without a pre-filter always are)."""
     prefilter = _PREFILTERS.get(kind)
     return prefilter is None or prefilter(raw)
+
+
+def _check_named_configs(
+    result: RunResult, checker: FileChecker, settings: Settings, targets: TargetCache
+) -> set[str]:
+    """Check the config files the launches name that discovery did not give: a finding such a
+    file alone causes is reported on it (``kefix.resolve.config_files``), so it is checked, and
+    may be fixed, with the launches that use it. Returns their real paths. The resolver reads
+    only files inside the search roots; excluded files stay out. Checked in this process with
+    no cache: these results depend on the launches naming them."""
+    checked = {os.path.realpath(file.source.path) for file in result.files}
+    named: set[str] = set()
+    exclusion = Exclusion(settings)
+    looked_at = 0  # results whose named configs were collected (checking one may name more)
+    while looked_at < len(result.files):
+        pending: dict[str, Path] = {}
+        for file in result.files[looked_at:]:
+            for resolution in file.analysis.resolutions:
+                for config_file in resolution.named_configs:
+                    path = config_file.path
+                    if path is None:
+                        continue
+                    real = os.path.realpath(path)
+                    if real in checked or real in pending or kind_of_suffix(path) is None:
+                        continue
+                    if not exclusion.excludes(path, is_dir=False):
+                        pending[real] = path
+        looked_at = len(result.files)
+        for real, path in sorted(pending.items()):
+            checked.add(real)
+            named.add(real)
+            try:
+                source = read_source(path)
+            except OSError:
+                continue  # the resolver read it moments ago; gone since: nothing to check
+            kind = kind_of_suffix(path)
+            assert kind is not None
+            job = CheckJob(source, display_path(path), targets.for_file(path), kind)
+            _add(result, checker.check_now(job))
+    return named
+
+
+def _check_deepspeed_files(
+    result: RunResult,
+    checker: FileChecker,
+    settings: Settings,
+    targets: TargetCache,
+    named: set[str],
+) -> None:
+    """Check the DeepSpeed configs the launches pass against those launches (as their fixes
+    leave them): a value a launch writes otherwise belongs in the DeepSpeed file as "auto".
+    Runs once every launch is resolved, so every user of a shared file is known; the users come
+    from the results, wherever they were checked."""
+    users: dict[str, list[EffectiveConfig]] = {}
+    paths: dict[str, Path] = {}
+    for file_result in result.files:
+        for config in file_result.outcome.final.configs:
+            if config.launch.entry_kind == "deepspeed":
+                continue  # the DeepSpeed file itself
+            if config.deepspeed is not None and config.deepspeed.path is not None:
+                real = os.path.realpath(config.deepspeed.path)
+                users.setdefault(real, []).append(config)
+                paths.setdefault(real, Path(config.deepspeed.path))
+    if not users:
+        return
+    checker.resolver.deepspeed_users = {path: tuple(configs) for path, configs in users.items()}
+    checked = {os.path.realpath(r.source.path): index for index, r in enumerate(result.files)}
+    exclusion = Exclusion(settings)
+    for real in sorted(paths):
+        path = paths[real]
+        kind = kind_of_suffix(path)
+        if kind is None or exclusion.excludes(path, is_dir=False):
+            continue
+        try:
+            source = read_source(path)
+        except OSError:
+            continue
+        job = CheckJob(source, display_path(path), targets.for_file(path), kind)
+        checked_again = checker.check_now(job)
+        if isinstance(checked_again, str):
+            result.errors.append(checked_again)
+        elif checked_again is None:
+            continue
+        elif real in checked:
+            result.files[checked[real]] = checked_again
+        else:
+            named.add(real)
+            result.files.append(checked_again)
 
 
 class TargetCache:
@@ -490,6 +678,12 @@ _SECRET_FLAG = re.compile(
     rf"(?P<value>{_SECRET_VALUE})",
     re.IGNORECASE,
 )
+# ``hub_token: x`` (YAML), ``"hub_token": "x"`` (JSON), ``hub_token="x"`` (a Python keyword).
+_SECRET_KEY = re.compile(
+    rf"""(?P<name>["']?\b[A-Za-z0-9_]*(?:token|_key|apikey|secret|password|passwd)["']?"""
+    rf"""[ \t]*:[ \t]*)(?P<value>{_SECRET_VALUE})""",
+    re.IGNORECASE,
+)
 _SECRET_SHAPES = re.compile(
     r"\b(?:hf_[A-Za-z0-9]{20,}|sk-[A-Za-z0-9_-]{20,}|gh[pousr]_[A-Za-z0-9]{30,}"
     r"|github_pat_[A-Za-z0-9_]{30,}|xox[abp]-[A-Za-z0-9-]{10,})"
@@ -511,4 +705,5 @@ def mask_secrets(text: str) -> str:
 
     text = _SECRET_ASSIGNMENT.sub(masked, text)
     text = _SECRET_FLAG.sub(masked, text)
+    text = _SECRET_KEY.sub(masked, text)
     return _SECRET_SHAPES.sub(MASK, text)

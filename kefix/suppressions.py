@@ -21,7 +21,16 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from kefix.model import Applicability, Finding, Fix, LineIndex, ReplaceText, Severity, Span
+from kefix.model import (
+    Applicability,
+    Finding,
+    Fix,
+    LineIndex,
+    Lines,
+    ReplaceText,
+    Severity,
+    Span,
+)
 
 SKIP_FILE_LINES = 10
 UNUSED_SUPPRESSION = "KF904"
@@ -106,9 +115,12 @@ class FileSuppressions:
     ignores: tuple[Suppression, ...]
 
 
-def read_suppressions(text: str, comments: Iterable[Span]) -> FileSuppressions:
-    """The directives among ``comments`` (spans of ``#`` comments in ``text``)."""
-    lines = LineIndex.of(text)
+def read_suppressions(
+    text: str, comments: Iterable[Span], lines: Lines | None = None
+) -> FileSuppressions:
+    """The directives among ``comments`` (spans of ``#`` comments in ``text``); ``lines`` are
+    the lines they cover when those are not the file's own (a notebook's cells)."""
+    lines = lines or LineIndex.of(text)
     comment_lines: dict[int, Span] = {}
     ordered = sorted(comments, key=lambda span: span.start)
     for comment in ordered:
@@ -138,7 +150,7 @@ def read_suppressions(text: str, comments: Iterable[Span]) -> FileSuppressions:
     return FileSuppressions(skip_file, tuple(ignores))
 
 
-def _line_text(text: str, lines: LineIndex, line: int) -> str:
+def _line_text(text: str, lines: Lines, line: int) -> str:
     return text[lines.line_start(line) : lines.line_end(line)]
 
 
@@ -156,12 +168,15 @@ class Applied:
 
 
 def apply_suppressions(
-    text: str, findings: Sequence[Finding], suppressions: FileSuppressions
+    text: str,
+    findings: Sequence[Finding],
+    suppressions: FileSuppressions,
+    lines: Lines | None = None,
 ) -> Applied:
     """``findings`` without those a directive covers (see the module docstring for the scope)."""
     if suppressions.skip_file:
         return Applied((), frozenset())
-    lines = LineIndex.of(text)
+    lines = lines or LineIndex.of(text)
     kept: list[Finding] = []
     used: set[tuple[int, str]] = set()
     for finding in findings:
@@ -194,6 +209,7 @@ def unused_suppressions(
     used: frozenset[tuple[int, str]],
     checked: Sequence[str],
     known: Sequence[str],
+    lines: Lines | None = None,
 ) -> tuple[Finding, ...]:
     """KF904 for every directive (or code in one) that suppressed nothing.
 
@@ -203,6 +219,7 @@ def unused_suppressions(
     """
     if suppressions.skip_file:
         return ()
+    lines = lines or LineIndex.of(text)
     findings: list[Finding] = []
     for suppression in suppressions.ignores:
         start = suppression.comment.start
@@ -230,8 +247,8 @@ def unused_suppressions(
                 message += f" ({', '.join(unknown)}: matches no rule)"
         if suppression.target is None:
             message += " (nothing follows it: a blank line or the end of the file)"
-        description, edits = _removal(text, suppression, unused)
-        line_text = _line_text(text, LineIndex.of(text), suppression.target or suppression.line)
+        description, edits = _removal(text, suppression, unused, lines)
+        line_text = _line_text(text, lines, suppression.target or suppression.line)
         findings.append(
             Finding(
                 code=UNUSED_SUPPRESSION,
@@ -260,7 +277,7 @@ def _may_be_unused(code: str, checked: Sequence[str], known: Sequence[str]) -> b
 
 
 def _removal(
-    text: str, suppression: Suppression, unused: Sequence[CodeEntry]
+    text: str, suppression: Suppression, unused: Sequence[CodeEntry], lines: Lines
 ) -> tuple[str, list[ReplaceText]]:
     """The fix: take out the unused codes, or the whole directive when none stays."""
     directive = suppression.directive
@@ -278,11 +295,12 @@ def _removal(
         return "remove the unused suppression", [
             ReplaceText(Span(cut, base + directive.span.end), "")
         ]
-    lines = LineIndex.of(text)
     if suppression.own_line:
         start = lines.line_start(suppression.line)
         end = lines.line_end(suppression.line)
-        end = end + 1 if end < len(text) else end
+        # The line and its newline: up to where the next line starts (a newline is one
+        # character in a script, two in a notebook's JSON string).
+        end = lines.line_start(suppression.line + 1) if end < len(text) else end
         return "remove the unused suppression", [ReplaceText(Span(start, end), "")]
     start = suppression.comment.start
     line_start = lines.line_start(suppression.line)

@@ -1,5 +1,8 @@
 """Which transformers release(s) a project targets: an explicit choice, the nearest pin, or newest.
 
+The same reading serves other packages (``package="ms-swift"``): the frameworks whose own
+arguments kefix knows per release (``kefix.resolve.framework``).
+
 The pin is read statically from the nearest directory (walking up from the script to the
 repository root) that declares transformers in ``pyproject.toml``, ``requirements*.txt``,
 ``setup.cfg``, ``setup.py``, ``environment.yml`` or a lock file. Nothing is executed or imported:
@@ -10,6 +13,7 @@ conda files use. Malformed files are skipped and named in the reason, never rais
 from __future__ import annotations
 
 import ast
+import contextvars
 import functools
 import importlib
 import json
@@ -34,6 +38,25 @@ if TYPE_CHECKING:
 
 PACKAGE = "transformers"
 
+# The package whose pins are being read. A context variable rather than a parameter of every
+# reader below: the readers are the same for every package, only the name they look for changes.
+_PACKAGE: contextvars.ContextVar[str] = contextvars.ContextVar("package", default=PACKAGE)
+
+
+def _package() -> str:
+    return _PACKAGE.get()
+
+
+@functools.lru_cache(maxsize=16)
+def _name_pattern(package: str) -> str:
+    """``package`` as a regex accepting ``-``, ``_`` and ``.`` for one another (PEP 503)."""
+    return "[-_.]+".join(re.escape(part) for part in re.split(r"[-_.]+", package))
+
+
+def _mentions(text: str) -> bool:
+    return re.search(_name_pattern(_package()), text, re.IGNORECASE) is not None
+
+
 # Lock files in the order they are consulted; all but Pipfile.lock are TOML.
 _LOCK_FILES = ("uv.lock", "poetry.lock", "Pipfile.lock", "pdm.lock")
 _ENVIRONMENT_FILES = ("environment.yml", "environment.yaml")
@@ -52,8 +75,9 @@ class TargetVersions:
     source: Path | None
 
 
-# Pins a directory declares and the notes reading them gave, per directory (one run's memo).
-DirectoryPins = dict[Path, tuple[list["_Pin"], list[str]]]
+# Pins a directory declares and the notes reading them gave, per package and directory (one
+# run's memo).
+DirectoryPins = dict[tuple[str, Path], tuple[list["_Pin"], list[str]]]
 
 
 def target_versions(
@@ -61,6 +85,7 @@ def target_versions(
     known: Sequence[str],
     explicit: str | None = None,
     *,
+    package: str = PACKAGE,
     read: DirectoryPins | None = None,
 ) -> TargetVersions:
     """Known releases the project at ``start`` (a directory or file) targets, and why.
@@ -69,9 +94,22 @@ def target_versions(
     ``"4.40.2"`` or a specifier such as ``">=4.40,<4.46"``) wins; otherwise the nearest project
     pin found walking up from ``start`` to the repository root (a directory containing ``.git``)
     or the filesystem root; otherwise the newest known release. Raises ``TargetVersionError``
-    only for an unreadable ``explicit`` and ``ValueError`` for an empty ``known``. ``read``
-    remembers each directory's pins across calls (the scripts of one project share them).
+    only for an unreadable ``explicit`` and ``ValueError`` for an empty ``known``. ``package``
+    names another package to read the pins of (``ms-swift``). ``read`` remembers each
+    directory's pins across calls (the scripts of one project share them).
     """
+    from packaging.utils import canonicalize_name
+
+    token = _PACKAGE.set(canonicalize_name(package))
+    try:
+        return _target_versions(start, known, explicit, read)
+    finally:
+        _PACKAGE.reset(token)
+
+
+def _target_versions(
+    start: Path, known: Sequence[str], explicit: str | None, read: DirectoryPins | None
+) -> TargetVersions:
     catalogue = _Catalogue.of(known)
     if explicit is not None:
         return _from_explicit(explicit, catalogue)
@@ -84,10 +122,11 @@ def target_versions(
         if read is None:
             pins = _pins_in_directory(here, notes)
         else:
-            if here not in read:
+            key = (_package(), here)
+            if key not in read:
                 found: list[str] = []
-                read[here] = (_pins_in_directory(here, found), found)
-            pins, found = read[here]
+                read[key] = (_pins_in_directory(here, found), found)
+            pins, found = read[key]
             notes.extend(found)
         if pins:
             return _from_pins(pins, catalogue, notes)
@@ -97,7 +136,7 @@ def target_versions(
     where = display_path(start_dir)
     top = display_path(here)
     searched = where if top == where else f"{where} or its parents up to {top}"
-    main = f"no transformers pin found in {searched}; assuming newest known release"
+    main = f"no {_package()} pin found in {searched}; assuming newest known release"
     return catalogue.newest(_with_notes(f"{main} {catalogue.newest_name}", notes))
 
 
@@ -123,7 +162,7 @@ class _Catalogue:
             except InvalidVersion:
                 continue
         if not releases:
-            raise ValueError("target_versions needs at least one known transformers release")
+            raise ValueError(f"target_versions needs at least one known {_package()} release")
         return cls(tuple(sorted(releases)))
 
     @property
@@ -184,7 +223,7 @@ def _from_explicit(explicit: str, catalogue: _Catalogue) -> TargetVersions:
     from packaging.specifiers import SpecifierSet
 
     text = explicit.strip()
-    label = f'target-transformers "{text}"'
+    label = f'target-{_package()} "{text}"'
     bare = _MAJOR_OR_MINOR.fullmatch(text)
     if bare:
         # "4.40" names a minor, not 4.40.0: the newest known patch of it.
@@ -218,12 +257,12 @@ def _explicit_specifier(text: str) -> tuple[SpecifierSet, ...]:
     try:
         if text.startswith(("^", "~")) and not text.startswith("~="):
             return _poetry_constraint(text)
-        if re.match(r"transformers\b(?!-)", text, re.IGNORECASE):
+        if re.match(rf"{_name_pattern(_package())}\b(?!-)", text, re.IGNORECASE):
             return (Requirement(text).specifier,)
         return (SpecifierSet(text),)
     except (InvalidSpecifier, InvalidRequirement, InvalidVersion) as error:
         raise TargetVersionError(
-            f"target-transformers {text!r} is neither a version (4.40, 4.40.2) nor a "
+            f"target-{_package()} {text!r} is neither a version (4.40, 4.40.2) nor a "
             f"specifier (>=4.40,<4.46): {error}"
         ) from error
 
@@ -442,7 +481,7 @@ def _read_guarded(
     except OSError as error:
         notes.append(f"skipped {display_path(path)}: {error.strerror or error}")
         return []
-    if PACKAGE not in text.lower():
+    if not _mentions(text):
         return []
     try:
         return read(path, text)
@@ -492,11 +531,22 @@ def _line_containing(text: str, needle: str) -> int | None:
 
 # --- PEP 508 requirement strings and locations ----------------------------------------------------
 
+
 # "transformers" as a whole name: not sentence-transformers, not transformers-stream-generator.
-_NAME_IN_LOCATION = re.compile(r"(?:^|[/\\=])transformers(?:\.git)?(?:@(?P<ref>[^/#]+))?$", re.I)
-_ARCHIVE = re.compile(
-    r"(?:^|[/\\])transformers-(?P<version>\d[^-/\\]*?)(?:-[^/\\]+\.whl|\.tar\.gz|\.zip)$", re.I
-)
+@functools.lru_cache(maxsize=16)
+def _name_in_location(package: str) -> re.Pattern[str]:
+    name = _name_pattern(package)
+    return re.compile(rf"(?:^|[/\\=]){name}(?:\.git)?(?:@(?P<ref>[^/#]+))?$", re.I)
+
+
+@functools.lru_cache(maxsize=16)
+def _archive(package: str) -> re.Pattern[str]:
+    name = _name_pattern(package)
+    return re.compile(
+        rf"(?:^|[/\\]){name}-(?P<version>\d[^-/\\]*?)(?:-[^/\\]+\.whl|\.tar\.gz|\.zip)$", re.I
+    )
+
+
 _TAG = re.compile(r"v?(\d+\.\d+(?:\.\d+)?)")
 
 
@@ -510,10 +560,10 @@ def _requirement_pin(text: str, path: Path, line: int | None) -> _Pin | None:
     try:
         requirement = Requirement(text)
     except InvalidRequirement as error:
-        if re.match(r"\s*transformers\b(?!-)", text, re.I):
+        if re.match(rf"\s*{_name_pattern(_package())}\b(?!-)", text, re.I):
             raise _Unreadable(f"line {line}: {error}") from error
         return None
-    if canonicalize_name(requirement.name) != PACKAGE:
+    if canonicalize_name(requirement.name) != _package():
         return None
     if requirement.url:
         return _location_pin(requirement.url, path, line, named=True)
@@ -541,13 +591,13 @@ def _location_pin(location: str, path: Path, line: int | None, named: bool) -> _
     base, _, fragment = location.strip().partition("#")
     egg = re.search(r"(?:^|&)egg=([A-Za-z0-9_.\-]+)", fragment)
     base = base.rstrip("/")
-    archive = _ARCHIVE.search(base)
-    by_name = _NAME_IN_LOCATION.search(base)
+    archive = _archive(_package()).search(base)
+    by_name = _name_in_location(_package()).search(base)
     is_transformers = (
         named
         or bool(archive)
         or bool(by_name)
-        or bool(egg and canonicalize_name(egg.group(1)) == PACKAGE)
+        or bool(egg and canonicalize_name(egg.group(1)) == _package())
     )
     if not is_transformers:
         return None
@@ -560,7 +610,7 @@ def _location_pin(location: str, path: Path, line: int | None, named: bool) -> _
     elif "@" in base.rsplit("/", 1)[-1]:
         tag = _TAG.fullmatch(base.rsplit("@", 1)[-1])
         version = tag.group(1) if tag else None
-    text = f"transformers from {location.strip()}"
+    text = f"{_package()} from {location.strip()}"
     if version is None:
         return _Pin(path, line, text, None)
     try:
@@ -644,7 +694,7 @@ def _requirements_line_pins(
             notes.append(f"{display_path(path)}:{line_number} includes missing {target}")
             return []
         return _requirements_pins(included, notes, visited)
-    if PACKAGE not in line.lower():
+    if not _mentions(line):
         return []
     editable = _EDITABLE.match(line)
     if editable:
@@ -685,7 +735,7 @@ def _pyproject_pins(path: Path, text: str, *, toml: _TomlLoads | None) -> list[_
     ]
     for table in tables:
         for name, value in table.items():
-            if canonicalize_name(name) == PACKAGE:
+            if canonicalize_name(name) == _package():
                 line = _line_of(text, rf'^\s*"?{re.escape(name)}"?\s*=')
                 pins.append(_poetry_pin(name, value, path, line))
     return pins
@@ -787,7 +837,7 @@ def _setup_cfg_pins(path: Path, text: str) -> list[_Pin]:
     for value in values:
         for requirement in value.splitlines():
             requirement = _COMMENT.sub("", requirement).strip()
-            if not requirement or PACKAGE not in requirement.lower():
+            if not requirement or not _mentions(requirement):
                 continue
             pin = _requirement_pin(requirement, path, _line_containing(text, requirement))
             if pin:
@@ -889,7 +939,7 @@ def _environment_pins(path: Path, text: str, *, notes: list[str]) -> list[_Pin]:
         pip_indent = None
         if re.fullmatch(r"pip\s*:", item):
             pip_indent = indent
-        elif PACKAGE in item.lower():
+        elif _mentions(item):
             pin = _conda_pin(item, path, number)
             if pin:
                 pins.append(pin)
@@ -911,7 +961,7 @@ def _conda_pin(item: str, path: Path, line: int) -> _Pin | None:
     from packaging.utils import canonicalize_name
 
     match = _CONDA_SPEC.fullmatch(item)
-    if match is None or canonicalize_name(match.group("name")) != PACKAGE:
+    if match is None or canonicalize_name(match.group("name")) != _package():
         return None
     rest = match.group("rest").strip()
     alternatives = []
@@ -954,7 +1004,7 @@ def _lock_pins(path: Path, text: str, *, toml: _TomlLoads | None) -> list[_Pin]:
             raise _Unreadable(f"invalid JSON: {error}") from error
         for section in ("default", "develop"):
             for key, value in _table(data, section).items():
-                if canonicalize_name(key) == PACKAGE and isinstance(value, dict):
+                if canonicalize_name(key) == _package() and isinstance(value, dict):
                     version = value.get("version")
                     exact = (
                         version[2:]
@@ -966,7 +1016,7 @@ def _lock_pins(path: Path, text: str, *, toml: _TomlLoads | None) -> list[_Pin]:
         packages = _parse_toml(text, toml).get("package")
         for package in packages if isinstance(packages, list) else []:
             name = package.get("name") if isinstance(package, dict) else None
-            if isinstance(name, str) and canonicalize_name(name) == PACKAGE:
+            if isinstance(name, str) and canonicalize_name(name) == _package():
                 version = package.get("version")
                 line = _line_of(text, rf'^name\s*=\s*"{re.escape(name)}"')
                 found.append((version if isinstance(version, str) else None, line))
@@ -974,11 +1024,11 @@ def _lock_pins(path: Path, text: str, *, toml: _TomlLoads | None) -> list[_Pin]:
         return []
     line = found[0][1]
     if any(version is None for version, _ in found):
-        unversioned = "the lock entry for transformers (no version)"
+        unversioned = f"the lock entry for {_package()} (no version)"
         return [_Pin(path, line, unversioned, None, locked=True)]
     try:
         versions = sorted({Version(version) for version, _ in found if version is not None})
     except InvalidVersion as error:
-        raise _Unreadable(f"unreadable transformers version: {error}") from error
+        raise _Unreadable(f"unreadable {_package()} version: {error}") from error
     alternatives = tuple(SpecifierSet(f"=={version}") for version in versions)
-    return [_Pin(path, line, "the lock entry for transformers", alternatives, locked=True)]
+    return [_Pin(path, line, f"the lock entry for {_package()}", alternatives, locked=True)]

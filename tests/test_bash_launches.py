@@ -185,9 +185,33 @@ def test_swift_sft_reads_its_training_flags() -> None:
     ]
 
 
-def test_positional_config_file_of_a_cli_is_not_a_flag() -> None:
-    launch = _only_launch("llamafactory-cli train cfg.yaml learning_rate=1e-5\n")
-    assert launch.args == ()
+def test_positional_config_file_of_a_cli_is_a_config_ref_and_its_overrides_are_args() -> None:
+    text = "llamafactory-cli train cfg.yaml learning_rate=1e-5\n"
+    launch = _only_launch(text)
+    assert [(ref.path, text[ref.span.start : ref.span.end]) for ref in launch.config_files] == [
+        ("cfg.yaml", "cfg.yaml")
+    ]
+    [override] = launch.args
+    assert (override.name, override.values, override.style) == (
+        "learning_rate",
+        ("1e-5",),
+        ArgStyle.OVERRIDE,
+    )
+    assert text[override.flag_span.start : override.flag_span.end] == "learning_rate"
+    assert text[override.value_spans[0].start : override.value_spans[0].end] == "1e-5"
+
+
+def test_key_value_words_are_overrides_only_for_llamafactory() -> None:
+    launch = _only_launch("python train.py cfg.json note=x --output_dir out\n")
+    assert [ref.path for ref in launch.config_files] == ["cfg.json"]
+    assert [arg.name for arg in launch.args] == ["output_dir"]
+
+
+def test_config_flag_names_a_config_file_and_accelerates_own_does_not() -> None:
+    launch = _only_launch(
+        "accelerate launch --config_file zero3.yaml scripts/sft.py --config recipe.yaml\n"
+    )
+    assert [ref.path for ref in launch.config_files] == ["recipe.yaml"]
 
 
 def test_torchrun_module_entry_point_after_dash_m() -> None:

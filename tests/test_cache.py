@@ -100,7 +100,9 @@ def test_editing_the_dataclass_module_rechecks_the_scripts_that_launch_its_entry
     assert after == _kefix("--no-cache", "--format", "concise", ".")
 
 
-def test_a_new_entry_script_nearer_the_launch_rechecks_it(tmp_path: Path) -> None:
+def test_a_new_entry_script_nearer_the_launch_rechecks_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """``python train.py`` from scripts/ finds scripts/train.py before the project's own: a file
     that did not exist is part of an entry too."""
     project = tmp_path / "project"
@@ -118,7 +120,7 @@ def test_a_new_entry_script_nearer_the_launch_rechecks_it(tmp_path: Path) -> Non
         "#!/bin/bash\npython train.py --output_dir out --eval_strategy no --save_strategy epoch\n"
     )
     cache = tmp_path / "cache"
-    os.chdir(project)
+    monkeypatch.chdir(project)
     first = _kefix("--cache-dir", str(cache), "--format", "json", "scripts/run.sh")
     assert "KF001" in first[1]
 
@@ -224,3 +226,37 @@ def test_undecodable_bytes_survive_the_cache(tmp_path: Path) -> None:
         assert b"KF101" in uncached or b"eval_strategy" in uncached
         assert kefix(*args) == uncached  # cold, filling the cache
         assert kefix(*args) == uncached  # warm
+
+
+def test_a_launch_is_checked_again_when_the_config_file_it_names_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The cache observes entry scripts, not the config files launches name: such a launch's
+    # result is never cached, so an edit of cfg.yaml alone changes the finding.
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "run.sh").write_text("#!/bin/bash\nllamafactory-cli train cfg.yaml fp16=true\n")
+    (project / "plain.sh").write_text("#!/bin/bash\ntorchrun train.py --output_dir out\n")
+    recipe = project / "cfg.yaml"
+    recipe.write_text(
+        "model_name_or_path: meta-llama/Meta-Llama-3-8B\nstage: sft\ndo_train: true\n"
+        "output_dir: saves/llama3\n"
+    )
+    monkeypatch.chdir(project)
+    monkeypatch.delenv("KEFIX_NO_CACHE", raising=False)
+    cache = tmp_path / "cache"
+
+    code, output = _kefix(".", "--cache-dir", str(cache))
+    assert code == 0, output
+    assert _entries(cache)  # the cache is in use (plain.sh is kept)
+    with recipe.open("a") as handle:
+        handle.write("bf16: true\n")
+    _touch_later(recipe)
+    code, output = _kefix(".", "--cache-dir", str(cache))
+
+    assert code == 1
+    assert (
+        "run.sh:2:33: KF201 [*] fp16 and bf16 are both on; transformers raises ValueError at "
+        "start-up"
+    ) in output.splitlines()
+    assert "  = note: bf16=True comes from config file bf16, cfg.yaml:5" in output.splitlines()

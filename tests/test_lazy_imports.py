@@ -13,6 +13,7 @@ HEAVY = (
     "libcst",
     "bashlex",
     "jsonschema",
+    "yaml",
     "multiprocessing",
     "concurrent.futures",
     # read only when a project pins transformers, matched against patterns, or a value starts
@@ -36,6 +37,8 @@ OTHER_FORMATS = (
     "kefix.report.statistics",
     "kefix.resolve.dataclasses",
 )
+# Adapters of languages a run over shell scripts does not read.
+OTHER_LANGUAGES = ("kefix.sources.notebook",)
 
 _LOADED = """
 import json, sys
@@ -86,6 +89,15 @@ def test_checking_a_script_without_entry_script_or_fix_loads_neither_libcst_nor_
     modules = _modules_after(body, tmp_path)
     assert _loaded_of(modules, HEAVY) == []
     assert _loaded_of(modules, OTHER_FORMATS) == []
+    assert _loaded_of(modules, OTHER_LANGUAGES) == []
+
+
+def test_the_notebook_adapter_is_loaded_when_a_notebook_is_read(tmp_path: Path) -> None:
+    assert _loaded_of(_modules_after("import kefix.cli", tmp_path), OTHER_LANGUAGES) == []
+    notebook = tmp_path / "train.ipynb"
+    notebook.write_text(json.dumps({"cells": [], "metadata": {}, "nbformat": 4}))
+    modules = _modules_after(_RUN_CLI.format(args=[str(notebook)]), tmp_path)
+    assert "kefix.sources.notebook.adapter" in modules
 
 
 def test_the_report_module_of_the_requested_format_is_loaded_when_it_prints(
@@ -114,3 +126,31 @@ def test_reading_an_entry_script_loads_no_libcst(tmp_path: Path) -> None:
     modules = _modules_after(body, tmp_path)
     assert "kefix.resolve.dataclasses" in modules
     assert _loaded_of(modules, ("libcst",)) == []
+
+
+def test_a_tree_with_json_but_no_yaml_config_never_imports_pyyaml(tmp_path: Path) -> None:
+    (tmp_path / "run.sh").write_text("#!/bin/bash\ntorchrun train.py --output_dir out\n")
+    (tmp_path / "package.json").write_text('{"name": "ui", "version": "1.0.0"}\n')
+    (tmp_path / "config.json").write_text('{"output_dir": "out", "fp16": true}\n')
+    body = _RUN_CLI.format(args=[str(tmp_path), "--no-color"])
+    modules = _modules_after(body, tmp_path)
+    assert _loaded_of(modules, ("yaml",)) == []
+    assert "kefix.sources.config.json_reader" in modules
+
+
+def test_checking_python_files_that_launch_nothing_loads_no_libcst(tmp_path: Path) -> None:
+    # Big trees of unrelated Python: a text check, not a parse, decides they hold no launch.
+    (tmp_path / "util.py").write_text("import json\n\ndef load(path):\n    return json.load(path)")
+    (tmp_path / "model.py").write_text("class Net:\n    pass\n")
+    body = _RUN_CLI.format(args=[str(tmp_path), "--no-color"])
+    modules = _modules_after(body, tmp_path)
+    # pathspec reads the excludes, which a walk asks about every .py file it finds.
+    assert _loaded_of(modules, tuple(name for name in HEAVY if name != "pathspec")) == []
+    assert "kefix.sources.python.reader" in modules
+
+
+def test_a_python_file_with_a_training_call_is_parsed_with_libcst(tmp_path: Path) -> None:
+    script = tmp_path / "train.py"
+    script.write_text("from transformers import TrainingArguments\nTrainingArguments(fp16=True)\n")
+    modules = _modules_after(_RUN_CLI.format(args=[str(script), "--no-color"]), tmp_path)
+    assert "libcst" in modules

@@ -24,6 +24,7 @@ from kefix.analyze import analyze_text
 from kefix.config import Settings
 from kefix.fix import fix_file
 from kefix.resolve import Resolver
+from kefix.sources import kind_of_suffix
 
 ROOT = Path(__file__).resolve().parent.parent
 ROBUSTNESS = ROOT / "fixtures" / "robustness"
@@ -81,7 +82,7 @@ def test_command_line_over_the_whole_suite_does_not_crash(tmp_path: Path) -> Non
 
 
 def _fuzz_target() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("fuzz_bash", ROOT / "fuzz" / "fuzz_bash.py")
+    spec = importlib.util.spec_from_file_location("fuzz_sources", ROOT / "fuzz" / "fuzz_sources.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -90,4 +91,6 @@ def _fuzz_target() -> ModuleType:
 
 @pytest.mark.parametrize("case", CORPUS, ids=lambda p: p.name)
 def test_fuzz_corpus_replays_without_failure(case: Path) -> None:
-    _fuzz_target().check(case.read_bytes())
+    kind = kind_of_suffix(case)
+    assert kind is not None, f"{case.name}: the suffix must name the adapter the input is for"
+    _fuzz_target().check(case.read_bytes(), kind)

@@ -217,6 +217,22 @@ def test_masking_hides_credential_values_and_keeps_the_layout() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("line", "shown"),
+    [
+        ("hub_token: s3cr3tvalue\n", "hub_token: ***\n"),
+        ('  "hub_token": "s3cr3tvalue",\n', '  "hub_token": "***",\n'),
+        ("    hub_token='s3cr3tvalue',\n", "    hub_token='***',\n"),
+        ("wandb_api_key:   s3cr3tvalue # comment\n", "wandb_api_key:   *** # comment\n"),
+        ("push_to_hub_token: null\n", "push_to_hub_token: null\n"),
+        ("tokenizer_name: meta-llama/Llama-2-7b\n", "tokenizer_name: meta-llama/Llama-2-7b\n"),
+        ("max_tokens: 512\n", "max_tokens: 512\n"),
+    ],
+)
+def test_masking_covers_config_keys_and_python_keywords(line: str, shown: str) -> None:
+    assert mask_secrets(line) == shown
+
+
 def test_diffs_for_people_mask_secrets_and_the_patch_keeps_exact_bytes(project: Path) -> None:
     (project / "good.sh").write_bytes(SECRET_SCRIPT)
     result = run([project / "good.sh"], Settings(), apply=False)

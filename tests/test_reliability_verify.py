@@ -22,6 +22,7 @@ from kefix.model import Edit, EffectiveConfig, Intent, Span
 from kefix.report.text import render_findings
 from kefix.resolve import Resolver
 from kefix.runner import FileResult, run
+from kefix.sources import SourceAdapter
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "fixtures" / "rules"
@@ -49,8 +50,10 @@ def _with_extra_edit(monkeypatch: pytest.MonkeyPatch, extra: Callable[[str], lis
     """Make every rendered intent also carry ``extra(text)``'s edits."""
     real = kefix.fix._render_intent
 
-    def render(text: str, config: EffectiveConfig, intent: Intent) -> list[Edit]:
-        return real(text, config, intent) + extra(text)
+    def render(
+        adapter: SourceAdapter, text: str, config: EffectiveConfig, intent: Intent
+    ) -> list[Edit]:
+        return real(adapter, text, config, intent) + extra(text)
 
     monkeypatch.setattr(kefix.fix, "_render_intent", render)
 
@@ -108,8 +111,11 @@ def test_fix_with_an_unintended_change_is_dropped(
 def test_fix_that_writes_the_wrong_value_is_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
     real = kefix.fix._render_intent
 
-    def render(text: str, config: EffectiveConfig, intent: Intent) -> list[Edit]:
-        return [Edit(e.span, e.text.replace("False", "True")) for e in real(text, config, intent)]
+    def render(
+        adapter: SourceAdapter, text: str, config: EffectiveConfig, intent: Intent
+    ) -> list[Edit]:
+        edits = real(adapter, text, config, intent)
+        return [Edit(e.span, e.text.replace("False", "True")) for e in edits]
 
     monkeypatch.setattr(kefix.fix, "_render_intent", render)
     outcome = _fix(SCRIPT)

@@ -507,3 +507,110 @@ def test_two_reachable_parsers_make_the_spec_ambiguous(tmp_path: Path) -> None:
     assert spec is not None
     assert spec.ambiguous
     assert any("2 HfArgumentParser calls are reachable" in note for note in spec.notes)
+
+
+# ----------------------------------------------------------------------------- trl configs
+
+
+def test_trl_parser_over_trls_own_sft_config_names_the_trl_config(tmp_path: Path) -> None:
+    root = _project(
+        tmp_path,
+        {
+            "sft.py": """
+                from trl import ModelConfig, ScriptArguments, SFTConfig, TrlParser
+
+                if __name__ == "__main__":
+                    parser = TrlParser((ScriptArguments, SFTConfig, ModelConfig))
+                    script_args, training_args, model_args = parser.parse_args_and_config()
+            """
+        },
+    )
+    spec = read_parser_spec(root / "sft.py", [root])
+    assert spec is not None
+    assert [parsed.name for parsed in spec.dataclasses] == [
+        "ScriptArguments",
+        "SFTConfig",
+        "ModelConfig",
+    ]
+    assert spec.trl_config == "SFTConfig"
+
+
+def test_h4_argument_parser_over_a_src_layout_subclass_of_trls_dpo_config(tmp_path: Path) -> None:
+    # alignment-handbook before TrlParser: H4ArgumentParser (an HfArgumentParser subclass whose
+    # parse() reads `recipe.yaml --key=value`), its classes in src/alignment (pip install -e .).
+    root = _project(
+        tmp_path,
+        {
+            "src/alignment/__init__.py": """
+                from .configs import DataArguments, DPOConfig, H4ArgumentParser, ModelArguments
+            """,
+            "src/alignment/configs.py": """
+                from dataclasses import dataclass, field
+                from typing import Optional
+
+                import trl
+                from transformers import HfArgumentParser
+
+
+                class H4ArgumentParser(HfArgumentParser):
+                    def parse(self):
+                        return self.parse_yaml_file(sys.argv[1])
+
+
+                @dataclass
+                class ModelArguments:
+                    model_name_or_path: Optional[str] = None
+
+
+                @dataclass
+                class DataArguments:
+                    chat_template: Optional[str] = None
+
+
+                @dataclass
+                class DPOConfig(trl.DPOConfig):
+                    hub_model_revision: Optional[str] = field(default="main")
+                    logging_first_step: bool = field(default=True)
+            """,
+            "scripts/run_dpo.py": """
+                from alignment import DataArguments, DPOConfig, H4ArgumentParser, ModelArguments
+
+
+                def main():
+                    parser = H4ArgumentParser((ModelArguments, DataArguments, DPOConfig))
+                    model_args, data_args, training_args = parser.parse()
+            """,
+        },
+    )
+    spec = read_parser_spec(root / "scripts/run_dpo.py", [root])
+    assert spec is not None
+    assert spec.trl_config == "DPOConfig"
+    assert spec.training_defaults()["logging_first_step"].value is True
+    assert spec.notes == ()
+
+
+def test_a_training_arguments_subclass_named_sft_config_is_no_trl_config(tmp_path: Path) -> None:
+    # The first alignment-handbook SFTConfig extended transformers.TrainingArguments itself.
+    root = _project(
+        tmp_path,
+        {
+            "run_sft.py": """
+                from dataclasses import dataclass
+
+                import transformers
+                from transformers import HfArgumentParser
+
+
+                @dataclass
+                class SFTConfig(transformers.TrainingArguments):
+                    max_seq_length: int = 1024
+
+
+                parser = HfArgumentParser((SFTConfig,))
+            """
+        },
+    )
+    spec = read_parser_spec(root / "run_sft.py", [root])
+    assert spec is not None
+    assert spec.has_training_arguments
+    assert spec.trl_config is None

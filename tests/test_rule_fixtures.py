@@ -1,14 +1,17 @@
-"""Fixture-driven rule tests: every ``fixtures/rules/<code>/<case>.sh`` is a case.
+"""Fixture-driven rule tests: every ``fixtures/rules/<code>/<case>.sh`` is a case (and every
+``<case>.py``, and ``<case>.yaml``/``.yml``/``.json``, read as a config file).
 
 ``<case>.expected`` lists the findings (``line:col CODE message``; absent = none),
 ``<case>.fixed.sh`` is the text after the safe fixes (absent = unchanged) and
-``<case>.unsafe.sh`` the text after safe and unsafe fixes (absent = same as the safe result).
+``<case>.unsafe.sh`` the text after safe and unsafe fixes (absent = same as the safe result);
+other kinds keep their own suffix (``<case>.fixed.py``, ``<case>.fixed.yaml``).
 A directory ``<code>@<release>`` checks its cases against that transformers release instead of
 the newest one. Adding a case is adding files.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -19,17 +22,19 @@ from kefix.fix import fix_file
 from kefix.knowledge.training_args import release_for
 from kefix.model import LineIndex
 from kefix.resolve import Resolver
+from kefix.sources import kind_of_suffix
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "rules"
+SUFFIXES = (".sh", ".py", ".yaml", ".yml", ".json")
 CASES = sorted(
     path
-    for path in FIXTURES.glob("KF*/*.sh")
-    if not path.name.endswith((".fixed.sh", ".unsafe.sh"))
+    for path in FIXTURES.glob("KF*/*")
+    if path.suffix in SUFFIXES and not path.stem.endswith((".fixed", ".unsafe"))
 )
 
 
 def _case_id(path: Path) -> str:
-    return f"{path.parent.name}/{path.stem}"
+    return f"{path.parent.name}/{path.stem if path.suffix == '.sh' else path.name}"
 
 
 def _analyze(case: Path, text: str | None = None) -> tuple[FileAnalysis, Resolver]:
@@ -37,16 +42,22 @@ def _analyze(case: Path, text: str | None = None) -> tuple[FileAnalysis, Resolve
     source = case.read_text() if text is None else text
     _, _, release = case.parent.name.partition("@")
     versions = (release_for(release),) if release else ()
-    return analyze_text(case, case.name, source, resolver, Settings(), versions), resolver
+    kind = kind_of_suffix(case)
+    assert kind is not None
+    # A Python file is named as the CLI names it (relative to the working directory): the
+    # adapter looks for the project's TrainingArguments subclasses from there.
+    display = os.path.relpath(case) if kind == "python" else case.name
+    analysis = analyze_text(case, display, source, resolver, Settings(), versions, kind=kind)
+    return analysis, resolver
 
 
 def _sibling(case: Path, suffix: str) -> Path:
-    return case.with_name(case.name.removesuffix(".sh") + suffix)
+    return case.with_name(case.stem + suffix)
 
 
 def _expected_text(case: Path, *, unsafe: bool) -> str:
-    candidates = [_sibling(case, ".unsafe.sh")] if unsafe else []
-    candidates += [_sibling(case, ".fixed.sh"), case]
+    candidates = [_sibling(case, ".unsafe" + case.suffix)] if unsafe else []
+    candidates += [_sibling(case, ".fixed" + case.suffix), case]
     return next(path for path in candidates if path.exists()).read_text()
 
 

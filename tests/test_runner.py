@@ -11,11 +11,13 @@ from types import ModuleType
 
 import pytest
 
-import kefix.analyze
 import kefix.runner
+import kefix.sources.bash.adapter
 from kefix.config import Settings
 from kefix.report.records import run_records
 from kefix.runner import POOL_THRESHOLD, FileChecker, RunResult, run
+from kefix.sources.bash import crash_guard
+from kefix.sources.bash.syntax import parse_bash
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -107,16 +109,68 @@ def test_a_script_that_names_no_launcher_is_not_parsed(
     # A launcher spelt in pieces still reaches the parser through its Trainer flags.
     (tmp_path / "pieces.sh").write_text('#!/bin/bash\npy"thon" train.py --fp16 --bf16\n')
     parsed: list[str] = []
-    real = kefix.analyze.parse_launch_script
+    real = kefix.sources.bash.adapter.parse_launch_script
 
     def recording(path: str, text: str) -> object:
         parsed.append(Path(path).name)
         return real(path, text)
 
-    monkeypatch.setattr(kefix.analyze, "parse_launch_script", recording)
+    monkeypatch.setattr(kefix.sources.bash.adapter, "parse_launch_script", recording)
     monkeypatch.chdir(tmp_path)
     result = run([Path(".")], Settings(), apply=False)
 
     assert "backup.sh" not in parsed
     assert {"train.sh", "pieces.sh"} <= set(parsed)
     assert sorted(file.analysis.display for file in result.files) == ["pieces.sh", "train.sh"]
+
+
+def test_a_file_the_parser_crashes_on_in_a_worker_is_its_kf902_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every child parse crashes; the worker, forked after the patch, turns it into a KF902 line.
+    monkeypatch.setattr(crash_guard, "_CHILD_PROGRAM", "import os; os.abort()")
+    crash_guard.parse_in_child.cache_clear()
+    parse_bash.cache_clear()
+    started: list[int] = []
+    real = FileChecker._start_pool
+
+    def recording(self: FileChecker) -> None:
+        started.append(len(self._waiting))
+        real(self)
+
+    monkeypatch.setattr(FileChecker, "_start_pool", recording)
+    for index in range(6):
+        (tmp_path / f"a{index}.sh").write_text("#!/bin/bash\ntorchrun train.py --fp16 --bf16\n")
+    # `{` then a character above U+00FF: text tree-sitter-bash may crash on, parsed in a child.
+    (tmp_path / "z_crash.sh").write_text("#!/bin/bash\necho {\u4e2d}\ntorchrun train.py --fp16\n")
+    monkeypatch.chdir(tmp_path)
+
+    result = run([Path(".")], Settings(), apply=False, jobs=2)
+
+    assert started  # the crashing file was checked in a worker (the first four are not)
+    assert result.errors == [
+        "z_crash.sh:1:1: KF902 skipped: tree-sitter-bash crashed parsing it "
+        + result.errors[0].split("crashed parsing it ", 1)[1]
+    ]
+    assert [file.analysis.display for file in result.files] == [f"a{i}.sh" for i in range(6)]
+
+
+def test_a_pool_checks_named_configs_and_deepspeed_files_as_one_process_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Results that keep their launches (config files, DeepSpeed, frameworks) come back from
+    # workers whole; the passes after them run in the parent either way.
+    for name in ("llama_factory", "deepspeed"):
+        shutil.copytree(ROOT / "fixtures" / "configs" / name, tmp_path / name)
+    for index in range(8):
+        (tmp_path / f"pad{index}.sh").write_text("#!/bin/bash\ntorchrun t.py --fp16 --bf16\n")
+    monkeypatch.chdir(tmp_path)
+
+    serial = run([Path(".")], Settings(), apply=False, jobs=1)
+    pooled = run([Path(".")], Settings(), apply=False, jobs=2)
+
+    shown = [file.analysis.display for file in serial.files]
+    assert "deepspeed/ds_z2_config.json" in shown
+    assert any(name.endswith(".yaml") for name in shown)
+    assert _summary(pooled) == _summary(serial)
+    assert pooled.notes == serial.notes

@@ -15,6 +15,8 @@ def concise_line(record: FindingRecord) -> str:
         safe = record.fix.applicability is Applicability.SAFE
         marker = "[*] " if safe else "[unsafe fix] "
     position = f"{record.file}:{record.start.line}:{record.start.column}"
+    if record.cell is not None:
+        position = f"{record.file}:cell {record.cell.cell}:line {record.cell.line}"
     return f"{position}: {record.code} {marker}{record.message}"
 
 

@@ -8,7 +8,8 @@ Schema of ``--show-launches --format json``::
 
     {"transformers": ["5.25.0"], "launches": [{
         "file": str, "line": int, "launcher": str, "entry": str | null,
-        "entry_kind": "script" | "module" | "cli", "entry_path": str | null,
+        "entry_kind": "script" | "module" | "cli" | "config" | "deepspeed",
+        "entry_path": str | null,
         "checked": bool, "reason": str,
         "dataclasses": [{"name": str, "file": str, "line": int, "training_base": str | null}],
         "config_files": [str], "notes": [str]}]}
@@ -71,7 +72,10 @@ def _launch_record(display: str, line: int, resolution: Resolution) -> Record:
             }
             for dataclass in (spec.dataclasses if spec is not None else ())
         ],
-        "config_files": [],
+        "config_files": [
+            named.display if named.path is not None else f"{named.ref.path} (not found)"
+            for named in resolution.named_configs
+        ],
         "notes": list(resolution.config.notes if resolution.config else spec.notes if spec else ()),
         "values": _value_records(resolution),
     }
@@ -152,6 +156,8 @@ def launches_text(records: Sequence[Record]) -> str:
 def _launch_title(record: Record) -> str:
     if record["entry_kind"] == "cli":
         return str(record["launcher"])
+    if record["entry_kind"] in ("config", "deepspeed"):
+        return f"{record['launcher']} config file"
     entry = record["entry"] or "(entry script not static)"
     return f"{record['launcher']} {'-m ' if record['entry_kind'] == 'module' else ''}{entry}"
 

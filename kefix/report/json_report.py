@@ -15,6 +15,9 @@ may be added)::
         "file": str,                     # relative to the working directory, POSIX style
         "start": {"line": int, "column": int},
         "end": {"line": int, "column": int},
+        "cell": {"cell": int, "line": int, "column": int},   # notebooks only: where the
+                                       # start is as Jupyter shows it (cells counted from 1,
+                                       # markdown ones too); start/end stay file positions
         "origin_note": str | null,       # where the value the verdict rests on comes from (or the
                                        # evidence behind it), as the text report's "= note:"
         "transformers": [str],           # the releases the file was checked against
@@ -62,7 +65,7 @@ def json_report(records: Sequence[FindingRecord], *, apply: bool) -> dict[str, A
 
 
 def _finding(record: FindingRecord) -> dict[str, Any]:
-    return {
+    finding = {
         "code": record.code,
         "name": record.name,
         "severity": record.severity.value,
@@ -74,6 +77,13 @@ def _finding(record: FindingRecord) -> dict[str, Any]:
         "transformers": list(record.transformers),
         "fix": None if record.fix is None else _fix(record.fix),
     }
+    if record.cell is not None:
+        finding["cell"] = {
+            "cell": record.cell.cell,
+            "line": record.cell.line,
+            "column": record.cell.column,
+        }
+    return finding
 
 
 def _fix(fix: FixRecord) -> dict[str, Any]:

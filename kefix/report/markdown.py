@@ -131,6 +131,8 @@ def _file_section(
 
 def _headline(record: FindingRecord) -> str:
     where = f"line {record.start.line}"
+    if record.cell is not None:
+        where = f"cell {record.cell.cell} line {record.cell.line}"
     text = f"**{record.code}** {record.name}, {where}: {md_text(record.message)}"
     if record.origin:
         text += f" ({md_text(record.origin)})"

@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from kefix.model import Applicability, Edit, LineIndex, Location, Severity
+from kefix.model import Applicability, CellLocation, Edit, LineIndex, Location, Severity
 from kefix.report.text import ReportedFinding
 from kefix.rules import DIAGNOSTICS, rule_by_code
 from kefix.runner import FileResult, RunResult
@@ -58,6 +58,7 @@ class FindingRecord:
     origin: str  # where the value the verdict rests on comes from ('' when not told)
     transformers: tuple[str, ...]  # releases the file was checked against
     fix: FixRecord | None = None
+    cell: CellLocation | None = None  # in a notebook: the cell, and line and column in it
 
     @property
     def fixed(self) -> bool:
@@ -135,6 +136,7 @@ def _finding_record(
         origin=printable(finding.origin_note),
         transformers=file.target.versions,
         fix=_fix_record(file, reported, lines, edits, apply=apply),
+        cell=None if reported.cells is None else reported.cells.cell_location(finding.span.start),
     )
 
 

@@ -23,7 +23,7 @@ _DIAGNOSTIC_SUMMARIES: dict[str, tuple[str, Severity]] = {
         Severity.ERROR,
     ),
     "KF902": (
-        "A file kefix could not read (or, with --apply, write); it is skipped.",
+        "A file kefix could not read or parse at all (or, with --apply, write); it is skipped.",
         Severity.WARNING,
     ),
     "KF903": (

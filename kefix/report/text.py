@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import click
 
-from kefix.model import Applicability, Finding, LineIndex, Severity
+from kefix.model import Applicability, CellLines, Finding, LineIndex, Severity
 
 
 @dataclass(frozen=True)
@@ -18,17 +18,27 @@ class ReportedFinding:
     text: str  # the text the finding's span refers to
     fixed: bool = False
     fix_dropped: str = ""
+    cells: CellLines | None = None  # a notebook's cells: positions are shown in them
+
+
+def position(reported: ReportedFinding) -> str:
+    """``path:line:col``, or ``path:cell 4:line 3`` in a notebook (as Jupyter counts)."""
+    finding = reported.finding
+    if reported.cells is not None:
+        cell = reported.cells.cell_location(finding.span.start)
+        if cell is not None:
+            return f"{finding.path}:cell {cell.cell}:line {cell.line}"
+    location = LineIndex.of(reported.text).location(finding.span.start)
+    return f"{finding.path}:{location.line}:{location.column}"
 
 
 def finding_line(reported: ReportedFinding) -> str:
     """``path:line:col: KF001 [*] message`` (``[*]`` = a fix ``--apply`` makes)."""
     finding = reported.finding
-    location = LineIndex.of(reported.text).location(finding.span.start)
     marker = ""
     if finding.fix is not None and not reported.fix_dropped:
         marker = "[*] " if finding.fix.applicability is Applicability.SAFE else "[unsafe fix] "
-    position = f"{finding.path}:{location.line}:{location.column}"
-    return f"{position}: {finding.code} {marker}{finding.message}"
+    return f"{position(reported)}: {finding.code} {marker}{finding.message}"
 
 
 def render_findings(findings: Sequence[ReportedFinding], *, applied: bool, color: bool) -> str:

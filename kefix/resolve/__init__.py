@@ -1,13 +1,15 @@
 """The effective TrainingArguments of a launch, value by value, each with the layer it came from.
 
 Layers, lowest first: transformers defaults -> defaults the entry script's own dataclasses
-override (found statically, across files) -> command-line flags. A value kefix cannot know is
-``Unknown``; rules stay silent on it rather than guess.
+override (found statically, across files) -> config files the launch names (YAML/JSON) ->
+command-line flags (LLaMA-Factory's ``key=value`` overrides among them). A value kefix cannot
+know is ``Unknown``; rules stay silent on it rather than guess.
 """
 
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -25,13 +27,18 @@ from kefix.knowledge.training_args import (
     option_strings,
     training_fields,
 )
+from kefix.knowledge.training_classes import TRANSFORMERS_CLASS_NAMES
 from kefix.model import (
     Arg,
     ArgStyle,
+    CellLines,
+    ConfigRef,
+    DeepSpeedConfig,
     EffectiveConfig,
     FieldValue,
     FlagRecord,
     FlagStatus,
+    FrameworkUse,
     Launch,
     Layer,
     LineIndex,
@@ -41,13 +48,22 @@ from kefix.model import (
 )
 from kefix.paths import display_path
 from kefix.resolve import filesystem
+from kefix.resolve.config_files import NamedConfig, read_named_config
+from kefix.resolve.deepspeed import deepspeed_from_text, read_deepspeed
 from kefix.resolve.entry_script import locate_entry
 from kefix.resolve.filesystem import Facts
+from kefix.resolve.typed import typed_field_value
 
 if TYPE_CHECKING:
     # Only a type here; the module itself is loaded when an entry script must be read, in
     # Resolver.parser_spec.
     from kefix.resolve.dataclasses import ParserSpec
+    from kefix.resolve.framework import FrameworkCatalogue
+
+# Config files read by a framework with its own argument classes (``Launch.launcher`` of a
+# config launch names its format): transformers' defaults are not theirs.
+FRAMEWORK_CONFIG_FORMATS = frozenset({"llamafactory", "trl", "axolotl"})
+_OWN_SCHEMA_FORMATS = frozenset({"axolotl"})
 
 # A launch whose entry script kefix cannot read counts as a training launch when it passes at
 # least this many TrainingArguments flags (a data-prep script rarely passes two).
@@ -73,6 +89,7 @@ class Resolution:
     spec: ParserSpec | None
     config: EffectiveConfig | None
     reason: str = ""
+    named_configs: tuple[NamedConfig, ...] = ()  # config files the launch names, as read
 
 
 @dataclass
@@ -81,9 +98,60 @@ class Resolver:
     launch that runs it."""
 
     search_roots: Sequence[Path]
+    framework_targets: Mapping[str, str] = field(default_factory=dict)  # --target-framework
     # entry -> its parser, and what reading it asked of the file system (kefix.cache keeps that)
     _specs: dict[Path, tuple[ParserSpec | None, str, Facts]] = field(default_factory=dict)
     _entries: dict[tuple[object, ...], tuple[Path | None, str, Facts]] = field(default_factory=dict)
+    _class_specs: dict[tuple[Path, str], ParserSpec] = field(default_factory=dict)
+    _frameworks: FrameworkCatalogue | None = None
+
+    _named: dict[tuple[object, ...], NamedConfig] = field(default_factory=dict)
+    # Results later stages derive from what this resolver read, kept for the run's duration.
+    memo: dict[tuple[object, ...], object] = field(default_factory=dict)
+    # DeepSpeed config (real path) -> the configurations of this run's launches that pass it;
+    # filled by the runner once every launch is resolved, read when the file itself is checked.
+    deepspeed_users: dict[str, tuple[EffectiveConfig, ...]] = field(default_factory=dict)
+    _deepspeed: dict[tuple[object, ...], tuple[Path | None, DeepSpeedConfig | None]] = field(
+        default_factory=dict
+    )
+
+    @property
+    def frameworks(self) -> FrameworkCatalogue:
+        """The framework releases of this run (created on first use: most runs have none)."""
+        if self._frameworks is None:
+            from kefix.resolve.framework import FrameworkCatalogue
+
+            self._frameworks = FrameworkCatalogue(self.search_roots, self.framework_targets)
+        return self._frameworks
+
+    def framework_notes(self) -> list[str]:
+        """What the run could not know of framework releases, said once each."""
+        return [] if self._frameworks is None else list(self._frameworks.notes)
+
+    def deepspeed_config(
+        self, value: FieldValue, launch: Launch, script: Path
+    ) -> DeepSpeedConfig | None:
+        """The DeepSpeed config the ``deepspeed`` value names, read (cached for the run)."""
+        key = (value, script.parent.resolve(), launch.workdir_hints)
+        if key not in self._deepspeed:
+            self._deepspeed[key] = read_deepspeed(value, launch, script, list(self.search_roots))
+        return self._deepspeed[key][1]
+
+    def deepspeed_paths(self) -> list[Path]:
+        """Every DeepSpeed config file a launch resolved so far passes."""
+        found = {p.resolve(): p for p, _ in self._deepspeed.values() if p is not None}
+        return [found[key] for key in sorted(found)]
+
+    def named_config(self, ref: ConfigRef, launch: Launch, script: Path) -> NamedConfig:
+        key = (ref.path, script.parent.resolve(), launch.workdir_hints, launch.launcher)
+        if key not in self._named:
+            self._named[key] = read_named_config(ref, launch, script, list(self.search_roots))
+        return self._named[key]
+
+    def named_config_paths(self) -> list[Path]:
+        """Every config file a launch resolved so far names and kefix could read."""
+        found = {c.path.resolve(): c.path for c in self._named.values() if c.path is not None}
+        return [found[key] for key in sorted(found)]
 
     def entry_of(self, launch: Launch, script: Path) -> Path | None:
         """``locate_entry``, once per script directory and way of naming the entry (the scripts
@@ -111,6 +179,21 @@ class Resolver:
         filesystem.include(facts_id, facts)
         return spec
 
+    def class_spec(self, module: Path, launch: Launch, line: int = 1) -> ParserSpec:
+        """The class a ``TrainingArguments(...)``-like call (at ``line``) constructs, as a
+        one-class parser: transformers' or trl's own (``launch.entry`` is then its dotted name),
+        or a local class read from the module the call is in."""
+        from kefix.resolve.dataclasses import ParsedDataclass, ParserSpec, read_class_spec
+
+        package, _, name = (launch.entry or "").rpartition(".")
+        if package in ("transformers", "trl"):
+            own = ParsedDataclass(name, module, line, name, ())
+            return ParserSpec(module, (own,), ())
+        key = (module.resolve(), launch.launcher)
+        if key not in self._class_specs:
+            self._class_specs[key] = read_class_spec(module, launch.launcher, self.search_roots)
+        return self._class_specs[key]
+
     def resolve(
         self, launch: Launch, script: Path, text: str, version: str | None = None
     ) -> EffectiveConfig | None:
@@ -118,14 +201,29 @@ class Resolver:
         return self.resolve_launch(launch, script, text, version).config
 
     def resolve_launch(
-        self, launch: Launch, script: Path, text: str, version: str | None = None
+        self,
+        launch: Launch,
+        script: Path,
+        text: str,
+        version: str | None = None,
+        *,
+        cells: CellLines | None = None,
     ) -> Resolution:
         """What kefix learnt about ``launch`` for transformers ``version`` (None: the newest):
-        its entry point, parser, and configuration."""
+        its entry point, parser, and configuration. ``cells``: a notebook's, for origins."""
         version = version or newest_version()
+        if launch.entry_kind == "deepspeed":
+            return self._resolve_deepspeed_file(launch, script, text, version)
         spec: ParserSpec | None = None
         entry_path: Path | None = None
-        if launch.entry_kind != "cli":
+        if launch.entry_kind == "call":
+            spec = self.class_spec(
+                script, launch, LineIndex.of(text).location(launch.span.start).line
+            )
+            if not spec.has_training_arguments:
+                why = f"{launch.launcher} is not a TrainingArguments class"
+                return Resolution(launch, None, spec, None, why)
+        elif launch.entry_kind not in ("cli", "config"):
             entry_path = self.entry_of(launch, script)
             if entry_path is not None:
                 spec = self.parser_spec(entry_path)
@@ -141,20 +239,58 @@ class Resolver:
                         None,
                         f"the HfArgumentParser of {launch.entry} has no TrainingArguments",
                     )
-        flags = read_flags(launch, spec, version)
+        use, framework_options = None, None
+        if launch.entry_kind in ("cli", "config"):
+            from kefix.resolve.framework import framework_command
+
+            # A framework CLI, or a config file in a framework's format: its release's options.
+            if framework_command(launch) is not None:
+                use, framework_options = self.frameworks.use_for(launch, script)
+        script_use, script_options = None, None
+        if spec is not None and spec.trl_config is not None:
+            from kefix.resolve.framework import script_framework_command
+
+            # TrlParser / H4ArgumentParser scripts over a trl config: that release's defaults.
+            found = script_framework_command(spec.trl_config)
+            if found is not None:
+                script_use, script_options = self.frameworks.use_of(*found, script)
+        flags = read_flags(launch, spec, version, framework=use)
+        if launch.launcher in _OWN_SCHEMA_FORMATS and (use is None or not use.known):
+            # axolotl reads its own keys, not HfArgumentParser's: no verdict on unknown ones.
+            flags = tuple(record for record in flags if record.status is FlagStatus.FIELD)
         bindings = _bindings(flags, version)
         reason = ""
-        if entry_path is None and launch.entry_kind != "cli":
+        named = tuple(self.named_config(ref, launch, script) for ref in launch.config_files)
+        if entry_path is None and launch.entry_kind not in ("cli", "config", "call"):
             reason = f"entry script {launch.entry or '(dynamic)'} not found"
-            if not _looks_like_training(launch):
+            # A training config it names makes it a training launch, as two flags do.
+            if not _looks_like_training(launch) and not any(n.launch for n in named):
                 return Resolution(
                     launch, None, None, None, reason + " and fewer than two TrainingArguments flags"
                 )
         values = _default_layer(spec, version)
-        if launch.entry_kind == "cli":
+        if use is None and (
+            launch.entry_kind == "cli" or launch.launcher in FRAMEWORK_CONFIG_FORMATS
+        ):
             # Framework CLIs (swift, llamafactory-cli, trl) wrap TrainingArguments with their own
             # defaults (ms-swift evaluates on the save schedule): transformers' are not theirs.
+            # With the framework's release known, ``framework_layer`` gives them instead.
             _hide_defaults(values, f"{launch.launcher} sets its own defaults")
+        elif spec is not None and spec.trl_config is not None and script_use is None:
+            # trl's configs (SFTConfig, ...) change transformers' defaults (logging_steps, bf16):
+            # without knowledge of the trl release in use, they are unknown.
+            hidden = Unknown(f"{spec.trl_config} sets its own defaults")
+            for name, resolved in values.items():
+                if resolved.origin.layer is Layer.TRANSFORMERS_DEFAULT:
+                    values[name] = replace(resolved, value=hidden)
+        for config_file in named:
+            _apply_config_file(
+                values,
+                config_file,
+                spec,
+                version,
+                framework_known=use is not None or script_use is not None,
+            )
         lines = LineIndex.of(text)
         for binding in bindings:
             line = lines.location(binding.arg.span.start).line
@@ -162,15 +298,37 @@ class Resolver:
             values[binding.spec.name] = ResolvedValue(
                 binding.spec.name,
                 binding.value,
-                Origin(Layer.COMMAND_LINE, launch.path, line, detail=f"--{binding.arg.name}"),
+                _written_origin(launch, binding.arg, line, cells),
                 binding.arg,
                 overrides=() if previous is None else (previous, *previous.overrides),
             )
         _canonical_names(values, version)
+        if use is not None:
+            from kefix.resolve.framework import framework_layer
+
+            use = framework_layer(
+                values, use, framework_options, version, launch, lines, text, named
+            )
+        if script_use is not None:
+            from kefix.resolve.framework import framework_layer
+
+            # The trl config's defaults under the script's own, the recipe and flags over them;
+            # the launch stays the script's (its flags are not trl CLI options).
+            framework_layer(values, script_use, script_options, version, launch, lines, text, named)
         if launch.opaque:
             expressions = ", ".join(text[span.start : span.end] for span in launch.opaque)
             _hide_defaults(values, f"may be set by {expressions}")
         notes = [reason] if reason else []
+        if use is not None:
+            from kefix.resolve.framework import framework_note
+
+            notes.append(framework_note(use))
+        if script_use is not None:
+            from kefix.resolve.framework import framework_note
+
+            config_class = spec.trl_config if spec is not None else script_use.command
+            notes.append(f"{config_class} defaults: {framework_note(script_use)}")
+        notes.extend(config_file.problem for config_file in named if config_file.problem)
         if spec is not None:
             notes.extend(spec.notes)
         config = EffectiveConfig(
@@ -183,8 +341,91 @@ class Resolver:
             keeps_unknown_flags=spec is not None and spec.keeps_unknown_flags,
             other_options=frozenset() if spec is None else spec.field_names(),
             version=version,
+            framework=use,
+            deepspeed=self._deepspeed_of(values, launch, script),
         )
-        return Resolution(launch, entry_path, spec, config, reason)
+        return Resolution(launch, entry_path, spec, config, reason, named)
+
+    def _deepspeed_of(
+        self, values: dict[str, ResolvedValue], launch: Launch, script: Path
+    ) -> DeepSpeedConfig | None:
+        resolved = values.get("deepspeed")
+        if resolved is None or resolved.value is None or isinstance(resolved.value, Unknown):
+            return None
+        # A path in a config file the launch names is relative to where the launch runs, too.
+        return self.deepspeed_config(resolved.value, launch, script)
+
+    def _resolve_deepspeed_file(
+        self, launch: Launch, script: Path, text: str, version: str
+    ) -> Resolution:
+        """A DeepSpeed config checked on its own: its keys as values, and the launches that
+        pass it, against which the DeepSpeed rules compare it."""
+        lines = LineIndex.of(text)
+        values = {
+            arg.name: ResolvedValue(
+                arg.name,
+                arg.values[0] if len(arg.values) == 1 else tuple(str(v) for v in arg.values),
+                Origin(Layer.CONFIG_FILE, launch.path, lines.location(arg.span.start).line),
+                arg,
+            )
+            for arg in launch.args
+        }
+        users = self.deepspeed_users.get(os.path.realpath(script), ())
+        config = EffectiveConfig(
+            launch=launch,
+            values=values,
+            version=version,
+            deepspeed=deepspeed_from_text(launch.path, text),
+            deepspeed_users=users,
+        )
+        return Resolution(launch, None, None, config)
+
+
+def _apply_config_file(
+    values: dict[str, ResolvedValue],
+    named: NamedConfig,
+    spec: ParserSpec | None,
+    version: str,
+    *,
+    framework_known: bool = False,
+) -> None:
+    """The file's keys over the defaults: origins at the file's lines, no ``arg`` (the launch
+    does not write them). A file kefix cannot read may set anything: the defaults are hidden,
+    as are those of a framework format read by a launch whose framework kefix does not place
+    (``framework_known``: the framework layer gives them)."""
+    if named.launch is None:
+        _hide_defaults(values, f"may be set by {named.ref.path} ({named.problem})")
+        return
+    if named.launch.launcher in FRAMEWORK_CONFIG_FORMATS and not framework_known:
+        _hide_defaults(values, f"{named.launch.launcher} sets its own defaults")
+    flags = read_flags(named.launch, spec, version)
+    lines = LineIndex.of(named.text)
+    for binding in _bindings(flags, version):
+        previous = values.get(binding.spec.name)
+        line = lines.location(binding.arg.span.start).line
+        values[binding.spec.name] = ResolvedValue(
+            binding.spec.name,
+            binding.value,
+            Origin(Layer.CONFIG_FILE, named.display, line, detail=binding.arg.name),
+            None,
+            overrides=() if previous is None else (previous, *previous.overrides),
+        )
+    if named.launch.opaque:
+        _hide_defaults(values, f"may be set by a merge key in {named.display}")
+
+
+def _written_origin(launch: Launch, arg: Arg, line: int, cells: CellLines | None) -> Origin:
+    """Where the value ``arg`` writes comes from: a flag, a ``key=value`` override, a config
+    file's key, a keyword argument or dict entry (``cells``: a notebook's, for its location)."""
+    cell = cells.cell_location(arg.span.start) if cells else None
+    if arg.typed is not None:
+        # Written in the launch like a flag (rules call it explicit), but not on a command line.
+        label = "keyword argument" if launch.entry_kind == "call" else "dict entry"
+        return Origin(Layer.COMMAND_LINE, launch.path, line, label=label, cell=cell)
+    if launch.entry_kind == "config":
+        return Origin(Layer.CONFIG_FILE, launch.path, line, detail=arg.name, cell=cell)
+    detail = f"{arg.name}=" if arg.style is ArgStyle.OVERRIDE else f"--{arg.name}"
+    return Origin(Layer.COMMAND_LINE, launch.path, line, detail=detail, cell=cell)
 
 
 def _looks_like_training(launch: Launch) -> bool:
@@ -275,7 +516,7 @@ def _hide_defaults(values: dict[str, ResolvedValue], why: str) -> None:
     (arguments behind ``"$@"``, a framework's own defaults)."""
     unknown = Unknown(why)
     for name, resolved in values.items():
-        if resolved.origin.layer is not Layer.COMMAND_LINE:
+        if resolved.arg is None:
             # The constructor, not dataclasses.replace: a framework launch hides ~120 values.
             values[name] = ResolvedValue(
                 resolved.name, unknown, resolved.origin, resolved.arg, resolved.overrides
@@ -291,9 +532,6 @@ def _bindings(flags: Iterable[FlagRecord], version: str | None) -> list[FlagBind
     ]
 
 
-_FULLY_KNOWN_BASES = frozenset({"TrainingArguments", "Seq2SeqTrainingArguments"})
-
-
 def _every_dataclass_read(spec: ParserSpec) -> bool:
     """Whether kefix knows every option of the parser (needed to call a flag unknown): local
     dataclasses it read, and transformers' own argument classes. A trl config (``SFTConfig``)
@@ -302,7 +540,7 @@ def _every_dataclass_read(spec: ParserSpec) -> bool:
         bool(spec.dataclasses)
         and not spec.ambiguous
         and all(
-            dataclass.training_base in _FULLY_KNOWN_BASES
+            dataclass.training_base in TRANSFORMERS_CLASS_NAMES
             if dataclass.training_base is not None
             else bool(dataclass.fields)
             for dataclass in spec.dataclasses
@@ -311,14 +549,31 @@ def _every_dataclass_read(spec: ParserSpec) -> bool:
 
 
 def read_flags(
-    launch: Launch, spec: ParserSpec | None, version: str | None = None
+    launch: Launch,
+    spec: ParserSpec | None,
+    version: str | None = None,
+    *,
+    framework: FrameworkUse | None = None,
 ) -> tuple[FlagRecord, ...]:
-    """What the launched parser of transformers ``version`` makes of each flag, in order."""
+    """What the launched parser of transformers ``version`` makes of each flag, in order
+    (``framework``: the options of the framework CLI the launch runs, when kefix knows them)."""
     options = _all_option_names(spec, version)
     other_fields = frozenset() if spec is None else spec.field_names()
+    if framework is not None and framework.known:
+        other_fields = framework.options | framework.uncertain
+        options = other_fields
+        if framework.training_base is not None:
+            options = options | {o.lstrip("-") for o in option_strings(version=version)}
     records = []
+    # ms-swift 2.x builds TrainingArguments from its own fields: only those are options.
+    framework_only = framework is not None and framework.known and framework.training_base is None
     for arg in launch.args:
+        if arg.typed is not None:
+            records.append(_typed_record(arg, other_fields, version))
+            continue
         found = field_for_option("--" + arg.name, version=version)
+        if framework_only and arg.name.replace("-", "_") not in other_fields:
+            found = None
         candidates: tuple[str, ...] = ()
         if found is None and arg.name not in other_fields and options is not None:
             # HfArgumentParser leaves argparse's abbreviations on: a unique prefix of any option
@@ -338,6 +593,18 @@ def read_flags(
         value, error = _arg_value(arg, field_spec, negated)
         records.append(FlagRecord(arg, field_spec.name, value, FlagStatus.FIELD, candidates, error))
     return tuple(records)
+
+
+def _typed_record(arg: Arg, other_fields: frozenset[str], version: str | None) -> FlagRecord:
+    """A keyword or dict key names its field exactly: no abbreviations, no ``no_`` negations,
+    no dashed spellings (a call raises TypeError on them, ``parse_dict`` ValueError)."""
+    assert arg.typed is not None
+    spec = training_fields(version=version).get(arg.name)
+    if spec is None:
+        status = FlagStatus.OTHER if arg.name in other_fields else FlagStatus.UNKNOWN
+        return FlagRecord(arg, None, None, status)
+    value, error = typed_field_value(spec, arg.typed.value)
+    return FlagRecord(arg, spec.name, value, FlagStatus.FIELD, (), error)
 
 
 def _all_option_names(spec: ParserSpec | None, version: str | None) -> frozenset[str] | None:
@@ -369,12 +636,15 @@ def field_arg(config: EffectiveConfig, name: str) -> Arg | None:
     """The flag that sets ``name`` in the launch, if the command line sets it.
 
     ``name`` may also be a flag that is no field of the target release (a removed or misspelt
-    one): then the last flag written that way.
+    one): then the last flag written that way. A flag whose value a framework overrides
+    (ms-swift turns ``--eval_strategy steps`` off without validation data) still sets it.
     """
     resolved = config.values.get(name)
-    if resolved is not None and resolved.origin.layer is Layer.COMMAND_LINE:
+    if resolved is not None and resolved.arg is not None:
         return resolved.arg
-    written = [r.arg for r in config.flags if r.field is None and r.arg.name == name]
+    written = [
+        r.arg for r in config.flags if r.field == name or (r.field is None and r.arg.name == name)
+    ]
     return written[-1] if written else None
 
 

@@ -21,36 +21,28 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
+from kefix.knowledge.training_classes import TRAINING_CLASS_NAMES
 from kefix.model import FieldValue, Unknown
 from kefix.resolve import filesystem
 
-__all__ = ["FieldDefault", "ParsedDataclass", "ParserSpec", "read_parser_spec"]
+__all__ = [
+    "TRL_CONFIGS",
+    "FieldDefault",
+    "ParsedDataclass",
+    "ParserSpec",
+    "read_class_spec",
+    "read_parser_spec",
+]
 
-# transformers / trl classes that are (or derive from) transformers.TrainingArguments.
-_TRAINING_BASES = frozenset(
-    {
-        "TrainingArguments",
-        "Seq2SeqTrainingArguments",
-        "SFTConfig",
-        "DPOConfig",
-        "GRPOConfig",
-        "RewardConfig",
-        "PPOConfig",
-        "KTOConfig",
-        "ORPOConfig",
-        "CPOConfig",
-        "BCOConfig",
-        "GKDConfig",
-        "OnlineDPOConfig",
-        "RLOOConfig",
-        "PRMConfig",
-        "NashMDConfig",
-        "XPOConfig",
-    }
-)
+_TRAINING_BASES = TRAINING_CLASS_NAMES
 _TRAINING_PACKAGES = frozenset({"transformers", "trl"})
-_PARSER_NAMES = frozenset({"HfArgumentParser", "TrlParser"})
-_PARSER_ALIAS = re.compile(rb"\b(?:HfArgumentParser|TrlParser)\s+as\s+(\w+)")
+# trl's configs: TrainingArguments subclasses with defaults of their own (SFTConfig's
+# learning_rate 2e-5), known per trl release from the framework knowledge.
+TRL_CONFIGS = _TRAINING_BASES - {"TrainingArguments", "Seq2SeqTrainingArguments"}
+# HfArgumentParser and the parsers built on it: trl's TrlParser (``--config recipe.yaml``) and
+# alignment-handbook's H4ArgumentParser (``recipe.yaml --key=value``), both parse_dict underneath.
+_PARSER_NAMES = frozenset({"HfArgumentParser", "TrlParser", "H4ArgumentParser"})
+_PARSER_ALIAS = re.compile(rb"\b(?:HfArgumentParser|TrlParser|H4ArgumentParser)\s+as\s+(\w+)")
 # Annotations that dataclasses do not turn into fields.
 _PSEUDO_FIELD = re.compile(r"^(?:typing\.|dataclasses\.)?(?:ClassVar|InitVar|KW_ONLY)\b")
 _MAX_IMPORT_LEVELS = 3  # how far to follow imports looking for the HfArgumentParser call
@@ -105,6 +97,14 @@ class ParserSpec:
     def has_training_arguments(self) -> bool:
         return any(parsed.training_base is not None for parsed in self.dataclasses)
 
+    @property
+    def trl_config(self) -> str | None:
+        """The trl config (``SFTConfig``) the parser's TrainingArguments are or derive from:
+        its defaults, not transformers', are the script's (alignment-handbook, trl examples)."""
+        return next(
+            (p.training_base for p in self.dataclasses if p.training_base in TRL_CONFIGS), None
+        )
+
     def field_names(self) -> frozenset[str]:
         """Every field of the local dataclasses: the options this entry script accepts itself."""
         return frozenset(item.name for parsed in self.dataclasses for item in parsed.fields)
@@ -119,6 +119,16 @@ class ParserSpec:
                 if item.has_default:
                     defaults.setdefault(item.name, item)
         return MappingProxyType(defaults)
+
+
+def read_class_spec(module_path: Path, callee: str, search_roots: Sequence[Path]) -> ParserSpec:
+    """The class a call in ``module_path`` constructs, named by its callee as written there
+    (``MyTrainingArguments``, ``args.MyTrainingArguments``), read as a parser of that one class:
+    a local subclass with its fields and defaults, or transformers' or trl's own class."""
+    resolver = _Resolver(
+        filesystem.realpath(module_path), [filesystem.realpath(root) for root in search_roots]
+    )
+    return resolver.read_class(callee)
 
 
 def read_parser_spec(entry: Path, search_roots: Sequence[Path]) -> ParserSpec | None:
@@ -506,7 +516,8 @@ def _locate_namespace(base: Path, parts: Sequence[str]) -> _ModuleLocation | Non
 def _search_dirs(start: Path, roots: Sequence[Path]) -> tuple[Path, ...]:
     """Where absolute imports are looked for: the entry's directory, its parents up to the
     outermost search root containing it (as a ``pip install -e .`` or PYTHONPATH would give),
-    then the search roots."""
+    then the search roots, then their ``src`` directories (a src-layout package installed with
+    ``pip install -e .``, as alignment-handbook's ``src/alignment``)."""
     dirs = [start]
     containing = [root for root in roots if start.is_relative_to(root)]
     if containing:
@@ -516,6 +527,7 @@ def _search_dirs(start: Path, roots: Sequence[Path]) -> tuple[Path, ...]:
                 break
             dirs.append(parent)
     dirs.extend(roots)
+    dirs.extend(directory / "src" for directory in dirs[1:] if filesystem.is_dir(directory / "src"))
     return tuple(dict.fromkeys(dirs))
 
 
@@ -780,10 +792,35 @@ class _Resolver:
 
     # -- classes
 
+    def read_class(self, callee: str) -> ParserSpec:
+        """The class that ``callee`` (as written in the entry module) names, as a one-class spec."""
+        module = self._module(self.entry)
+        if module is None:
+            return ParserSpec(self.entry, (), self._unique_notes())
+        written = callee.strip()
+        try:
+            element = ast.parse(written, mode="eval").body
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            element = None  # odd input (a null byte, unbalanced brackets): nothing to follow
+        if element is None or _dotted(element) is None:
+            return ParserSpec(self.entry, (), (f"{callee} is not a name kefix can follow",))
+        parsed = self._dataclass_at(module, {}, 1, element, written)
+        return ParserSpec(self.entry, (parsed,), self._unique_notes())
+
     def _dataclass(self, module: _Module, call: _ParserCall, element: ast.expr) -> ParsedDataclass:
-        line = module.line(call.node)
-        text = module.code(element)
-        target = self._resolve_expr(module, call.scope, element, 0)
+        return self._dataclass_at(module, call.scope, module.line(call.node), element)
+
+    def _dataclass_at(
+        self,
+        module: _Module,
+        scope: Mapping[str, _Binding],
+        line: int,
+        element: ast.expr,
+        text: str | None = None,
+    ) -> ParsedDataclass:
+        """``element`` (``text`` as written; by default its text in ``module``) read as a class."""
+        text = module.code(element) if text is None else text
+        target = self._resolve_expr(module, scope, element, 0)
         if isinstance(target, _LocalClass):
             info = self._class_info(target)
             self.notes.extend(info.notes)

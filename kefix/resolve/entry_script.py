@@ -31,6 +31,22 @@ def locate_entry(launch: Launch, script: Path, roots: Sequence[Path]) -> Path | 
     return None
 
 
+def locate_relative(
+    relative: str, launch: Launch, script: Path, roots: Sequence[Path]
+) -> Path | None:
+    """A file the launch names by a path relative to where it runs (a config file), looked
+    for where its entry script would be; only inside ``roots``."""
+    allowed = [root.resolve() for root in roots]
+    if Path(relative).is_absolute():
+        candidate = Path(relative)
+        return candidate if candidate.is_file() and _inside(candidate.resolve(), allowed) else None
+    for base in _base_directories(launch, script.parent):
+        candidate = base / relative
+        if candidate.is_file() and _inside(candidate.resolve(), allowed):
+            return candidate
+    return None
+
+
 def _inside(path: Path, roots: Sequence[Path]) -> bool:
     return any(path == root or root in path.parents for root in roots)
 

@@ -20,6 +20,9 @@ class Rule:
     # The README table's cells ("what it finds", "fix"); the docstring is the full story.
     summary: ClassVar[str] = ""
     fix_summary: ClassVar[str] = ""
+    # Whether the rule also checks DeepSpeed configs on their own (``entry_kind == "deepspeed"``
+    # launches, which have no TrainingArguments values); other rules never see them.
+    checks_deepspeed_files: ClassVar[bool] = False
 
     def check(self, config: EffectiveConfig, settings: Settings) -> Iterator[Finding]:
         raise NotImplementedError
@@ -55,6 +58,41 @@ class Rule:
         )
 
 
+def typed_launch(config: EffectiveConfig) -> bool:
+    """The launch passes typed values (a ``TrainingArguments(...)`` call, a ``parse_dict``
+    dict), not command-line words."""
+    launch = config.launch
+    return launch.entry_kind == "call" or any(arg.typed is not None for arg in launch.args)
+
+
+def spelled(config: EffectiveConfig, name: str) -> str:
+    """A flag or field name as the launch writes it: ``--name`` on a command line, ``name`` as
+    a keyword or a dict key."""
+    return name if typed_launch(config) else f"--{name}"
+
+
+def _class_called(config: EffectiveConfig) -> str:
+    return (config.launch.entry or "TrainingArguments").rsplit(".", 1)[-1]
+
+
+def not_used(config: EffectiveConfig) -> str:
+    """How transformers rejects a name no field of the launched parser has, in this launch."""
+    if config.launch.entry_kind == "call":
+        return f"{_class_called(config)}(...) raises TypeError 'got an unexpected keyword argument'"
+    if typed_launch(config):
+        return "parse_dict raises ValueError 'Some keys are not used by the HfArgumentParser'"
+    return "HfArgumentParser raises 'Some specified arguments are not used'"
+
+
+def value_rejected(config: EffectiveConfig) -> str:
+    """How transformers stops on a value it rejects, in this launch."""
+    if config.launch.entry_kind == "call":
+        return f"{_class_called(config)}(...) raises ValueError"
+    if typed_launch(config):
+        return "parse_dict raises ValueError"
+    return "HfArgumentParser exits before training"
+
+
 def unknown_flags(config: EffectiveConfig) -> Iterator[FlagRecord]:
     """Flags no dataclass of the launched parser has, the first of each name only (a fix
     respells or removes every occurrence, so one finding per name)."""
@@ -82,9 +120,10 @@ def default_origin_note(config: EffectiveConfig, name: str) -> str:
     """Where a value the launch does not write comes from (a project default, a config file);
     '' when the launch writes it or it is transformers' own default."""
     resolved = config.get(name)
-    if resolved is None or resolved.origin.layer in (
-        Layer.COMMAND_LINE,
-        Layer.TRANSFORMERS_DEFAULT,
+    if (
+        resolved is None
+        or resolved.arg is not None
+        or resolved.origin.layer is Layer.TRANSFORMERS_DEFAULT
     ):
         return ""
     return f"{name}={resolved.value} comes from {resolved.origin.describe()}"
@@ -93,7 +132,7 @@ def default_origin_note(config: EffectiveConfig, name: str) -> str:
 def location_span(config: EffectiveConfig, fields: tuple[str, ...]) -> Span:
     for name in fields:
         resolved = config.get(name)
-        if resolved is not None and resolved.origin.layer is Layer.COMMAND_LINE and resolved.arg:
+        if resolved is not None and resolved.arg is not None:
             return resolved.arg.span
     launch = config.launch
     return Span(launch.span.start, launch.span.start)

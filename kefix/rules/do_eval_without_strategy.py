@@ -85,7 +85,7 @@ class DoEvalWithoutStrategy(Rule):
 
 def _written(config: EffectiveConfig, name: str) -> bool:
     resolved = config.get(name)
-    if resolved is None or resolved.origin.layer is not Layer.COMMAND_LINE:
+    if resolved is None or resolved.arg is None:
         return False
     value = resolved.value
     if name == "eval_delay":

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from kefix.config import Settings
 from kefix.knowledge.training_args import training_fields
 from kefix.model import Applicability, EffectiveConfig, Finding, Fix, SetArg, Severity, Span
-from kefix.rules.base import Rule
+from kefix.rules.base import Rule, spelled, typed_launch, value_rejected
 
 
 class InvalidValue(Rule):
@@ -70,10 +70,12 @@ class InvalidValue(Rule):
                         (SetArg(record.field, choice),),
                         Applicability.UNSAFE,
                     )
-            shown = f"--{arg.name} {written}".rstrip()
+            shown = f"{spelled(config, arg.name)} {written}".rstrip()
+            if typed_launch(config):
+                shown = f"{arg.name}={written!r}"
             yield self.finding(
                 config,
-                f"{shown}: {record.error}; HfArgumentParser exits before training",
+                f"{shown}: {record.error}; {value_rejected(config)}",
                 span=Span(arg.span.start, arg.span.end),
                 fix=fix,
                 subject=arg.name,

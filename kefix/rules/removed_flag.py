@@ -17,7 +17,7 @@ from kefix.model import (
     RemoveArg,
     Severity,
 )
-from kefix.rules.base import Rule, unknown_flags
+from kefix.rules.base import Rule, not_used, spelled, unknown_flags
 
 
 class RemovedFlag(Rule):
@@ -67,13 +67,13 @@ class RemovedFlag(Rule):
                 why = f"does not exist in transformers {config.version} (added in {history.first})"
             else:
                 why = f"was removed in transformers {history.removed_in} with no replacement"
+            shown = spelled(config, record.arg.name)
             yield self.finding(
                 config,
-                f"--{record.arg.name} {why}; HfArgumentParser raises 'Some specified arguments "
-                "are not used'",
+                f"{shown} {why}; {not_used(config)}",
                 span=record.arg.flag_span,
                 fix=Fix(
-                    f"remove --{record.arg.name}",
+                    f"remove {shown}",
                     (RemoveArg(record.arg.name),),
                     Applicability.UNSAFE,
                 ),

@@ -20,10 +20,9 @@ from kefix.model import (
     Severity,
     Unknown,
 )
-from kefix.rules.base import Rule, unknown_flags
+from kefix.rules.base import Rule, not_used, spelled, typed_launch, unknown_flags
 
 _FALSE_WORDS = frozenset({"no", "false", "f", "n", "0"})
-_NOT_USED = "HfArgumentParser raises 'Some specified arguments are not used'"
 
 
 class RenamedFlag(Rule):
@@ -76,13 +75,17 @@ class RenamedFlag(Rule):
             name = record.arg.name
             underscored = name.replace("-", "_")
             if underscored != name and underscored in fields:
+                why = (
+                    "names a field only with underscores"
+                    if typed_launch(config)
+                    else f"transformers {config.version} accepts dashed spellings only from 4.46"
+                )
                 yield self._finding(
                     config,
                     record.arg,
-                    f"--{name}: transformers {config.version} accepts dashed spellings only "
-                    f"from 4.46; {_NOT_USED}",
+                    f"{spelled(config, name)}: {why}; {not_used(config)}",
                     Fix(
-                        f"spell it --{underscored}",
+                        f"spell it {spelled(config, underscored)}",
                         (RenameArg(name, underscored),),
                         Applicability.SAFE,
                     ),
@@ -100,10 +103,11 @@ class RenamedFlag(Rule):
                 yield self._finding(
                     config,
                     record.arg,
-                    f"--{name} does not exist in transformers {config.version}{since}; that "
-                    f"release calls it --{migration.old}; {_NOT_USED}",
+                    f"{spelled(config, name)} does not exist in transformers {config.version}"
+                    f"{since}; that release calls it {spelled(config, migration.old)}; "
+                    f"{not_used(config)}",
                     Fix(
-                        f"spell it --{migration.old}",
+                        f"spell it {spelled(config, migration.old)}",
                         (RenameArg(name, migration.old),),
                         Applicability.SAFE,
                     ),
@@ -121,15 +125,18 @@ class RenamedFlag(Rule):
             return self._finding(
                 config,
                 arg,
-                f"--{arg.name} {gone}; set {migration.new}={value} in the environment instead; "
-                f"{_NOT_USED}",
+                f"{spelled(config, arg.name)} {gone}; set {migration.new}={value} in the "
+                f"environment instead; {not_used(config)}",
                 None,
             )
-        target = f"--{migration.new}" + (f" {migration.value}" if migration.value else "")
+        assert migration.new is not None  # only an environment variable replaces a field by none
+        target = spelled(config, migration.new)
+        if migration.value:
+            target += f"={migration.value!r}" if typed_launch(config) else f" {migration.value}"
         return self._finding(
             config,
             arg,
-            f"--{arg.name} {gone}; use {target}; {_NOT_USED}",
+            f"{spelled(config, arg.name)} {gone}; use {target}; {not_used(config)}",
             _forward_fix(config, arg, migration),
         )
 
@@ -159,7 +166,7 @@ def _forward_fix(config: EffectiveConfig, arg: Arg, migration: Migration) -> Fix
             intents = (RemoveArg(arg.name),)  # 4.x let warmup_steps win over the ratio
         else:
             intents = (RenameArg(arg.name, migration.new),)
-    return Fix(f"migrate --{arg.name}", intents, Applicability.SAFE)
+    return Fix(f"migrate {spelled(config, arg.name)}", intents, Applicability.SAFE)
 
 
 def _number(words: tuple[str | Unknown, ...]) -> float | None:

@@ -16,7 +16,7 @@ from kefix.model import (
     Severity,
 )
 from kefix.resolve import is_training_flag
-from kefix.rules.base import Rule, unknown_flags
+from kefix.rules.base import Rule, not_used, spelled, typed_launch, unknown_flags
 
 _CLOSE_ENOUGH = 0.8
 
@@ -69,16 +69,24 @@ class UnknownFlag(Rule):
             if is_training_flag(name):
                 continue  # a TrainingArguments flag of another release: KF101/KF102
             guess = difflib.get_close_matches(name, options, n=1, cutoff=_CLOSE_ENOUGH)
-            hint = f"; did you mean --{guess[0]}?" if guess else ""
+            hint = f"; did you mean {spelled(config, guess[0])}?" if guess else ""
             fix = (
-                Fix(f"rename to --{guess[0]}", (RenameArg(name, guess[0]),), Applicability.UNSAFE)
+                Fix(
+                    f"rename to {spelled(config, guess[0])}",
+                    (RenameArg(name, guess[0]),),
+                    Applicability.UNSAFE,
+                )
                 if guess
                 else None
             )
+            what = "an option of the launched parser"
+            if config.launch.entry_kind == "call":
+                what = f"a field of {config.launch.launcher}"
+            elif typed_launch(config):
+                what = "a field of the launched parser's dataclasses"
             yield self.finding(
                 config,
-                f"--{name} is not an option of the launched parser; HfArgumentParser raises "
-                f"'Some specified arguments are not used'{hint}",
+                f"{spelled(config, name)} is not {what}; {not_used(config)}{hint}",
                 span=record.arg.flag_span,
                 fix=fix,
                 subject=name,

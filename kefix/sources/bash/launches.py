@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from kefix.model import Arg, ArgStyle, Launch, Span, Unknown
+from kefix.model import Arg, ArgStyle, ConfigRef, Launch, Span, Unknown
 from kefix.sources.bash.continuations import find_detached, merge_glued_words
 from kefix.sources.bash.launchers import EntryRule, command_word, match_launcher
 from kefix.sources.bash.syntax import BashSyntax, Command, Word
@@ -39,6 +39,9 @@ def find_launches(path: str, syntax: BashSyntax) -> tuple[Launch, ...]:
             continue
         entry = _nested_entry_point(words, entry.first_flag) or entry
         args, opaque = _pair_arguments(words[entry.first_flag :])
+        configs, overrides = _config_files(entry, words[entry.first_flag :], args)
+        if overrides:
+            args = tuple(sorted((*args, *overrides), key=lambda arg: arg.span.start))
         launches.append(
             Launch(
                 path=path,
@@ -51,9 +54,92 @@ def find_launches(path: str, syntax: BashSyntax) -> tuple[Launch, ...]:
                 workdir_hints=_workdir_hints(syntax, command),
                 opaque=opaque,
                 detached=glued + find_detached(syntax, index),
+                config_files=configs,
             )
         )
     return tuple(launches)
+
+
+_CONFIG_SUFFIXES = (".yaml", ".yml", ".json")
+_CONFIG_FLAGS = frozenset({"config", "config_file", "config-file"})
+# Launchers that read ``key=value`` words after their config file as overrides (OmegaConf).
+_OVERRIDING_LAUNCHERS = frozenset({"llamafactory-cli train", "lmf train"})
+_OVERRIDE = re.compile(r"([A-Za-z_][\w.]*)=")
+
+
+def _config_files(
+    entry: _EntryPoint, words: Sequence[Word], args: tuple[Arg, ...]
+) -> tuple[tuple[ConfigRef, ...], tuple[Arg, ...]]:
+    """Config files the entry point reads (a positional ``cfg.yaml`` right after it, or
+    ``--config cfg.yaml``), and the ``key=value`` overrides a LLaMA-Factory launch gives after
+    its file. The launcher's own ``--config_file`` (accelerate's) comes before the entry point
+    and is not among ``words``."""
+    refs: list[ConfigRef] = []
+    overrides: list[Arg] = []
+    first = _static(words[0]) if words else None
+    if first is not None and first.lower().endswith(_CONFIG_SUFFIXES) and not _is_flag(first):
+        refs.append(ConfigRef(first, words[0].span))
+        if entry.launcher in _OVERRIDING_LAUNCHERS:
+            overrides = [_override_arg(word) for word in words[1:] if _is_override(word)]
+    for arg in args:
+        value = arg.values[0] if len(arg.values) == 1 else None
+        named = arg.name in _CONFIG_FLAGS and isinstance(value, str)
+        if named and str(value).lower().endswith(_CONFIG_SUFFIXES):
+            refs.append(ConfigRef(str(value), arg.value_spans[0], arg.name))
+    return tuple(refs), tuple(overrides)
+
+
+def _is_override(word: Word) -> bool:
+    text = _static(word)
+    return text is not None and not word.splat and _OVERRIDE.match(text) is not None
+
+
+def _override_arg(word: Word) -> Arg:
+    """``learning_rate=1e-5`` as an argument; the key is unquoted in every real script, so its
+    length in the raw word is its length in the value."""
+    text = word.value if isinstance(word.value, str) else ""
+    key, _, value = text.partition("=")
+    split = word.raw.find("=")
+    return Arg(
+        name=key,
+        values=(value,),
+        style=ArgStyle.OVERRIDE,
+        span=word.span,
+        flag_span=Span(word.span.start, word.span.start + split),
+        value_spans=(Span(word.span.start + split + 1, word.span.end),),
+    )
+
+
+def launch_of_words(
+    path: str,
+    span: Span,
+    words: Sequence[Word],
+    ordinal: int,
+    workdir_hints: tuple[str, ...] = (),
+) -> Launch | None:
+    """The launch a command given as words rather than bash text runs (a Python argv list:
+    ``["torchrun", "train.py", "--lr", "1e-4"]``), read with the same launcher table."""
+    entry = _entry_point(words)
+    if entry is None:
+        return None
+    entry = _nested_entry_point(words, entry.first_flag) or entry
+    args, opaque = _pair_arguments(words[entry.first_flag :])
+    return Launch(
+        path=path,
+        span=span,
+        launcher=entry.launcher,
+        entry=entry.entry,
+        entry_kind=entry.kind,
+        args=args,
+        ordinal=ordinal,
+        workdir_hints=workdir_hints,
+        opaque=opaque,
+    )
+
+
+def pair_arguments(words: Sequence[Word]) -> tuple[tuple[Arg, ...], tuple[Span, ...]]:
+    """Flags (with their values) and opaque words of an argument list, as argparse reads it."""
+    return _pair_arguments(words)
 
 
 def looks_like_launch(command: Command) -> bool:

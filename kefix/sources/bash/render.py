@@ -30,6 +30,10 @@ class LaunchStyle:
         self.dashes = _dashes_preferred(launch)
         self.quote = _quote_preferred(text, launch)
         self.true_word, self.false_word = _bool_words(launch)
+        # llamafactory-cli after its YAML reads OmegaConf ``key=value`` overrides, not flags.
+        self.overrides = any(arg.style is ArgStyle.OVERRIDE for arg in launch.args) or (
+            bool(launch.config_files) and launch.launcher in ("llamafactory-cli train", "lmf train")
+        )
 
     def flag(self, name: str) -> str:
         return "--" + (name.replace("_", "-") if self.dashes else name)
@@ -46,6 +50,9 @@ class LaunchStyle:
         return "'" + value.replace("'", "'\\''") + "'"
 
     def flag_text(self, name: str, value: str | bool) -> str:
+        if self.overrides:
+            word = ("true" if value else "false") if isinstance(value, bool) else value
+            return f"{name}={self.value(word)}"
         if value is True and self.bare_bools:
             return self.flag(name)
         separator = "=" if self.equals else " "
@@ -192,6 +199,8 @@ def remove_flag(text: str, launch: Launch, arg: Arg) -> list[Edit]:
 def rename_flag(text: str, launch: Launch, arg: Arg, new_name: str) -> list[Edit]:
     """Spell the flag of ``arg`` exactly as ``new_name`` (the rule knows which spelling the
     target release reads), keeping its value and layout."""
+    if arg.style is ArgStyle.OVERRIDE:
+        return [Edit(arg.flag_span, new_name)]
     return [Edit(arg.flag_span, "--" + new_name)]
 
 

@@ -17,6 +17,7 @@ import tree_sitter
 import tree_sitter_bash
 
 from kefix.model import Span, Unknown
+from kefix.sources.bash.crash_guard import can_crash_tree_sitter_bash, parse_in_child
 
 _SPLAT_PARAMETERS = frozenset({"@", "*"})
 # Nodes whose bodies run conditionally, repeatedly or later: an assignment inside one of them
@@ -133,11 +134,20 @@ class _Offsets:
 
 @functools.lru_cache(maxsize=16)
 def parse_bash(text: str) -> BashSyntax:
-    """Parse a whole script; never raises on bad input (errors come back as ``ParseError``).
+    """Parse a whole script; syntax errors come back as ``ParseError``, not as exceptions.
 
-    Cached (the result is frozen): verifying a fix reads the text before and after it, both
-    parsed moments earlier by the analysis.
+    Text that can crash tree-sitter-bash is parsed in a child process (see ``crash_guard``);
+    raises ``ParserCrashed`` if it crashed there every time. Cached (the result is frozen):
+    verifying a fix reads the text before and after it, both parsed moments earlier by the
+    analysis.
     """
+    if can_crash_tree_sitter_bash(text):
+        return parse_in_child(text)
+    return parse_bash_in_process(text)
+
+
+def parse_bash_in_process(text: str) -> BashSyntax:
+    """``parse_bash`` without the guard: for text tree-sitter-bash cannot crash on, or a child."""
     data = text.encode("utf-8", "surrogateescape")
     tree = _parser().parse(data)
     reader = _Reader(text, data)

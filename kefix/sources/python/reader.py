@@ -1,0 +1,96 @@
+"""One Python file to its launches, in file order, and where each one's arguments are written.
+
+Only files ``kefix.sources.python.precheck`` lets through are read with libcst.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from kefix.model import Finding, Launch, LineIndex, Severity, Span
+from kefix.sources import ParsedSource
+from kefix.sources.python.precheck import Screening, screen
+from kefix.sources.python.sites import Site
+
+
+@dataclass(frozen=True, eq=False)
+class PythonSource:
+    """What the adapter read: the launches (as every adapter reports them), and the site of
+    each launch's arguments by the launch's span, for rendering fixes."""
+
+    parsed: ParsedSource
+    sites: Mapping[Span, Site]
+
+
+def project_classes(path: str) -> frozenset[str]:
+    """The project's own training-arguments subclasses, when ``path`` is a file on disk."""
+    from kefix.sources.python.subclasses import project_root, training_subclasses
+
+    file = Path(path)
+    if not file.is_file():
+        return frozenset()
+    return training_subclasses(project_root(file))
+
+
+@functools.lru_cache(maxsize=16)
+def read_python(path: str, text: str) -> PythonSource:
+    """Every launch in ``text``; a file that names a training class but does not parse is one
+    KF901 finding."""
+    known = project_classes(path)
+    screening = screen(text, known)
+    if not screening.read:
+        problems = (_unparsable(path, text, screening),) if screening.problem else ()
+        return PythonSource(ParsedSource(path, (), problems), {})
+    try:
+        return _read(path, text, known)
+    except (RecursionError, MemoryError):
+        unreadable = Screening(False, "nested too deeply for kefix to read")
+        return PythonSource(ParsedSource(path, (), (_unparsable(path, text, unreadable),)), {})
+
+
+def _read(path: str, text: str, known: frozenset[str]) -> PythonSource:
+    # libcst is imported only here, once a file may hold a launch.
+    from kefix.sources.python.argv import find_command_launches, find_parser_inputs
+    from kefix.sources.python.calls import find_training_calls, local_training_classes
+    from kefix.sources.python.syntax import PythonSyntaxError, parse_python
+
+    try:
+        syntax = parse_python(text)
+    except PythonSyntaxError as error:
+        screening = Screening(False, str(error), error.line)
+        return PythonSource(ParsedSource(path, (), (_unparsable(path, text, screening),)), {})
+
+    found: list[tuple[Launch, Site]] = []
+    problems: list[Finding] = []
+    local = local_training_classes(syntax, known)
+    found.extend(find_training_calls(syntax, path, local))
+    for item in (*find_command_launches(syntax, path), *find_parser_inputs(syntax, path)):
+        problems.extend(item.problems)
+        if item.launch is not None:
+            found.append((item.launch, item.site))
+    found.sort(key=lambda pair: (pair[0].span.start, pair[0].span.end))
+    launches = tuple(
+        dataclasses.replace(launch, ordinal=index) for index, (launch, _) in enumerate(found)
+    )
+    sites = {launch.span: site for launch, (_, site) in zip(launches, found, strict=True)}
+    # Comments matter for suppressions of findings, and only launches have findings.
+    comments = tuple(syntax.span(node) for node in syntax.comments) if found or problems else ()
+    return PythonSource(ParsedSource(path, launches, tuple(problems), comments), sites)
+
+
+def _unparsable(path: str, text: str, screening: Screening) -> Finding:
+    lines = LineIndex.of(text)
+    line = max(1, min(screening.line, lines.location(len(text)).line))
+    start = lines.line_start(line)
+    return Finding(
+        code="KF901",
+        name="could-not-parse",
+        message=f"could not parse this Python file: {screening.problem}",
+        path=path,
+        span=Span(start, start),
+        severity=Severity.ERROR,
+    )

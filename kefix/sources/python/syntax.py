@@ -1,0 +1,267 @@
+"""A Python module as kefix reads it: libcst nodes with character spans, and static values.
+
+Values are read, never computed: a literal, or a name bound exactly once at module level to one
+(a constant). Anything else is ``Unknown`` with the expression's text, never a guess.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+
+import libcst as cst
+from libcst.metadata import (
+    Assignment,
+    CodeRange,
+    GlobalScope,
+    MetadataWrapper,
+    PositionProvider,
+    Scope,
+    ScopeProvider,
+)
+
+from kefix.model import FieldValue, Span, Unknown
+from kefix.sources.python.lines import PythonLines
+
+_MAX_CONSTANT_DEPTH = 8  # A = B, B = C, ... followed this far
+
+
+class PythonSyntaxError(Exception):
+    """The text is not Python libcst can read; ``line`` is where it gave up (1-based)."""
+
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+class _Nodes(cst.CSTVisitor):
+    """One pass over the module: each node's parent, and the nodes launches are made of."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
+        self.calls: list[cst.Call] = []
+        self.classes: list[cst.ClassDef] = []
+        self.statements: list[cst.Assign | cst.AugAssign] = []
+        self.comments: list[cst.Comment] = []
+        self.aliases: dict[str, str] = {}  # from m import Name as Alias: Alias -> Name
+        self._stack: list[cst.CSTNode] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if self._stack:
+            self.parents[node] = self._stack[-1]
+        self._stack.append(node)
+        if isinstance(node, cst.Call):
+            self.calls.append(node)
+        elif isinstance(node, cst.ClassDef):
+            self.classes.append(node)
+        elif isinstance(node, (cst.Assign, cst.AugAssign)):
+            self.statements.append(node)
+        elif isinstance(node, cst.Comment):
+            self.comments.append(node)
+        elif isinstance(node, cst.ImportAlias) and node.asname is not None:
+            alias = node.asname.name
+            if isinstance(alias, cst.Name) and isinstance(node.name, cst.Name):
+                self.aliases[alias.value] = node.name.value
+        return True
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        self._stack.pop()
+
+
+class PythonSyntax:
+    """One parsed module: its calls, classes, assignments and comments in source order, each
+    node's parent, and (computed on first use: they cost more than parsing) positions and
+    scopes."""
+
+    def __init__(self, text: str, tree: cst.Module) -> None:
+        self.text = text
+        self.tree = tree
+        self.lines = PythonLines(text)
+        nodes = _Nodes()
+        tree.visit(nodes)
+        self.parents: Mapping[cst.CSTNode, cst.CSTNode] = nodes.parents
+        self.calls: tuple[cst.Call, ...] = tuple(nodes.calls)
+        self.classes: tuple[cst.ClassDef, ...] = tuple(nodes.classes)
+        self.statements: tuple[cst.Assign | cst.AugAssign, ...] = tuple(nodes.statements)
+        self.comments: tuple[cst.Comment, ...] = tuple(nodes.comments)
+        self.aliases: Mapping[str, str] = nodes.aliases
+        self._wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
+
+    @functools.cached_property
+    def positions(self) -> Mapping[cst.CSTNode, CodeRange]:
+        return self._wrapper.resolve(PositionProvider)
+
+    @functools.cached_property
+    def scopes(self) -> Mapping[cst.CSTNode, Scope | None]:
+        return self._wrapper.resolve(ScopeProvider)
+
+    def span(self, node: cst.CSTNode) -> Span:
+        where = self.positions[node]
+        start = self.lines.line_start(where.start.line) + where.start.column
+        end = self.lines.line_start(where.end.line) + where.end.column
+        return Span(start, end)
+
+    def code(self, node: cst.CSTNode) -> str:
+        span = self.span(node)
+        return self.text[span.start : span.end]
+
+    def may_call(self, call: cst.Call, names: frozenset[str]) -> bool:
+        """Whether the call's callee is spelt as one of ``names``, or imported as an alias of
+        one (a cheap test before asking the scopes what it really is)."""
+        name = callee_name(call)
+        return name in names or self.aliases.get(name, "") in names
+
+    def scope(self, node: cst.CSTNode) -> Scope | None:
+        return self.scopes.get(node)
+
+    def qualified_names(self, node: cst.CSTNode) -> set[str]:
+        """Dotted names an expression may refer to (``transformers.TrainingArguments`` for
+        ``TA`` after ``from transformers import TrainingArguments as TA``)."""
+        scope = self.scope(node)
+        if scope is None:
+            return set()
+        return {qualified.name for qualified in scope.get_qualified_names_for(node)}
+
+
+def parse_python(text: str) -> PythonSyntax:
+    """Parse ``text``; raises ``PythonSyntaxError`` for text libcst cannot read."""
+    try:
+        tree = cst.parse_module(text)
+    except cst.ParserSyntaxError as error:
+        raise PythonSyntaxError(str(error).splitlines()[0], error.raw_line) from None
+    except Exception as error:  # libcst raises assorted errors on odd input; none may escape
+        raise PythonSyntaxError(type(error).__name__, 1) from None
+    return PythonSyntax(text, tree)
+
+
+def last_name(expression: cst.BaseExpression) -> str:
+    """The last name of a dotted expression (``run`` for ``subprocess.run``), '' for others."""
+    if isinstance(expression, cst.Name):
+        return expression.value
+    if isinstance(expression, cst.Attribute):
+        return expression.attr.value
+    return ""
+
+
+def callee_name(call: cst.Call) -> str:
+    """The last name of a call's callee (``run`` for ``subprocess.run(...)``)."""
+    return last_name(call.func)
+
+
+# ----------------------------------------------------------------------------- bindings
+
+
+def only_assignment(
+    syntax: PythonSyntax, name: cst.Name
+) -> tuple[Scope, cst.BaseExpression] | None:
+    """The value ``name`` holds where it is used, when it is bound exactly once, by a plain
+    ``name = value`` (or ``name: T = value``); None otherwise (a parameter, a loop variable,
+    an import, two assignments...)."""
+    scope = syntax.scope(name)
+    if scope is None:
+        return None
+    assignments = list(scope[name.value])
+    if len(assignments) != 1 or not isinstance(assignments[0], Assignment):
+        return None
+    target = assignments[0].node
+    holder = syntax.parents.get(target)
+    if isinstance(holder, cst.AssignTarget):
+        statement = syntax.parents.get(holder)
+        if isinstance(statement, cst.Assign) and len(statement.targets) == 1:
+            return assignments[0].scope, statement.value
+    elif isinstance(holder, cst.AnnAssign) and holder.target is target and holder.value:
+        return assignments[0].scope, holder.value
+    return None
+
+
+def list_with_extensions(syntax: PythonSyntax, name: cst.Name) -> cst.List | cst.Tuple | None:
+    """The list literal ``name`` is bound to once, when its only other bindings add to it
+    (``cmd += [...]``): its words are known, what is added to them is not read."""
+    scope = syntax.scope(name)
+    if scope is None:
+        return None
+    literal: cst.List | cst.Tuple | None = None
+    for assignment in scope[name.value]:
+        if not isinstance(assignment, Assignment):
+            return None
+        holder = syntax.parents.get(assignment.node)
+        if isinstance(holder, cst.AugAssign) and isinstance(holder.operator, cst.AddAssign):
+            continue
+        statement = syntax.parents.get(holder) if isinstance(holder, cst.AssignTarget) else None
+        if (
+            literal is not None
+            or not isinstance(statement, cst.Assign)
+            or len(statement.targets) != 1
+            or not isinstance(statement.value, (cst.List, cst.Tuple))
+        ):
+            return None
+        literal = statement.value
+    return literal
+
+
+def references(syntax: PythonSyntax, name: cst.Name) -> list[cst.CSTNode]:
+    """Every use of the variable ``name`` refers to, in its scope and the scopes nested in it."""
+    scope = syntax.scope(name)
+    if scope is None:
+        return []
+    assignments = list(scope[name.value])
+    if len(assignments) != 1:
+        return []
+    return [access.node for access in assignments[0].references]
+
+
+# ----------------------------------------------------------------------------- values
+
+
+def literal_value(syntax: PythonSyntax, node: cst.BaseExpression) -> FieldValue:
+    """The value of a literal (or of a module-level constant naming one); ``Unknown`` with the
+    expression's text for anything else."""
+    return _literal(syntax, node, 0)
+
+
+def _literal(syntax: PythonSyntax, node: cst.BaseExpression, depth: int) -> FieldValue:
+    unknown = Unknown(syntax.code(node))
+    if isinstance(node, cst.Name):
+        constants: dict[str, FieldValue] = {"True": True, "False": False, "None": None}
+        if node.value in constants:
+            return constants[node.value]
+        return _constant(syntax, node, depth) if depth < _MAX_CONSTANT_DEPTH else unknown
+    if isinstance(node, (cst.Integer, cst.Float)):
+        return node.evaluated_value
+    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+        try:
+            value = node.evaluated_value
+        except Exception:  # an escape Python itself would reject
+            return unknown
+        return value if isinstance(value, str) else unknown
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, (cst.Minus, cst.Plus)):
+        operand = _literal(syntax, node.expression, depth)
+        if isinstance(operand, (int, float)) and not isinstance(operand, bool):
+            return -operand if isinstance(node.operator, cst.Minus) else operand
+        return unknown
+    if isinstance(node, (cst.List, cst.Tuple)):
+        items = [
+            None
+            if isinstance(element, cst.StarredElement)
+            else _literal(syntax, element.value, depth)
+            for element in node.elements
+        ]
+        strings = tuple(item for item in items if isinstance(item, str))
+        return strings if len(strings) == len(items) else unknown
+    return unknown
+
+
+def _constant(syntax: PythonSyntax, name: cst.Name, depth: int) -> FieldValue:
+    """A module-level name bound once to a literal: a constant."""
+    found = only_assignment(syntax, name)
+    if found is None or not isinstance(found[0], GlobalScope):
+        return Unknown(name.value)
+    value = _literal(syntax, found[1], depth + 1)
+    return Unknown(name.value) if isinstance(value, Unknown) else value
+
+
+def string_value(syntax: PythonSyntax, node: cst.BaseExpression) -> str | Unknown:
+    """A string literal's (or string constant's) value, else ``Unknown``."""
+    value = literal_value(syntax, node)
+    return value if isinstance(value, str) else Unknown(syntax.code(node))
