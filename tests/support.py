@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 # A fixed identity and no user or system git configuration: the tests must not depend on the
@@ -44,3 +45,20 @@ class FixtureModelArguments:
 class FixtureDataArguments:
     data_path: str | None = None
     max_length: int = 1024
+
+
+def kefix(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """``kefix`` run as users run it, in a fresh process from ``cwd``."""
+    return subprocess.run(
+        [sys.executable, "-m", "kefix", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    """Every file below ``root`` with its bytes: what a run must (not) have changed."""
+    files = sorted(path for path in root.rglob("*") if path.is_file())
+    return {str(path.relative_to(root)): path.read_bytes() for path in files}

@@ -8,23 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from support import kefix, snapshot
 
 DEEPKE = Path(__file__).resolve().parent.parent / "fixtures" / "deepke"
-
-
-def kefix(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "kefix", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-
-
-def snapshot(root: Path) -> dict[str, bytes]:
-    files = sorted(path for path in root.rglob("*") if path.is_file())
-    return {str(path.relative_to(root)): path.read_bytes() for path in files}
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from support import snapshot
 
 CONFIGS = Path(__file__).resolve().parent.parent / "fixtures" / "configs"
 
@@ -22,11 +23,6 @@ def kefix(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         text=True,
         check=False,
     )
-
-
-def snapshot(root: Path) -> dict[str, bytes]:
-    files = sorted(path for path in root.rglob("*") if path.is_file())
-    return {str(path.relative_to(root)): path.read_bytes() for path in files}
 
 
 @pytest.fixture

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from support import git
+from support import git, kefix
 
 PROJECT = Path(__file__).resolve().parent.parent / "fixtures" / "python"
 EXPECTED = PROJECT / "expected"
@@ -39,16 +38,6 @@ FINDINGS = [
     "train_classifier.py:33:9: KF018 [*] dataloader_prefetch_factor=2 needs worker processes, "
     "but dataloader_num_workers is 0; transformers raises ValueError at start-up",
 ]
-
-
-def kefix(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "kefix", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
 
 
 @pytest.fixture

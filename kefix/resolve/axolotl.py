@@ -107,7 +107,7 @@ def axolotl_training_arguments(
     """Set in ``values`` (every field already Unknown but the config's keys) the TrainingArguments
     axolotl builds from the config ``launch``, for a release whose builder kefix has read."""
     if conventions.AXOLOTL_SAVE_STRATEGY.holds(options.version) is not True:
-        _precision_unknown(values)
+        precision_unknown(values)
         return
     cfg = AxolotlConfig(launch, lines, options)
     defaults = training_fields(version=transformers_version)
@@ -332,9 +332,11 @@ def _precision(
         put("fp16", not bf16_on, cfg.origin(fp16, rule), fp16.arg)
 
 
-def _precision_unknown(values: dict[str, ResolvedValue]) -> None:
-    """A release whose builder kefix has not read: ``bf16: auto`` (or anything but a boolean)
-    leaves both precisions unknown, as it depends on the GPU."""
+def precision_unknown(values: dict[str, ResolvedValue]) -> None:
+    """axolotl computes TrainingArguments' precision itself: ``bf16: auto`` (or anything but a
+    boolean) depends on the GPU, and ``fp16`` is passed as ``fp16 and not bf16``
+    (axolotl/core/builders/base.py:271 in 0.19.0), so neither value is known. Also for releases
+    whose builder kefix has not read."""
     bf16 = values.get("bf16")
     if bf16 is None or isinstance(bf16.value, bool):
         return

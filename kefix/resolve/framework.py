@@ -441,7 +441,9 @@ def framework_layer(
 
             axolotl_training_arguments(values, launch, lines, options, transformers_version)
         else:
-            _axolotl_conventions(values)
+            from kefix.resolve.axolotl import precision_unknown
+
+            precision_unknown(values)
     return replace(use, values=MappingProxyType(own), config_keys=MappingProxyType(config_keys))
 
 
@@ -586,21 +588,6 @@ def _trl_conventions(values: dict[str, ResolvedValue], options: CommandOptions) 
     if options.version and rule.holds(options.version) is not True:
         return
     values["bf16"] = _convention("bf16", not fp16.value, rule, bf16)
-
-
-def _axolotl_conventions(values: dict[str, ResolvedValue]) -> None:
-    """axolotl computes TrainingArguments' precision itself: ``bf16: auto`` depends on the GPU,
-    and ``fp16`` is passed as ``fp16 and not bf16`` (axolotl/core/builders/base.py:271 in
-    0.19.0), so with ``bf16`` not a plain boolean neither value is known."""
-    bf16 = values.get("bf16")
-    if bf16 is None or isinstance(bf16.value, bool):
-        return
-    rule = conventions.AXOLOTL_BF16_AUTO
-    why = f"axolotl derives it from bf16: auto ({rule.source} in axolotl {rule.first})"
-    for name in ("bf16", "fp16"):
-        resolved = values.get(name)
-        if resolved is not None:
-            values[name] = replace(resolved, value=Unknown(why))
 
 
 def swift_has_eval_data(values: Mapping[str, ResolvedValue]) -> bool | None:

@@ -26,7 +26,7 @@ class LaunchStyle:
         self.launch = launch
         styles = Counter(arg.style for arg in launch.args)
         self.equals = styles[ArgStyle.EQUALS] > styles[ArgStyle.SPACE]
-        self.bare_bools = _bare_bools_preferred(launch)
+        self.bare_bools = bare_bools_preferred(launch)
         self.dashes = _dashes_preferred(launch)
         self.quote = _quote_preferred(text, launch)
         self.true_word, self.false_word = _bool_words(launch)
@@ -82,7 +82,8 @@ class LaunchStyle:
         return line[: len(line) - len(line.lstrip(" \t"))]
 
 
-def _bare_bools_preferred(launch: Launch) -> bool:
+def bare_bools_preferred(launch: Launch) -> bool:
+    """Whether the launch writes switches bare (``--fp16``) rather than with a value."""
     bare = sum(1 for arg in launch.args if arg.style is ArgStyle.BARE)
     valued = sum(
         1

@@ -200,18 +200,6 @@ def _bool_words(launch: Launch) -> tuple[str, str]:
     return "True", "False"
 
 
-def _prefers_bare(launch: Launch) -> bool:
-    bare = sum(1 for arg in launch.args if arg.style is ArgStyle.BARE)
-    valued = sum(
-        1
-        for arg in launch.args
-        if len(arg.values) == 1
-        and isinstance(arg.values[0], str)
-        and arg.values[0].lower() in ("true", "false")
-    )
-    return bare > 0 and bare >= valued
-
-
 def _argv_word(launch: Launch, value: str | bool) -> str:
     if isinstance(value, bool):
         true_word, false_word = _bool_words(launch)
@@ -221,7 +209,7 @@ def _argv_word(launch: Launch, value: str | bool) -> str:
 
 def _argv_elements(launch: Launch, name: str, value: str | bool, quote: str) -> str:
     flag = _quoted("--" + name, quote)
-    if value is True and _prefers_bare(launch):
+    if value is True and bash_render.bare_bools_preferred(launch):
         return flag
     return f"{flag}, {_quoted(_argv_word(launch, value), quote)}"
 
