@@ -25,12 +25,15 @@ from kefix.sources.config.document import (
 )
 
 _YAML_TAG = "tag:yaml.org,2002:"
+# libyaml's composer, when PyYAML was built with it, is ~10x faster and gives the same
+# character offsets (marks count characters, not bytes, in both).
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def read_yaml(text: str) -> list[Document]:
     """The documents in ``text`` (usually one); raises ``ConfigSyntaxError`` for invalid YAML."""
     try:
-        roots = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+        roots = list(yaml.compose_all(text, Loader=_LOADER))
         converter = _Converter(text)
         return [Document(text, "yaml", converter.node(root)) for root in roots if root is not None]
     except RecursionError:
