@@ -413,6 +413,8 @@ class FileChecker:
 
 
 def _resolver(search_roots: Sequence[Path], settings: Settings) -> Resolver:
+    if not settings.target_frameworks:
+        return Resolver(search_roots)  # framework knowledge loads when a launch needs it
     from kefix.resolve.framework import parse_framework_targets
 
     return Resolver(search_roots, parse_framework_targets(settings.target_frameworks))

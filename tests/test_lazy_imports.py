@@ -154,3 +154,14 @@ def test_a_python_file_with_a_training_call_is_parsed_with_libcst(tmp_path: Path
     script.write_text("from transformers import TrainingArguments\nTrainingArguments(fp16=True)\n")
     modules = _modules_after(_RUN_CLI.format(args=[str(script), "--no-color"]), tmp_path)
     assert "libcst" in modules
+
+
+def test_framework_knowledge_is_loaded_only_for_a_framework_launch(tmp_path: Path) -> None:
+    script = tmp_path / "run.sh"
+    script.write_text("#!/bin/bash\ntorchrun train.py --output_dir out --fp16 --bf16\n")
+    modules = _modules_after(_RUN_CLI.format(args=[str(script), "--no-color"]), tmp_path)
+    assert "kefix.resolve.framework" not in modules
+    assert "kefix.knowledge.frameworks" not in modules
+    script.write_text("#!/bin/bash\nswift sft --model Qwen/Qwen2.5-7B-Instruct --train_type lora\n")
+    modules = _modules_after(_RUN_CLI.format(args=[str(script), "--no-color"]), tmp_path)
+    assert "kefix.resolve.framework" in modules

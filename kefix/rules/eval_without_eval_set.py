@@ -26,8 +26,6 @@ from kefix.model import (
     Unknown,
 )
 from kefix.resolve import field_arg
-from kefix.resolve.axolotl import yaml_value
-from kefix.resolve.framework import swift_has_eval_data
 from kefix.rules.base import Rule
 
 # LLaMA-Factory compares val_size with this (llamafactory/hparams/parser.py).
@@ -102,6 +100,8 @@ class EvalWithoutEvalSet(Rule):
         """axolotl evaluates on ``val_set_size`` held out or ``test_datasets``; with neither, its
         validation rejects ``eval_steps``/``eval_strategy`` (when val_set_size is written as 0)
         and its trainer builder turns ``evals_per_epoch`` into no evaluation at all."""
+        from kefix.resolve.axolotl import yaml_value
+
         written = {arg.name: arg for arg in config.launch.args}
         if "test_datasets" in written or not use.version:
             return
@@ -173,6 +173,8 @@ class EvalWithoutEvalSet(Rule):
         )
 
     def _swift(self, config: EffectiveConfig, use: FrameworkUse) -> Iterator[Finding]:
+        from kefix.resolve.framework import swift_has_eval_data
+
         if not use.version or SWIFT_NO_EVAL_WITHOUT_DATA.holds(use.version) is not True:
             return
         if swift_has_eval_data(use.values) is not False:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from packaging.version import InvalidVersion, Version
 
 from kefix.config import Settings
 from kefix.knowledge.framework_conventions import AXOLOTL_ALIASES, RENAMES, unknown_flag_error
-from kefix.knowledge.frameworks import OptionHistory, close_option, option_history
 from kefix.knowledge.training_args import option_strings
 from kefix.model import (
     Applicability,
@@ -21,8 +21,10 @@ from kefix.model import (
     Severity,
 )
 from kefix.resolve import is_training_flag
-from kefix.resolve.framework import command_display
 from kefix.rules.base import Rule, unknown_flags
+
+if TYPE_CHECKING:
+    from kefix.knowledge.frameworks import OptionHistory
 
 # trl hands the flags its parser does not take to ``accelerate launch`` (trl/cli/commands/
 # training.py, trl 1.16.0): accelerate's own options are not unknown there.
@@ -147,6 +149,10 @@ class UnknownFrameworkFlag(Rule):
         parser and hands the ones no option takes on as flags (trl/scripts/utils.py,
         ``set_defaults_with_config``), which fail as flags do. Reported on the launch, at the
         file's name: the recipe alone cannot tell which parser reads it."""
+        # Framework knowledge loads only for framework launches.
+        from kefix.knowledge.frameworks import close_option, option_history
+        from kefix.resolve.framework import command_display
+
         config_arg = next((a for a in config.launch.args if a.name == "config"), None)
         for name, where in use.config_keys.items():
             if name in options or name in _ACCELERATE_OPTIONS | _TRL_OWN | _TRL_RECIPE_OWN:
@@ -170,6 +176,10 @@ class UnknownFrameworkFlag(Rule):
     def _finding(
         self, config: EffectiveConfig, use: FrameworkUse, arg: Arg, options: set[str]
     ) -> Finding:
+        # Framework knowledge loads only for framework launches.
+        from kefix.knowledge.frameworks import close_option, option_history
+        from kefix.resolve.framework import command_display
+
         name = arg.name
         where = f"{use.framework} {use.version}" if use.version else use.source
         message = f"--{name} is not an option of {command_display(use)} in {where}"
