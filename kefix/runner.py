@@ -263,25 +263,6 @@ def search_roots(paths: Sequence[Path]) -> list[Path]:
     return [path if path.is_dir() else path.parent for path in paths] + [Path.cwd()]
 
 
-def check_files(
-    checks: Sequence[CheckJob],
-    search_roots: Sequence[Path],
-    settings: Settings,
-    *,
-    jobs: int | None = None,
-    store: ResultStore | None = None,
-    keep_resolutions: bool = False,
-) -> list[Checked]:
-    """Each file's result (None: nothing to report; a str: its KF902 line), in the order given
-    (see ``FileChecker``)."""
-    with FileChecker(
-        search_roots, settings, jobs=jobs, store=store, keep_resolutions=keep_resolutions
-    ) as checker:
-        for job in checks:
-            checker.submit(job)
-        return checker.results()
-
-
 class FileChecker:
     """Checks files as discovery finds them: in this process, or, once ``POOL_THRESHOLD`` files
     wait (any number with an explicit ``jobs``), in a pool of worker processes that is fed while

@@ -60,9 +60,6 @@ class CommandOptions:
     options: Mapping[str, FrameworkOption]
     uncertain: frozenset[str] = frozenset()
 
-    def knows(self, name: str) -> bool:
-        return name in self.options or name in self.uncertain
-
 
 @dataclass(frozen=True)
 class OptionHistory:

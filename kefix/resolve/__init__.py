@@ -137,21 +137,11 @@ class Resolver:
             self._deepspeed[key] = read_deepspeed(value, launch, script, list(self.search_roots))
         return self._deepspeed[key][1]
 
-    def deepspeed_paths(self) -> list[Path]:
-        """Every DeepSpeed config file a launch resolved so far passes."""
-        found = {p.resolve(): p for p, _ in self._deepspeed.values() if p is not None}
-        return [found[key] for key in sorted(found)]
-
     def named_config(self, ref: ConfigRef, launch: Launch, script: Path) -> NamedConfig:
         key = (ref.path, script.parent.resolve(), launch.workdir_hints, launch.launcher)
         if key not in self._named:
             self._named[key] = read_named_config(ref, launch, script, list(self.search_roots))
         return self._named[key]
-
-    def named_config_paths(self) -> list[Path]:
-        """Every config file a launch resolved so far names and kefix could read."""
-        found = {c.path.resolve(): c.path for c in self._named.values() if c.path is not None}
-        return [found[key] for key in sorted(found)]
 
     def entry_of(self, launch: Launch, script: Path) -> Path | None:
         """``locate_entry``, once per script directory and way of naming the entry (the scripts
