@@ -6,23 +6,17 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from support import kefix as run_kefix
 from support import snapshot
 
 CONFIGS = Path(__file__).resolve().parent.parent / "fixtures" / "configs"
 
 
 def kefix(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "kefix", "--no-color", "--target-transformers", "5.25", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    return run_kefix("--no-color", "--target-transformers", "5.25", *args, cwd=cwd)
 
 
 @pytest.fixture

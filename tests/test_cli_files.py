@@ -4,8 +4,9 @@ excludes and .gitignore, force-exclude, fix-safety overrides, as a user sees the
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
+
+from support import kefix as run_kefix
 
 TRAIN = (
     "from transformers import HfArgumentParser, TrainingArguments\n"
@@ -16,13 +17,7 @@ LAUNCH = f"python train.py --output_dir out {MISMATCH}\n"
 
 
 def kefix(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "kefix", "--format", "concise", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    return run_kefix("--format", "concise", *args, cwd=cwd)
 
 
 def write(root: Path, files: dict[str, str]) -> Path:

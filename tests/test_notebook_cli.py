@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from support import kefix
 
 from kefix.sources import has_adapter
 
@@ -17,12 +17,6 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "notebooks"
 NOTEBOOK = "colab_finetune.ipynb"
 # With a Python adapter registered, the TrainingArguments cell (cell 7) gets its safe fix too.
 PYTHON_CELL_FIX = ('"    evaluation_strategy=\\"no\\",\\n",', '"    eval_strategy=\\"no\\",\\n",')
-
-
-def kefix(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "kefix", *args], cwd=cwd, capture_output=True, text=True
-    )
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from support import kefix
 
 from kefix.report.markdown import md_text
 
@@ -23,12 +24,6 @@ BOTH_PRECISIONS = (
     "    --fp16 --bf16 \\\n"
     "    --do_train\n"
 )
-
-
-def kefix(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "kefix", *args], cwd=cwd, capture_output=True, text=True, check=False
-    )
 
 
 @pytest.fixture

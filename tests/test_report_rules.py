@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from support import kefix
 
 from kefix.model import Severity
 from kefix.report import rule_docs
 from kefix.report.rule_docs import find_rule_info, first_sentence, fix_safety, rules_table_markdown
 from kefix.rules import RULES, rule_by_code
 from kefix.rules.base import Rule
-
-
-def kefix(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "kefix", *args], cwd=cwd, capture_output=True, text=True, check=False
-    )
 
 
 @pytest.mark.parametrize("name", ["KF001", "kf001", "strategy-mismatch"])

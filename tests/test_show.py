@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
+
+from support import kefix
 
 ROOT = Path(__file__).resolve().parent.parent
 DEEPKE = ROOT / "fixtures" / "deepke"
 DATA = ROOT / "tests" / "data" / "show"
-
-
-def kefix(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "kefix", *args], cwd=cwd, capture_output=True, text=True, check=False
-    )
 
 
 def test_deepke_default_is_shown_with_the_dataclass_line() -> None:

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+from support import kefix as run_kefix
 
 from kefix.analyze import FileAnalysis, analyze_text
 from kefix.config import Settings
@@ -161,13 +161,7 @@ def test_sftconfigs_logging_steps_decide_where_evaluation_falls(tmp_path: Path) 
 
 
 def kefix(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "kefix", "--no-color", "--target-transformers", "5.25", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    return run_kefix("--no-color", "--target-transformers", "5.25", *args, cwd=cwd)
 
 
 @pytest.fixture
