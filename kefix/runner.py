@@ -568,15 +568,22 @@ def _check_named_configs(
         for real, path in sorted(pending.items()):
             checked.add(real)
             named.add(real)
-            try:
-                source = read_source(path)
-            except OSError:
-                continue  # the resolver read it moments ago; gone since: nothing to check
             kind = kind_of_suffix(path)
             assert kind is not None
-            job = CheckJob(source, display_path(path), targets.for_file(path), kind)
-            _add(result, checker.check_now(job))
+            job = _named_file_job(path, kind, targets)
+            if job is not None:
+                _add(result, checker.check_now(job))
     return named
+
+
+def _named_file_job(path: Path, kind: str, targets: TargetCache) -> CheckJob | None:
+    """A file a launch names (a config, a DeepSpeed config), read for checking; None when it
+    is gone (the resolver read it moments ago: nothing to check)."""
+    try:
+        source = read_source(path)
+    except OSError:
+        return None
+    return CheckJob(source, display_path(path), targets.for_file(path), kind)
 
 
 def _check_deepspeed_files(
@@ -610,11 +617,9 @@ def _check_deepspeed_files(
         kind = kind_of_suffix(path)
         if kind is None or exclusion.excludes(path, is_dir=False):
             continue
-        try:
-            source = read_source(path)
-        except OSError:
+        job = _named_file_job(path, kind, targets)
+        if job is None:
             continue
-        job = CheckJob(source, display_path(path), targets.for_file(path), kind)
         checked_again = checker.check_now(job)
         if isinstance(checked_again, str):
             result.errors.append(checked_again)
