@@ -9,12 +9,10 @@ import os
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kefix.model import Applicability
-
-if TYPE_CHECKING:
-    import pathspec
+from kefix.patterns import GitIgnorePatterns
 
 
 class StrategyFix(enum.Enum):
@@ -129,11 +127,9 @@ class Settings:
 
 
 @functools.lru_cache(maxsize=256)
-def path_spec(patterns: tuple[str, ...]) -> pathspec.GitIgnoreSpec:
-    """Compiled gitignore-syntax patterns (pathspec implements git's matching rules exactly)."""
-    import pathspec  # ~10 ms: only when a path is matched against patterns
-
-    return pathspec.GitIgnoreSpec.from_lines(patterns)
+def path_spec(patterns: tuple[str, ...]) -> GitIgnorePatterns:
+    """Compiled gitignore-syntax patterns, matched as git matches them."""
+    return GitIgnorePatterns(patterns)
 
 
 class ConfigError(Exception):

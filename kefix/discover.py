@@ -15,13 +15,10 @@ import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from kefix.config import Settings, path_spec
+from kefix.patterns import GitIgnorePatterns
 from kefix.sources import QUIET_KINDS, SUFFIX_KINDS, kind_of_suffix
-
-if TYPE_CHECKING:
-    import pathspec
 
 _SHEBANG_SHELLS = frozenset({b"bash", b"sh", b"zsh"})
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -69,12 +66,13 @@ class Exclusion:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._ignore_files: dict[str, pathspec.GitIgnoreSpec | None] = {}
+        self._ignore_files: dict[str, GitIgnorePatterns | None] = {}
         self._repositories: dict[str, str | None] = {}
+        self._chains: dict[str, list[tuple[str, GitIgnorePatterns]]] = {}
 
     # Paths are handled as strings: every walked directory and candidate file is asked about.
 
-    def excludes(self, path: Path, *, is_dir: bool) -> bool:
+    def excludes(self, path: Path | str, *, is_dir: bool) -> bool:
         suffix = "/" if is_dir else ""
         for patterns in (*self.settings.exclude, *self.settings.extend_exclude):
             relative = patterns.relative(path)
@@ -82,7 +80,7 @@ class Exclusion:
                 return True
         return self.settings.respect_gitignore and self._git_ignores(path, is_dir=is_dir)
 
-    def _git_ignores(self, path: Path, *, is_dir: bool) -> bool:
+    def _git_ignores(self, path: Path | str, *, is_dir: bool) -> bool:
         """git's answer: the deepest ``.gitignore`` with a matching pattern decides (a ``!``
         pattern re-includes), ``.git/info/exclude`` below them all; outside a repository, none."""
         absolute = os.path.abspath(path)
@@ -92,25 +90,35 @@ class Exclusion:
             return False
         suffix = "/" if is_dir else ""
         verdict = False
-        directories = [repository]
-        below = parent[len(repository) :].strip(os.sep)
-        for part in below.split(os.sep) if below else ():
-            directories.append(os.path.join(directories[-1], part))
-        for index, directory in enumerate(directories):
-            ignore_files = [os.path.join(directory, ".gitignore")]
-            if index == 0:
-                ignore_files.insert(0, os.path.join(directory, ".git", "info", "exclude"))
-            for ignore_file in ignore_files:
-                spec = self._spec(ignore_file)
-                if spec is None:
-                    continue
-                relative = absolute[len(directory) :].lstrip(os.sep)
-                if os.sep != "/":
-                    relative = relative.replace(os.sep, "/")
-                result = spec.check_file(relative + suffix)
-                if result.include is not None:
-                    verdict = result.include
+        for directory, spec in self._ignore_chain(parent, repository):
+            relative = absolute[len(directory) :].lstrip(os.sep)
+            if os.sep != "/":
+                relative = relative.replace(os.sep, "/")
+            found = spec.verdict(relative + suffix)
+            if found is not None:
+                verdict = found
         return verdict
+
+    def _ignore_chain(self, parent: str, repository: str) -> list[tuple[str, GitIgnorePatterns]]:
+        """The ignore files that apply in ``parent``, outermost first, found once per
+        directory (every file in it asks)."""
+        chain = self._chains.get(parent)
+        if chain is None:
+            chain = []
+            directories = [repository]
+            below = parent[len(repository) :].strip(os.sep)
+            for part in below.split(os.sep) if below else ():
+                directories.append(os.path.join(directories[-1], part))
+            for index, directory in enumerate(directories):
+                ignore_files = [os.path.join(directory, ".gitignore")]
+                if index == 0:
+                    ignore_files.insert(0, os.path.join(directory, ".git", "info", "exclude"))
+                for ignore_file in ignore_files:
+                    spec = self._spec(ignore_file)
+                    if spec is not None:
+                        chain.append((directory, spec))
+            self._chains[parent] = chain
+        return chain
 
     def _repository(self, directory: str) -> str | None:
         """The nearest directory at or above ``directory`` holding ``.git``."""
@@ -123,7 +131,7 @@ class Exclusion:
             self._repositories[directory] = found
         return self._repositories[directory]
 
-    def _spec(self, ignore_file: str) -> pathspec.GitIgnoreSpec | None:
+    def _spec(self, ignore_file: str) -> GitIgnorePatterns | None:
         if ignore_file not in self._ignore_files:
             try:
                 with open(ignore_file, encoding="utf-8", errors="replace") as handle:
@@ -158,16 +166,17 @@ def discover(
         )
         if excluded and exclusion.settings.force_exclude:
             continue
-        candidates: Iterator[Path | Skipped] = (
-            iter([root]) if not is_dir else _walk(root, unexcluded if excluded else exclusion)
+        candidates: Iterator[tuple[Path, bool] | Skipped] = (
+            iter([(root, root.is_symlink())])
+            if not is_dir
+            else _walk(root, unexcluded if excluded else exclusion)
         )
         for candidate in candidates:
             if isinstance(candidate, Skipped):
                 yield candidate
                 continue
-            path = candidate
+            path, symlink = candidate
             explicit = not is_dir  # a walk never yields its own root
-            symlink = path.is_symlink()
             if symlink:
                 problem = _symlink_problem(path, roots)
                 if problem:
@@ -214,29 +223,44 @@ def _symlink_problem(path: Path, roots: Roots) -> str:
     return ""
 
 
-def _walk(root: Path, exclusion: Exclusion) -> Iterator[Path | Skipped]:
-    failures: list[OSError] = []
-    # os.walk does not descend into symlinked directories (followlinks=False): no loops, and
-    # nothing outside the root is listed through them.
-    for directory, subdirectories, files in os.walk(root, onerror=failures.append):
-        while failures:
-            failure = failures.pop(0)
-            where = Path(failure.filename) if failure.filename else Path(directory)
+def _walk(root: Path, exclusion: Exclusion) -> Iterator[tuple[Path, bool] | Skipped]:
+    """Candidate files under ``root`` with whether each is a symlink, as ``os.walk`` would
+    give them top-down in sorted order; the directory listing says which entries are
+    directories and symlinks, so no file is stat'ed here. Symlinked directories are not
+    walked: no loops, and nothing outside the root is listed through them."""
+    pending = [root]
+    while pending:
+        folder = pending.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except OSError as failure:
+            where = Path(failure.filename) if failure.filename else folder
             yield Skipped(where, f"could not read directory: {failure.strerror or failure}")
-        folder = Path(directory)
-        subdirectories[:] = sorted(
-            name for name in subdirectories if not exclusion.excludes(folder / name, is_dir=True)
-        )
-        for name in sorted(files):
+            continue
+        subdirectories: list[str] = []
+        files: list[tuple[str, bool]] = []
+        for entry in entries:
+            try:
+                symlink = entry.is_symlink()
+                is_directory = entry.is_dir()  # a symlink to a directory is one, never walked
+            except OSError:
+                symlink, is_directory = False, False
+            if is_directory and not symlink:
+                subdirectories.append(entry.name)
+            elif not is_directory:
+                files.append((entry.name, symlink))
+        prefix = os.path.join(folder, "")
+        for name, symlink in sorted(files):
             # A name no adapter reads (README.md, data.csv) is not even asked about excludes.
-            if not _could_be_source(name):
-                continue
-            path = folder / name
-            if not exclusion.excludes(path, is_dir=False):
-                yield path
-    for failure in failures:
-        where = Path(failure.filename) if failure.filename else root
-        yield Skipped(where, f"could not read directory: {failure.strerror or failure}")
+            if _could_be_source(name) and not exclusion.excludes(prefix + name, is_dir=False):
+                yield folder / name, symlink
+        kept = [
+            name
+            for name in sorted(subdirectories)
+            if not exclusion.excludes(prefix + name, is_dir=True)
+        ]
+        pending.extend(folder / name for name in reversed(kept))
 
 
 def _could_be_source(name: str) -> bool:

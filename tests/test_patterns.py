@@ -1,0 +1,76 @@
+"""kefix.patterns gives git's verdict (pathspec's, which implements git's rules) for every path,
+whether it answers with its combined regex (no negations) or through pathspec."""
+
+from __future__ import annotations
+
+import pathspec
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kefix.patterns import GitIgnorePatterns
+
+IGNORE_FILES = [
+    ("__pycache__/", "*.pyc", ".venv/", "outputs/", "wandb/", "*.log", ".ipynb_checkpoints/"),
+    (".git", ".hg", "node_modules", "venv", ".tox", ".mypy_cache"),
+    ("/build", "a/**/b", "docs/*.md", "# a comment", "", "scripts/legacy/"),
+    ("*.sh", "!keep.sh", "logs/", "!logs/important/"),
+    ("!only_negation.sh",),
+]
+PATHS = [
+    "run.sh",
+    "keep.sh",
+    "x/__pycache__/a.py",
+    "__pycache__/",
+    "src/.venv/",
+    "outputs/",
+    "outputs/run.sh",
+    "build",
+    "src/build",
+    "a/x/y/b",
+    "a/b",
+    "docs/readme.md",
+    "docs/deep/readme.md",
+    "scripts/legacy/train.sh",
+    "logs/important/x.sh",
+    "logs/",
+    "train.log",
+    "nested/dir/",
+    "only_negation.sh",
+]
+
+
+@pytest.mark.parametrize("lines", IGNORE_FILES)
+@pytest.mark.parametrize("path", PATHS)
+def test_verdict_is_pathspecs(lines: tuple[str, ...], path: str) -> None:
+    expected = pathspec.GitIgnoreSpec.from_lines(lines).check_file(path).include
+    assert GitIgnorePatterns(lines).verdict(path) is expected
+
+
+_PART = st.sampled_from(["a", "b", "logs", "run.sh", "x.py", "__pycache__", ".git", "*"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    lines=st.lists(
+        st.builds(
+            lambda negated, parts, directory, anchored: (
+                ("!" if negated else "")
+                + ("/" if anchored else "")
+                + "/".join(parts)
+                + ("/" if directory else "")
+            ),
+            st.booleans(),
+            st.lists(_PART | st.just("**"), min_size=1, max_size=3),
+            st.booleans(),
+            st.booleans(),
+        ),
+        max_size=5,
+    ),
+    path=st.lists(_PART.filter(lambda part: part != "*"), min_size=1, max_size=4).map("/".join),
+    directory=st.booleans(),
+)
+def test_any_patterns_agree_with_pathspec(lines: list[str], path: str, directory: bool) -> None:
+    path += "/" if directory else ""
+    expected = pathspec.GitIgnoreSpec.from_lines(lines).check_file(path).include
+    assert GitIgnorePatterns(tuple(lines)).verdict(path) is expected
