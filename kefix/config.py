@@ -55,7 +55,7 @@ class PathPatterns:
     patterns: tuple[str, ...]
     base: Path | None = None
 
-    def relative(self, path: Path) -> str | None:
+    def relative(self, path: Path | str) -> str | None:
         """``path`` as the patterns see it (POSIX, relative to ``base``); None if outside it."""
         # String operations, as Path.relative_to would answer: this is asked for every path.
         absolute = os.path.abspath(path)

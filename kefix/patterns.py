@@ -28,12 +28,16 @@ class GitIgnorePatterns:
         import pathspec  # ~10 ms: only when a path is matched against patterns
 
         self.spec: pathspec.GitIgnoreSpec = pathspec.GitIgnoreSpec.from_lines(lines)
-        active = [p for p in self.spec.patterns if p.include is not None and p.regex is not None]
+        active = [
+            (p.include, p.regex.pattern)
+            for p in self.spec.patterns
+            if p.include is not None and p.regex is not None
+        ]
         self._any: re.Pattern[str] | None = None
-        self._negated = any(not p.include for p in active)
+        self._negated = any(not include for include, _ in active)
         if active and not self._negated:
             self._any = re.compile(
-                "|".join(f"(?:{_DIRECTORY_MARK.sub('(?:', p.regex.pattern)})" for p in active)
+                "|".join(f"(?:{_DIRECTORY_MARK.sub('(?:', regex)})" for _, regex in active)
             )
         self._empty = not active
 
