@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from packaging.version import InvalidVersion, Version
 
+from kefix.package_names import canonical_name
 from kefix.paths import display_path
 
 if TYPE_CHECKING:
@@ -98,9 +99,8 @@ def target_versions(
     names another package to read the pins of (``ms-swift``). ``read`` remembers each
     directory's pins across calls (the scripts of one project share them).
     """
-    from packaging.utils import canonicalize_name
 
-    token = _PACKAGE.set(canonicalize_name(package))
+    token = _PACKAGE.set(canonical_name(package))
     try:
         return _target_versions(start, known, explicit, read)
     finally:
@@ -553,7 +553,6 @@ _TAG = re.compile(r"v?(\d+\.\d+(?:\.\d+)?)")
 def _requirement_pin(text: str, path: Path, line: int | None) -> _Pin | None:
     """The pin in one PEP 508 requirement string, or None if it is about another package."""
     from packaging.requirements import InvalidRequirement, Requirement
-    from packaging.utils import canonicalize_name
 
     if _looks_like_location(text):
         return _location_pin(text, path, line, named=False)
@@ -563,7 +562,7 @@ def _requirement_pin(text: str, path: Path, line: int | None) -> _Pin | None:
         if re.match(rf"\s*{_name_pattern(_package())}\b(?!-)", text, re.I):
             raise _Unreadable(f"line {line}: {error}") from error
         return None
-    if canonicalize_name(requirement.name) != _package():
+    if canonical_name(requirement.name) != _package():
         return None
     if requirement.url:
         return _location_pin(requirement.url, path, line, named=True)
@@ -586,7 +585,6 @@ def _looks_like_location(text: str) -> bool:
 def _location_pin(location: str, path: Path, line: int | None, named: bool) -> _Pin | None:
     """A transformers install from a URL or path: a release only if a tag or file names one."""
     from packaging.specifiers import SpecifierSet
-    from packaging.utils import canonicalize_name
 
     base, _, fragment = location.strip().partition("#")
     egg = re.search(r"(?:^|&)egg=([A-Za-z0-9_.\-]+)", fragment)
@@ -597,7 +595,7 @@ def _location_pin(location: str, path: Path, line: int | None, named: bool) -> _
         named
         or bool(archive)
         or bool(by_name)
-        or bool(egg and canonicalize_name(egg.group(1)) == _package())
+        or bool(egg and canonical_name(egg.group(1)) == _package())
     )
     if not is_transformers:
         return None
@@ -711,7 +709,6 @@ def _requirements_line_pins(
 
 
 def _pyproject_pins(path: Path, text: str, *, toml: _TomlLoads | None) -> list[_Pin]:
-    from packaging.utils import canonicalize_name
 
     data = _parse_toml(text, toml)
     strings: list[str] = []
@@ -735,7 +732,7 @@ def _pyproject_pins(path: Path, text: str, *, toml: _TomlLoads | None) -> list[_
     ]
     for table in tables:
         for name, value in table.items():
-            if canonicalize_name(name) == _package():
+            if canonical_name(name) == _package():
                 line = _line_of(text, rf'^\s*"?{re.escape(name)}"?\s*=')
                 pins.append(_poetry_pin(name, value, path, line))
     return pins
@@ -958,10 +955,9 @@ _CONDA_SPEC = re.compile(r"(?:[^:\s]+::)?(?P<name>[A-Za-z0-9_.\-]+)(?:\[[^\]]*\]
 def _conda_pin(item: str, path: Path, line: int) -> _Pin | None:
     """A conda match spec: ``transformers=4.40`` (4.40.*), ``==4.40.2``, ``>=4.40,<4.46``, ..."""
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
-    from packaging.utils import canonicalize_name
 
     match = _CONDA_SPEC.fullmatch(item)
-    if match is None or canonicalize_name(match.group("name")) != _package():
+    if match is None or canonical_name(match.group("name")) != _package():
         return None
     rest = match.group("rest").strip()
     alternatives = []
@@ -994,7 +990,6 @@ def _conda_fuzzy(version: str) -> str:
 def _lock_pins(path: Path, text: str, *, toml: _TomlLoads | None) -> list[_Pin]:
     """The exact transformers version(s) a lock file records (more than one if forked)."""
     from packaging.specifiers import SpecifierSet
-    from packaging.utils import canonicalize_name
 
     found: list[tuple[str | None, int | None]] = []
     if path.name == "Pipfile.lock":
@@ -1004,7 +999,7 @@ def _lock_pins(path: Path, text: str, *, toml: _TomlLoads | None) -> list[_Pin]:
             raise _Unreadable(f"invalid JSON: {error}") from error
         for section in ("default", "develop"):
             for key, value in _table(data, section).items():
-                if canonicalize_name(key) == _package() and isinstance(value, dict):
+                if canonical_name(key) == _package() and isinstance(value, dict):
                     version = value.get("version")
                     exact = (
                         version[2:]
@@ -1016,7 +1011,7 @@ def _lock_pins(path: Path, text: str, *, toml: _TomlLoads | None) -> list[_Pin]:
         packages = _parse_toml(text, toml).get("package")
         for package in packages if isinstance(packages, list) else []:
             name = package.get("name") if isinstance(package, dict) else None
-            if isinstance(name, str) and canonicalize_name(name) == _package():
+            if isinstance(name, str) and canonical_name(name) == _package():
                 version = package.get("version")
                 line = _line_of(text, rf'^name\s*=\s*"{re.escape(name)}"')
                 found.append((version if isinstance(version, str) else None, line))

@@ -20,7 +20,6 @@ import functools
 import json
 import re
 import signal
-import subprocess
 import sys
 from typing import TYPE_CHECKING
 
@@ -58,7 +57,9 @@ def parse_in_child(text: str) -> BashSyntax:
 
     Raises ``ParserCrashed`` when every try crashed, so the caller can report the file.
     """
-    import pickle  # here: only the rare text that needs a child pays for it, not kefix's start-up
+    # Here: only the rare text that needs a child pays for these, not kefix's start-up.
+    import pickle
+    import subprocess
 
     data = text.encode("utf-8", "surrogateescape")
     outcome, tries = "no Python interpreter to run it in", 0
