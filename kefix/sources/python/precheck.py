@@ -13,10 +13,10 @@ from __future__ import annotations
 import ast
 import functools
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from kefix.knowledge.training_classes import TRAINING_CLASS_NAMES
+from kefix.word_set import word_pattern
 
 PARSER_METHODS = frozenset({"parse_args_into_dataclasses", "parse_dict"})
 # The last names of subprocess.run/call/Popen/check_call/check_output and os.system.
@@ -34,14 +34,10 @@ _LAUNCHER_IN_STRING = re.compile(
 )
 
 
-def _pattern(words: Iterable[str]) -> re.Pattern[str]:
-    return re.compile(r"\b(?:" + "|".join(words) + r")\b")
-
-
 @functools.lru_cache(maxsize=64)
 def _training_words(known: frozenset[str]) -> re.Pattern[str]:
     names = [*sorted(TRAINING_CLASS_NAMES), *sorted(PARSER_METHODS), *sorted(known)]
-    return _pattern(re.escape(name) for name in names)
+    return word_pattern(names)  # a monorepo's index holds hundreds of names
 
 
 def names_training(text: str, known: frozenset[str]) -> bool:
