@@ -32,7 +32,7 @@ import itertools
 import json
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
@@ -45,7 +45,7 @@ from kefix.resolve import filesystem
 from kefix.resolve.filesystem import Facts, Observation
 from kefix.runner import CheckJob, FileResult, search_roots
 
-_FORMAT = 2  # bump when the layout of an entry changes
+_FORMAT = 3  # bump when the layout of an entry changes
 _INLINE_FACTS = 12  # fact groups up to this size are kept in each entry, not shared
 
 # Every type a result holds, by name: decoding builds only these (and never runs other code).
@@ -54,6 +54,8 @@ _TYPES: dict[str, type[Any]] = {
     for cls in (
         model.Span,
         model.Unknown,
+        model.TypedValue,
+        model.ConfigRef,
         model.ArgStyle,
         model.Arg,
         model.Launch,
@@ -108,7 +110,7 @@ class _Encoder:
             index = self._launch_index.get(value)
             if index is None:
                 index = self._launch_index[value] = len(self.launches)
-                self.launches.append(_launch_data(value))
+                self.launches.append(_launch_data(value, self.encode))
             return {"#": index}
         if isinstance(value, enum.Enum):
             return {type(value).__name__: value.value}
@@ -134,7 +136,7 @@ class _Decoder:
         if name == "#":
             launch = self._launches.get(value)
             if launch is None:
-                launch = self._launches[value] = _launch_from(self._encoded[value])
+                launch = self._launches[value] = _launch_from(self._encoded[value], self.decode)
             return launch
         cls = _TYPES.get(name)
         if cls is None:
@@ -156,10 +158,12 @@ def _build(name: str, values: tuple[Any, ...]) -> Any:
 
 
 # Launches, the bulk of an entry (every flag with its spans), have a compact form of their own:
-# positions as [start, end], enums by value, an Unknown word as {"?": expression}.
+# positions as [start, end], enums by value, an Unknown word as {"?": expression}; a typed
+# value (a Python keyword's) in the general form. Every field is kept (``_build`` refuses a
+# wrong count, and a test round-trips a launch with every field set).
 
 
-def _launch_data(launch: model.Launch) -> list[Any]:
+def _launch_data(launch: model.Launch, encode: Callable[[Any], Any]) -> list[Any]:
     return [
         launch.path,
         _span_data(launch.span),
@@ -174,6 +178,7 @@ def _launch_data(launch: model.Launch) -> list[Any]:
                 _span_data(arg.span),
                 _span_data(arg.flag_span),
                 [_span_data(span) for span in arg.value_spans],
+                encode(arg.typed),
             ]
             for arg in launch.args
         ],
@@ -184,6 +189,7 @@ def _launch_data(launch: model.Launch) -> list[Any]:
             [detached.kind.name, _span_data(detached.at), list(detached.names)]
             for detached in launch.detached
         ],
+        [[ref.path, _span_data(ref.span), ref.flag] for ref in launch.config_files],
     ]
 
 
@@ -195,8 +201,8 @@ def _word_data(word: str | model.Unknown) -> Any:
     return word if isinstance(word, str) else {"?": word.expression}
 
 
-def _launch_from(data: list[Any]) -> model.Launch:
-    path, span, launcher, entry, kind, args, ordinal, hints, opaque, detached = data
+def _launch_from(data: list[Any], decode: Callable[[Any], Any]) -> model.Launch:
+    path, span, launcher, entry, kind, args, ordinal, hints, opaque, detached, refs = data
     return _new(
         model.Launch,
         path,
@@ -216,8 +222,9 @@ def _launch_from(data: list[Any]) -> model.Launch:
                 _span_from(arg_span),
                 _span_from(flag_span),
                 tuple(_span_from(value_span) for value_span in value_spans),
+                decode(typed),
             )
-            for name, values, style, arg_span, flag_span, value_spans in args
+            for name, values, style, arg_span, flag_span, value_spans, typed in args
         ),
         ordinal,
         tuple(hints),
@@ -226,6 +233,7 @@ def _launch_from(data: list[Any]) -> model.Launch:
             _new(model.DetachedArgs, model.BreakKind[kind], _span_from(at), tuple(names))
             for kind, at, names in detached
         ),
+        tuple(_new(model.ConfigRef, path, _span_from(at), flag) for path, at, flag in refs),
     )
 
 
@@ -256,6 +264,10 @@ def encode_result(result: FileResult | None) -> Any:
         "diff": result.diff,
         "unsafe_diff": result.unsafe_diff,
         "fix_edits": encoder.encode(result.fix_edits),
+        "named": list(result.named),
+        "deepspeed_files": list(result.deepspeed_files),
+        "notes": list(result.notes),
+        "token": result.token,
     }
     data["launches"] = encoder.launches
     return data
@@ -289,6 +301,11 @@ def decode_result(data: Any, job: CheckJob) -> FileResult | None:
             data["unsafe_diff"],
             job.target,
             fix_edits=decoder.decode(data["fix_edits"]),
+            kind=job.kind,
+            named=tuple(data["named"]),
+            deepspeed_files=tuple(data["deepspeed_files"]),
+            notes=tuple(data["notes"]),
+            token=data["token"],
         )
     except (KeyError, TypeError, ValueError, IndexError) as error:
         raise _Invalid(str(error)) from None
@@ -374,14 +391,16 @@ class ResultCache:
 
     # -- lookup
 
-    def get(self, job: CheckJob) -> tuple[bool, FileResult | None]:
-        """(True, the stored result) when an entry for exactly this file and everything it
-        depends on exists; (False, None) otherwise."""
-        shard_name, name = self._names(job)
+    def get(self, job: CheckJob, variant: str = "") -> tuple[bool, FileResult | None]:
+        """(True, the stored result) when an entry for exactly this file (checked as
+        ``variant`` says) and everything it depends on exists; (False, None) otherwise."""
+        shard_name, name = self._names(job, variant)
         try:
             shard = self._shard(shard_name)
             entry = shard["entries"][name]
-            if entry["key"] != self._key(job) or not self._still_true(shard_name, shard, entry):
+            if entry["key"] != self._key(job, variant) or not self._still_true(
+                shard_name, shard, entry
+            ):
                 raise _Invalid("stale")
             result = decode_result(entry["result"], job)
         except Exception:  # absent, damaged, stale or another layout: a miss, never a failure
@@ -408,18 +427,20 @@ class ResultCache:
         for question, path, recorded in facts:
             key = (question, path)
             if key not in self._answers:
-                self._answers[key] = filesystem.answer(question, path)
+                self._answers[key] = _kept(filesystem.recheck(question, path))
             if self._answers[key] != recorded:
                 return False
         return True
 
     # -- storing
 
-    def put(self, job: CheckJob, result: FileResult | None, seen: Observation) -> None:
+    def put(
+        self, job: CheckJob, result: FileResult | None, seen: Observation, variant: str = ""
+    ) -> None:
         """Keep ``result`` until ``flush``; never raises (an entry that cannot be encoded is
         just not kept)."""
         try:
-            shard_name, name = self._names(job)
+            shard_name, name = self._names(job, variant)
             pending = self._pending.setdefault(shard_name, {"entries": {}, "groups": {}})
             # Large groups (an entry script's reading) are stored once per shard and named;
             # small ones (where an entry was found) go into the entry itself.
@@ -433,7 +454,7 @@ class ResultCache:
                     inline.update(facts)
             pending["entries"][name] = {
                 "path": os.path.abspath(job.source.path),
-                "key": self._key(job),
+                "key": self._key(job, variant),
                 "groups": sorted(shared),
                 "facts": _fact_list(inline),
                 "result": encode_result(result),
@@ -489,9 +510,11 @@ class ResultCache:
 
     # -- names
 
-    def _key(self, job: CheckJob) -> str:
+    def _key(self, job: CheckJob, variant: str) -> str:
         parts = (
             self._context,
+            variant,
+            job.kind,
             job.display,
             job.target.versions,
             job.target.reason,
@@ -499,14 +522,11 @@ class ResultCache:
         )
         return hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
-    def _names(self, job: CheckJob) -> tuple[str, str]:
-        """The shard and the name of the file's entry: one entry per file (and settings), so a
-        new version of the file replaces the old entry."""
-        name = hashlib.sha256(
-            f"{self._context}\0{os.path.abspath(job.source.path)}".encode(
-                "utf-8", "surrogateescape"
-            )
-        ).hexdigest()
+    def _names(self, job: CheckJob, variant: str) -> tuple[str, str]:
+        """The shard and the name of the file's entry: one entry per file (settings and
+        variant), so a new version of the file replaces the old entry."""
+        where = f"{self._context}\0{os.path.abspath(job.source.path)}\0{variant}"
+        name = hashlib.sha256(where.encode("utf-8", "surrogateescape")).hexdigest()
         return name[:2], name
 
 
@@ -523,7 +543,16 @@ def _read_shard(path: Path) -> dict[str, Any]:
 
 
 def _fact_list(facts: Facts) -> list[list[Any]]:
-    return [[question, path, answer] for (question, path), answer in sorted(facts.items())]
+    return [[question, path, _kept(answer)] for (question, path), answer in sorted(facts.items())]
+
+
+def _kept(answer: object) -> object:
+    """An answer as an entry keeps it: a long one (the project's subclass index, in every
+    Python file's entry) by its hash, as ["sha256", digest] (no answer is a list)."""
+    if isinstance(answer, str) and len(answer) > 64:
+        digest = hashlib.sha256(answer.encode("utf-8", "surrogatepass")).hexdigest()
+        return ["sha256", digest]
+    return answer
 
 
 def _write_json(path: Path, data: Any) -> None:

@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 from kefix.knowledge.training_classes import TRAINING_CLASS_NAMES
+from kefix.resolve import filesystem
 
 _CLASS = re.compile(rb"^[ \t]*class[ \t]+(\w+)[ \t]*\(([^)]*)\)", re.MULTILINE)
 _DOTTED_NAME = re.compile(rb"[A-Za-z_][\w.]*")
@@ -42,8 +43,6 @@ _MAX_LEVELS = 8
 _PROJECT_MARKERS = (".git", "pyproject.toml", "setup.py", "setup.cfg")
 _MAX_FILE_BYTES = 2 * 1024 * 1024
 
-_INDEX: dict[Path, frozenset[str]] = {}
-
 
 def project_root(path: Path) -> Path:
     """The directory whose files count as the project of ``path``: the nearest ancestor that
@@ -51,24 +50,36 @@ def project_root(path: Path) -> Path:
     working directory when ``path`` lies under it (kefix reads nothing outside the given paths
     and the working directory); without a marker, the working directory, or the file's own
     directory when it lies elsewhere."""
-    absolute = Path(os.path.abspath(path))
+    return Path(filesystem.derived("project", os.path.dirname(os.path.abspath(path))))
+
+
+def project_answer(directory: str) -> str:
+    """``project_root`` of the files in ``directory`` (a file-system question: asked once per
+    directory and run, and one fact for the cache instead of the markers it looked for)."""
+    absolute = Path(directory)
     here = Path.cwd()
-    for level, directory in enumerate(absolute.parents):
-        if any((directory / marker).exists() for marker in _PROJECT_MARKERS):
-            return directory
-        if directory == here:
-            return here
+    for level, parent in enumerate((absolute, *absolute.parents)):
+        if any(filesystem.exists(parent / marker) for marker in _PROJECT_MARKERS):
+            return str(parent)
+        if parent == here:
+            return str(here)
         if level + 1 >= _MAX_LEVELS:
             break
-    return absolute.parent
+    return str(absolute)
 
 
 def training_subclasses(root: Path) -> frozenset[str]:
     """Names of classes under ``root`` deriving, directly or through each other, from a
-    transformers or trl training class (read once per root)."""
-    if root not in _INDEX:
-        _INDEX[root] = _scan(root)
-    return _INDEX[root]
+    transformers or trl training class (read once per run: a file-system question, see
+    ``kefix.resolve.filesystem``). Recorded as a fact of the check under way: a subclass added
+    anywhere in the project re-checks what used it."""
+    index = filesystem.derived("subclasses", str(root))
+    return frozenset(index.split("\n")) if index else frozenset()
+
+
+def index_answer(root: str) -> str:
+    """The index of ``root`` as one string, the answer a cache compares."""
+    return "\n".join(sorted(_scan(Path(root))))
 
 
 def _scan(root: Path) -> frozenset[str]:
