@@ -264,6 +264,7 @@ def encode_result(result: FileResult | None) -> Any:
         "diff": result.diff,
         "unsafe_diff": result.unsafe_diff,
         "fix_edits": encoder.encode(result.fix_edits),
+        "cells": analysis.cells is not None,
         "named": list(result.named),
         "deepspeed_files": list(result.deepspeed_files),
         "notes": list(result.notes),
@@ -281,14 +282,17 @@ def decode_result(data: Any, job: CheckJob) -> FileResult | None:
         decoder = _Decoder(data["launches"])
         source = job.source
         versions = tuple(data["versions"])
+        cells = _notebook_lines(source.text) if data["cells"] else None
         analysis = FileAnalysis(
             source.path, data["display"], source.text, (), (), decoder.decode(data["findings"]),
-            versions,
+            versions, job.kind, cells,
         )  # fmt: skip
         final_text = source.text if data["final_text"] is None else data["final_text"]
+        if data["cells"] and final_text != source.text:
+            cells = _notebook_lines(final_text)
         final = FileAnalysis(
             source.path, data["display"], final_text, (), (),
-            decoder.decode(data["final_findings"]), versions,
+            decoder.decode(data["final_findings"]), versions, job.kind, cells,
         )  # fmt: skip
         outcome = FixOutcome(
             analysis, final, decoder.decode(data["applied"]), decoder.decode(data["dropped"])
@@ -309,6 +313,18 @@ def decode_result(data: Any, job: CheckJob) -> FileResult | None:
         )
     except (KeyError, TypeError, ValueError, IndexError) as error:
         raise _Invalid(str(error)) from None
+
+
+def _notebook_lines(text: str) -> model.CellLines:
+    """A notebook's cell lines (for reports), read again from its text: cheaper than storing
+    them, and only notebooks with something to report need them."""
+    from kefix.sources.notebook.cell_text import read_cell_text
+    from kefix.sources.notebook.json_cells import read_notebook_json
+    from kefix.sources.notebook.lines import NotebookLines
+
+    notebook = read_notebook_json(text)
+    cells = tuple(read_cell_text(text, cell, notebook.ensure_ascii) for cell in notebook.cells)
+    return NotebookLines(len(text), cells)
 
 
 # ----------------------------------------------------------------------------- the store
