@@ -33,7 +33,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import replace
+from dataclasses import astuple, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -146,6 +146,9 @@ class _Decoder:
         return _build(name, self.decode(value))
 
 
+_FIELDS_OF = {_TYPES[name]: names for name, names in _FIELD_NAMES.items()}
+
+
 def _build(name: str, values: tuple[Any, ...]) -> Any:
     """The frozen dataclass ``name`` holding ``values``, built as pickle builds objects: its
     fields set directly, without the generated ``__init__`` (a warm run builds ~100,000)."""
@@ -238,12 +241,22 @@ def _launch_from(data: list[Any], decode: Callable[[Any], Any]) -> model.Launch:
 
 
 def _span_from(data: list[int]) -> model.Span:
-    start, end = data
-    return _new(model.Span, start, end)
+    start, end = data  # a warm run builds ~40,000 of these: no _build
+    span = _object_new(model.Span)
+    span.__dict__.update(start=start, end=end)
+    return span
 
 
 def _new(cls: type[_T], *values: Any) -> _T:
-    return _build(cls.__name__, values)  # type: ignore[no-any-return]
+    names = _FIELDS_OF[cls]
+    if len(values) != len(names):
+        raise _Invalid(f"{cls.__name__} takes {len(names)} fields, not {len(values)}")
+    value = _object_new(cls)
+    value.__dict__.update(zip(names, values, strict=True))
+    return value
+
+
+_object_new = object.__new__
 
 
 def encode_result(result: FileResult | None) -> Any:
@@ -264,7 +277,7 @@ def encode_result(result: FileResult | None) -> Any:
         "diff": result.diff,
         "unsafe_diff": result.unsafe_diff,
         "fix_edits": encoder.encode(result.fix_edits),
-        "cells": analysis.cells is not None,
+        "cells": _cell_locations(analysis),
         "named": list(result.named),
         "deepspeed_files": list(result.deepspeed_files),
         "notes": list(result.notes),
@@ -282,14 +295,15 @@ def decode_result(data: Any, job: CheckJob) -> FileResult | None:
         decoder = _Decoder(data["launches"])
         source = job.source
         versions = tuple(data["versions"])
-        cells = _notebook_lines(source.text) if data["cells"] else None
+        located = data["cells"]
+        cells = None if located is None else _StoredCellLines(source.text, located)
         analysis = FileAnalysis(
             source.path, data["display"], source.text, (), (), decoder.decode(data["findings"]),
             versions, job.kind, cells,
         )  # fmt: skip
         final_text = source.text if data["final_text"] is None else data["final_text"]
-        if data["cells"] and final_text != source.text:
-            cells = _notebook_lines(final_text)
+        if located is not None and final_text != source.text:
+            cells = _StoredCellLines(final_text, {})  # the stored offsets are the read text's
         final = FileAnalysis(
             source.path, data["display"], final_text, (), (),
             decoder.decode(data["final_findings"]), versions, job.kind, cells,
@@ -315,16 +329,55 @@ def decode_result(data: Any, job: CheckJob) -> FileResult | None:
         raise _Invalid(str(error)) from None
 
 
-def _notebook_lines(text: str) -> model.CellLines:
-    """A notebook's cell lines (for reports), read again from its text: cheaper than storing
-    them, and only notebooks with something to report need them."""
-    from kefix.sources.notebook.cell_text import read_cell_text
-    from kefix.sources.notebook.json_cells import read_notebook_json
-    from kefix.sources.notebook.lines import NotebookLines
+def _cell_locations(analysis: FileAnalysis) -> Any:
+    """Where a notebook's findings start, as reports show them ({offset: [cell, line, column]}
+    for the text as read; None for a file that is no notebook)."""
+    if analysis.cells is None:
+        return None
+    found = {}
+    for finding in analysis.findings:
+        location = analysis.cells.cell_location(finding.span.start)
+        found[str(finding.span.start)] = None if location is None else list(astuple(location))
+    return found
 
-    notebook = read_notebook_json(text)
-    cells = tuple(read_cell_text(text, cell, notebook.ensure_ascii) for cell in notebook.cells)
-    return NotebookLines(len(text), cells)
+
+class _StoredCellLines:
+    """A cached notebook's ``CellLines``: the cell locations reports ask for (where each finding
+    starts) as stored; anything else is read from the text on first use."""
+
+    def __init__(self, text: str, located: dict[str, list[int] | None]) -> None:
+        self._text = text
+        self._located = located
+        self._lines: model.CellLines | None = None
+
+    def cell_location(self, offset: int) -> model.CellLocation | None:
+        if self._lines is None and str(offset) in self._located:
+            stored = self._located[str(offset)]
+            return None if stored is None else model.CellLocation(*stored)
+        return self._read().cell_location(offset)
+
+    def location(self, offset: int) -> model.Location:
+        return self._read().location(offset)
+
+    def line_start(self, line: int) -> int:
+        return self._read().line_start(line)
+
+    def line_end(self, line: int) -> int:
+        return self._read().line_end(line)
+
+    def _read(self) -> model.CellLines:
+        if self._lines is None:
+            from kefix.sources.notebook.cell_text import read_cell_text
+            from kefix.sources.notebook.json_cells import read_notebook_json
+            from kefix.sources.notebook.lines import NotebookLines
+
+            notebook = read_notebook_json(self._text)
+            text = self._text
+            cells = tuple(
+                read_cell_text(text, cell, notebook.ensure_ascii) for cell in notebook.cells
+            )
+            self._lines = NotebookLines(len(text), cells)
+        return self._lines
 
 
 # ----------------------------------------------------------------------------- the store

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import copyreg
+import gc
 import hashlib
 import os
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -178,6 +179,31 @@ def run(
     the results (``--show-launches``: one process, no cache). Results come in discovery order
     whatever the number of processes.
     """
+    with _fewer_collections():
+        return _run(paths, settings, apply, cache, jobs, keep_resolutions)
+
+
+@contextlib.contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """A run builds many objects that live to its end (results, the cache's shards) and few
+    cycles: the cyclic collector's default, a pass every 700 allocations, walks them again and
+    again (a third of a warm run's time). As mypy does, collect far less often meanwhile."""
+    thresholds = gc.get_threshold()
+    gc.set_threshold(200_000, *thresholds[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+
+
+def _run(
+    paths: Sequence[Path],
+    settings: Settings,
+    apply: bool,
+    cache: ResultStore | None,
+    jobs: int | None,
+    keep_resolutions: bool,
+) -> RunResult:
     result = RunResult()
     roots = Roots.of(paths)
     targets = TargetCache(settings.target_transformers)
