@@ -451,6 +451,7 @@ class ResultCache:
             [os.path.abspath(root) for root in search_roots(paths)],
         )
         self._context = hashlib.sha256(repr(context).encode("utf-8", "surrogatepass")).hexdigest()
+        self._named_in_context = hashlib.sha256(f"{self._context}\0".encode())
         self._shards: dict[str, dict[str, Any]] = {}  # read this run
         self._pending: dict[str, dict[str, Any]] = {}  # new entries and groups, by shard
         self._answers: dict[tuple[str, str], object] = {}  # facts checked this run
@@ -594,8 +595,10 @@ class ResultCache:
     def _names(self, job: CheckJob, variant: str) -> tuple[str, str]:
         """The shard and the name of the file's entry: one entry per file (settings and
         variant), so a new version of the file replaces the old entry."""
-        where = f"{self._context}\0{os.path.abspath(job.source.path)}\0{variant}"
-        name = hashlib.sha256(where.encode("utf-8", "surrogateescape")).hexdigest()
+        digest = self._named_in_context.copy()
+        where = f"{os.path.abspath(job.source.path)}\0{variant}"
+        digest.update(where.encode("utf-8", "surrogateescape"))
+        name = digest.hexdigest()
         return name[:2], name
 
 

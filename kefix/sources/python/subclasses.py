@@ -86,9 +86,10 @@ def _scan(root: Path) -> frozenset[str]:
     bases_of: dict[str, set[str]] = {}
     for path in _python_files(root):
         try:
-            if path.stat().st_size > _MAX_FILE_BYTES:
-                continue
-            data = path.read_bytes()
+            with open(path, "rb") as handle:  # a warm run's cache check reads them all: no stat
+                if os.fstat(handle.fileno()).st_size > _MAX_FILE_BYTES:
+                    continue
+                data = handle.read()
         except OSError:
             continue
         if b"class" not in data:
@@ -113,8 +114,8 @@ def _scan(root: Path) -> frozenset[str]:
     return frozenset(found)
 
 
-def _python_files(root: Path) -> list[Path]:
-    files: list[Path] = []
+def _python_files(root: Path) -> list[str]:
+    files: list[str] = []
     for directory, subdirectories, names in os.walk(root):
         subdirectories[:] = sorted(
             name
@@ -123,7 +124,7 @@ def _python_files(root: Path) -> list[Path]:
         )
         for name in sorted(names):
             if name.endswith(".py"):
-                files.append(Path(directory) / name)
+                files.append(os.path.join(directory, name))
                 if len(files) >= _MAX_FILES:
                     return files
     return files
