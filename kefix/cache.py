@@ -3,12 +3,17 @@
 Like ruff's cache, an entry is keyed by the file's content hash, kefix's version (and the size
 and modification time of each of its own code and knowledge files, so a development checkout
 never trusts results of other code), the versions of the bash parsers, the settings, the Python
-version, how the file is shown and the transformers releases it is checked against. A launch
-also depends on other files: its entry script, the modules holding the dataclasses, and which
-candidate paths exist at all. Checking a file records every question it asked the file system
-(``kefix.resolve.filesystem``); the entry holds those answers, and serves its result only while
-every question still gets the same answer. So an edited ``src/utils/args.py`` re-checks every
-script that launches ``src/finetune.py``.
+version, how the file is shown and the transformers releases it is checked against. A result
+also depends on other files: a launch's entry script, the modules holding the dataclasses, the
+config and DeepSpeed files it names, which candidate paths exist at all, the framework release
+it runs (pins, the installed or vendored copy), and for Python the project's subclass index.
+Checking a file records every question it asked (``kefix.resolve.filesystem``); the entry holds
+those answers, and serves its result only while every question still gets the same answer. So
+an edited ``src/utils/args.py`` re-checks every script that launches ``src/finetune.py``, and
+a subclass added anywhere re-checks the Python files that may call it.
+
+A DeepSpeed file is checked once more against the launches that pass it (the run's last pass):
+that result is kept under the file's entry for those users, named by their results' tokens.
 
 The whole result is kept, not just "nothing found": a warm run reports the same findings, fixes
 and diffs as a cold one, in every format, and ``--apply`` writes the same text (the entry is for

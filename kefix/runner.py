@@ -599,8 +599,8 @@ def _check_named_configs(
     """Check the config files the launches name that discovery did not give: a finding such a
     file alone causes is reported on it (``kefix.resolve.config_files``), so it is checked, and
     may be fixed, with the launches that use it. Returns their real paths. The resolver reads
-    only files inside the search roots; excluded files stay out. Checked in this process with
-    no cache: these results depend on the launches naming them."""
+    only files inside the search roots; excluded files stay out. Checked in this process (their
+    results are cached as any file's: they depend on the file, not on who names it)."""
     checked = {os.path.realpath(file.source.path) for file in result.files}
     named: set[str] = set()
     exclusion = Exclusion(settings)

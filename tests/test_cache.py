@@ -3,6 +3,7 @@ while the file, the settings, kefix itself and every file its launches depend on
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import json
 import os
@@ -17,7 +18,9 @@ from test_framework_configs import RECIPE
 
 from kefix import cache as cache_module
 from kefix import model, runner
+from kefix.cache import ResultCache
 from kefix.cli import main
+from kefix.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 DEEPKE = ROOT / "fixtures" / "deepke"
@@ -433,3 +436,37 @@ def test_a_launch_with_every_field_set_survives_the_cache() -> None:
     decoder = cache_module._Decoder(json.loads(json.dumps(encoder.launches)))
 
     assert decoder.decode(data) == launch
+
+
+def test_a_run_whose_files_all_hit_starts_no_worker_pool(
+    mixed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = Settings()
+    store = ResultCache(tmp_path / "cache", settings, [mixed])
+    cold = runner.run([mixed], settings, apply=False, cache=store, jobs=2)
+    assert cold.findings
+
+    def no_pool(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a worker pool was started")
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", no_pool)
+    _check_nothing(monkeypatch)
+    store = ResultCache(tmp_path / "cache", settings, [mixed])
+    warm = runner.run([mixed], settings, apply=False, cache=store, jobs=2)
+
+    assert store.misses == 0
+    assert _reports(warm) == _reports(cold)
+    assert (warm.errors, warm.notes) == (cold.errors, cold.notes)
+
+
+def _reports(result: runner.RunResult) -> list[tuple[object, ...]]:
+    return [
+        (
+            reported.finding,
+            reported.fixed,
+            reported.fix_dropped,
+            reported.cells and reported.cells.cell_location(reported.finding.span.start),
+        )
+        for file_result in result.files
+        for reported in file_result.reported()
+    ]

@@ -1,10 +1,13 @@
 """The file-system questions resolution asks, answered here so a run can remember them.
 
 A launch's configuration depends on files other than its script: the entry script, the modules
-holding its dataclasses, and which candidate paths exist at all (a new ``src/train.py`` nearer the
-script would be found first). Every such question goes through this module. Inside
-``observing()`` each question and its answer are recorded; a cached result stays valid only while
-every recorded question still gets the same answer (see ``kefix.cache``).
+holding its dataclasses, the config files it names, and which candidate paths exist at all (a new
+``src/train.py`` nearer the script would be found first). Every such question goes through this
+module, and so do questions whose answer kefix derives from many files or from the installation
+(``derived``: the project's subclass index, a framework's pins). Inside ``observing()`` each
+question and its answer are recorded; a cached result stays valid only while every recorded
+question still gets the same answer (see ``kefix.cache``). A memo of work that asked questions
+(``remembered``) records them again on every use.
 """
 
 from __future__ import annotations
