@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from test_framework_configs import RECIPE
+from test_framework_resolve import LLAMAFACTORY_FORK
 
 from kefix import cache as cache_module
 from kefix import model, runner
@@ -470,3 +471,27 @@ def _reports(result: runner.RunResult) -> list[tuple[object, ...]]:
         for file_result in result.files
         for reported in file_result.reported()
     ]
+
+
+def test_editing_a_vendored_framework_copy_rechecks_the_launches_that_run_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = tmp_path / "project"
+    for name, text in LLAMAFACTORY_FORK.items():
+        (project / "src" / name).parent.mkdir(parents=True, exist_ok=True)
+        (project / "src" / name).write_text(text)
+    (project / ".git").mkdir()
+    (project / "train.sh").write_text(
+        "llamafactory-cli train --dataset demo --our_fork_option --output_dir out\n"
+    )
+    monkeypatch.chdir(project)
+    cache = tmp_path / "cache"
+    unknown = "--our_fork_option is not an option of llamafactory-cli train"
+    assert unknown not in _kefix("--cache-dir", str(cache), "train.sh")[1]
+
+    parser = project / "src" / "llamafactory" / "hparams" / "parser.py"
+    parser.write_text(parser.read_text().replace("our_fork_option", "renamed_option"))
+    after = _kefix("--cache-dir", str(cache), "train.sh")
+
+    assert unknown in after[1]
+    assert after == _kefix("--no-cache", "train.sh")

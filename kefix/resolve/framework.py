@@ -193,8 +193,6 @@ class FrameworkCatalogue:
     ) -> tuple[FrameworkUse, CommandOptions | None]:
         vendored = self._vendored(framework)
         if vendored is not None:
-            copy = str(vendored / package(framework))
-            filesystem.derived("tree", copy)
             return self._from_source(framework, command, vendored, "", "vendored source")
         version, reason = self._version_in_use(framework, directory)
         installed = _installed(framework)
@@ -216,6 +214,8 @@ class FrameworkCatalogue:
     def _from_source(
         self, framework: str, command: str, root: Path, version: str, label: str
     ) -> tuple[FrameworkUse, CommandOptions | None]:
+        # The options are read from this copy's source: its files are part of what depends on it.
+        filesystem.derived("tree", str(root / package(framework)))
         where = display_path(root / package(framework))
         try:
             model = read_command(
