@@ -461,6 +461,8 @@ class ResultCache:
         self._pending: dict[str, dict[str, Any]] = {}  # new entries and groups, by shard
         self._answers: dict[tuple[str, str], object] = {}  # facts checked this run
         self._groups: dict[tuple[str, str], bool] = {}  # (shard, group) checked: still true?
+        # What derived answers keep between runs (e.g. the classes of each Python file).
+        filesystem.restore_kept(_read_kept(self.directory / "kept.json"))
         self.hits = 0
         self.misses = 0
 
@@ -550,12 +552,15 @@ class ResultCache:
             mine["groups"].update(new["groups"])
 
     def flush(self) -> None:
-        """Write every shard that has new entries; never raises (a full disk or a read-only
-        directory just means no cache)."""
-        if not self._pending:
+        """Write every shard that has new entries, and what derived answers keep if it changed;
+        never raises (a full disk or a read-only directory just means no cache)."""
+        kept = filesystem.changed_kept()
+        if not self._pending and kept is None:
             return
         try:
             self._prepare()
+            if kept is not None:
+                _write_json(self.directory / "kept.json", kept)
             for shard_name, new in sorted(self.pending().items()):
                 path = self.directory / f"{shard_name}.json"
                 shard = _read_shard(path)  # as it is now: another run may have written it
@@ -617,6 +622,15 @@ def _read_shard(path: Path) -> dict[str, Any]:
     except (OSError, ValueError, AttributeError):
         pass
     return {"entries": {}, "groups": {}}
+
+
+def _read_kept(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            kept = json.load(handle)
+    except (OSError, ValueError):
+        return {}
+    return kept if isinstance(kept, dict) else {}
 
 
 def _fact_list(facts: Facts) -> list[list[Any]]:

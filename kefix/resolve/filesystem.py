@@ -19,7 +19,7 @@ from collections.abc import Callable, Hashable, Iterator, Mapping, MutableMappin
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 # (question, path) -> answer: "file"/"dir"/"exists" -> bool, "real" -> str, "hash" -> str | None,
 # and the answers of the derived questions below (``_DERIVED``), each a string.
@@ -61,6 +61,39 @@ class Observation:
             merged.update(group)
         merged.update(self.facts)
         return merged
+
+
+# State derived answers keep between runs (``kept``), by question: loaded and saved by a cache
+# (``kefix.cache``), empty without one. Only ever a shortcut its owner checks against the file
+# system (the classes a Python file defines, by its size and times), never an answer itself.
+_kept: dict[str, Any] = {}
+_kept_changed: set[str] = set()
+
+
+def kept(question: str) -> Any:
+    """The state ``question`` kept between runs (an empty dict when there is none)."""
+    return _kept.get(question, {})
+
+
+def keep(question: str, state: Any) -> None:
+    """Replace what ``question`` keeps between runs (JSON data)."""
+    _kept[question] = state
+    _kept_changed.add(question)
+
+
+def restore_kept(state: dict[str, Any]) -> None:
+    """Start from the state a cache kept (replacing this process's)."""
+    _kept.clear()
+    _kept.update(state)
+    _kept_changed.clear()
+
+
+def changed_kept() -> dict[str, Any] | None:
+    """All the kept state when some of it changed since ``restore_kept``, else None."""
+    if not _kept_changed:
+        return None
+    _kept_changed.clear()
+    return dict(_kept)
 
 
 _observing: list[Observation] = []

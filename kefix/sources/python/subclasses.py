@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from pathlib import Path
+from typing import Any
 
 from kefix.knowledge.training_classes import TRAINING_CLASS_NAMES
 from kefix.resolve import filesystem
@@ -42,6 +44,7 @@ _MAX_FILES = 20_000
 _MAX_LEVELS = 8
 _PROJECT_MARKERS = (".git", "pyproject.toml", "setup.py", "setup.cfg")
 _MAX_FILE_BYTES = 2 * 1024 * 1024
+_SETTLED_NS = 2_000_000_000
 
 
 def project_root(path: Path) -> Path:
@@ -84,23 +87,29 @@ def index_answer(root: str) -> str:
 
 def _scan(root: Path) -> frozenset[str]:
     bases_of: dict[str, set[str]] = {}
+    # path -> [size, mtime_ns, ctime_ns, classes]: what the last scan read, by the file's stamp
+    read_before = filesystem.kept("classes")
+    if not isinstance(read_before, dict):
+        read_before = {}
+    read_now: dict[str, Any] = {}
+    settled = time.time_ns() - _SETTLED_NS
     for path in _python_files(root):
         try:
-            with open(path, "rb") as handle:  # a warm run's cache check reads them all: no stat
-                if os.fstat(handle.fileno()).st_size > _MAX_FILE_BYTES:
-                    continue
-                data = handle.read()
+            stat = os.stat(path)
         except OSError:
             continue
-        if b"class" not in data:
-            continue
-        for match in _CLASS.finditer(data):
-            name = match.group(1).decode("ascii", "replace")
-            bases = {
-                base.decode("ascii", "replace").rsplit(".", 1)[-1]
-                for base in _DOTTED_NAME.findall(match.group(2))
-            }
+        stamp = [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns]
+        defined = _still_read(read_before.get(path), stamp)
+        if defined is None:
+            defined = _classes_in(path, stat.st_size)
+        # A file changed within the last seconds could change again with the same stamp (the
+        # clock's resolution): read it again next time, as git treats "racily clean" files.
+        if max(stat.st_mtime_ns, stat.st_ctime_ns) < settled:
+            read_now[path] = [*stamp, defined]
+        for name, bases in defined:
             bases_of.setdefault(name, set()).update(bases)
+    if read_now != read_before:
+        filesystem.keep("classes", read_now)
     found: set[str] = set()
     known = set(TRAINING_CLASS_NAMES)
     changed = True
@@ -112,6 +121,48 @@ def _scan(root: Path) -> frozenset[str]:
                 found.add(name)
                 changed = True
     return frozenset(found)
+
+
+def _still_read(before: object, stamp: list[int]) -> list[list[Any]] | None:
+    """The classes of a well-formed record of the last scan for a file still at ``stamp``."""
+    if not isinstance(before, list) or len(before) != 4 or before[:3] != stamp:
+        return None
+    classes = before[3]
+    well_formed = isinstance(classes, list) and all(
+        isinstance(item, list)
+        and len(item) == 2
+        and isinstance(item[0], str)
+        and isinstance(item[1], list)
+        and all(isinstance(base, str) for base in item[1])
+        for item in classes
+    )
+    return classes if well_formed else None
+
+
+def _classes_in(path: str, size: int) -> list[list[Any]]:
+    """The classes ``path`` defines, each with the last parts of its bases' names (as JSON
+    data: [[name, [base, ...]], ...])."""
+    if size > _MAX_FILE_BYTES:
+        return []
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return []
+    if b"class" not in data:
+        return []
+    return [
+        [
+            match.group(1).decode("ascii", "replace"),
+            sorted(
+                {
+                    base.decode("ascii", "replace").rsplit(".", 1)[-1]
+                    for base in _DOTTED_NAME.findall(match.group(2))
+                }
+            ),
+        ]
+        for match in _CLASS.finditer(data)
+    ]
 
 
 def _python_files(root: Path) -> list[str]:
