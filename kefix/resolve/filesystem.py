@@ -228,7 +228,7 @@ def is_dir(path: Path) -> bool:
     return _ask("dir", path) is True
 
 
-def exists(path: Path) -> bool:
+def exists(path: Path | str) -> bool:
     return _ask("exists", path) is True
 
 

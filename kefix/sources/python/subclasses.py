@@ -59,16 +59,18 @@ def project_root(path: Path) -> Path:
 def project_answer(directory: str) -> str:
     """``project_root`` of the files in ``directory`` (a file-system question: asked once per
     directory and run, and one fact for the cache instead of the markers it looked for)."""
-    absolute = Path(directory)
-    here = Path.cwd()
-    for level, parent in enumerate((absolute, *absolute.parents)):
-        if any(filesystem.exists(parent / marker) for marker in _PROJECT_MARKERS):
-            return str(parent)
+    here = os.getcwd()
+    parent = directory
+    for _ in range(_MAX_LEVELS):
+        if any(filesystem.exists(os.path.join(parent, name)) for name in _PROJECT_MARKERS):
+            return parent
         if parent == here:
-            return str(here)
-        if level + 1 >= _MAX_LEVELS:
+            return here
+        above = os.path.dirname(parent)
+        if above == parent:
             break
-    return str(absolute)
+        parent = above
+    return directory
 
 
 def training_subclasses(root: Path) -> frozenset[str]:
