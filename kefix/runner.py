@@ -13,7 +13,7 @@ import hashlib
 import os
 import re
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -601,7 +601,9 @@ def _check_named_configs(
     may be fixed, with the launches that use it. Returns their real paths. The resolver reads
     only files inside the search roots; excluded files stay out. Checked in this process (their
     results are cached as any file's: they depend on the file, not on who names it)."""
-    checked = {os.path.realpath(file.source.path) for file in result.files}
+    if not any(file.named for file in result.files):
+        return set()
+    checked = _real_paths(file.source.path for file in result.files)
     named: set[str] = set()
     exclusion = Exclusion(settings)
     looked_at = 0  # results whose named configs were collected (checking one may name more)
@@ -625,6 +627,21 @@ def _check_named_configs(
             if job is not None:
                 _add(result, checker.check_now(job))
     return named
+
+
+def _real_paths(paths: Iterable[Path]) -> set[str]:
+    """``os.path.realpath`` of each path, resolving each directory once (a file's own symlink
+    is still followed): one ``lstat`` a file instead of one a path component."""
+    directories: dict[str, str] = {}
+    found: set[str] = set()
+    for path in paths:
+        directory, name = os.path.split(os.path.abspath(path))
+        real = directories.get(directory)
+        if real is None:
+            real = directories[directory] = os.path.realpath(directory)
+        joined = os.path.join(real, name)
+        found.add(os.path.realpath(joined) if os.path.islink(joined) else joined)
+    return found
 
 
 def _named_file_job(path: Path, kind: str, targets: TargetCache) -> CheckJob | None:
