@@ -6,6 +6,7 @@ for only some of them names those releases.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -16,7 +17,7 @@ from packaging.version import Version
 from kefix.config import Settings
 from kefix.knowledge.training_args import known_versions, newest_version
 from kefix.model import CellLines, EffectiveConfig, Finding, Launch
-from kefix.resolve import Resolution, Resolver
+from kefix.resolve import Resolution, Resolver, filesystem
 from kefix.rules import RULES
 from kefix.sources import adapter_for, kind_of_suffix
 from kefix.suppressions import (
@@ -143,13 +144,11 @@ def files_findings(
         if named.path is None or named.launch is None:
             continue
         key = ("named", named.display, named.text, version)
-        cached = resolver.memo.get(key)
-        if not isinstance(cached, frozenset):
-            cached = frozenset(
-                _own_findings(named.path, named.display, named.text, resolver, settings, version)
-            )
-            resolver.memo[key] = cached
-        owned.update(cached)
+        own = functools.partial(
+            _own_findings, named.path, named.display, named.text, resolver, settings, version
+        )
+        found: set[tuple[str, str]] = filesystem.remembered(resolver.memo, key, own)
+        owned.update(found)
     return frozenset(owned)
 
 

@@ -3,12 +3,17 @@
 Like ruff's cache, an entry is keyed by the file's content hash, kefix's version (and the size
 and modification time of each of its own code and knowledge files, so a development checkout
 never trusts results of other code), the versions of the bash parsers, the settings, the Python
-version, how the file is shown and the transformers releases it is checked against. A launch
-also depends on other files: its entry script, the modules holding the dataclasses, and which
-candidate paths exist at all. Checking a file records every question it asked the file system
-(``kefix.resolve.filesystem``); the entry holds those answers, and serves its result only while
-every question still gets the same answer. So an edited ``src/utils/args.py`` re-checks every
-script that launches ``src/finetune.py``.
+version, how the file is shown and the transformers releases it is checked against. A result
+also depends on other files: a launch's entry script, the modules holding the dataclasses, the
+config and DeepSpeed files it names, which candidate paths exist at all, the framework release
+it runs (pins, the installed or vendored copy), and for Python the project's subclass index.
+Checking a file records every question it asked (``kefix.resolve.filesystem``); the entry holds
+those answers, and serves its result only while every question still gets the same answer. So
+an edited ``src/utils/args.py`` re-checks every script that launches ``src/finetune.py``, and
+a subclass added anywhere re-checks the Python files that may call it.
+
+A DeepSpeed file is checked once more against the launches that pass it (the run's last pass):
+that result is kept under the file's entry for those users, named by their results' tokens.
 
 The whole result is kept, not just "nothing found": a warm run reports the same findings, fixes
 and diffs as a cold one, in every format, and ``--apply`` writes the same text (the entry is for
@@ -32,8 +37,8 @@ import itertools
 import json
 import os
 import sys
-from collections.abc import Iterator, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import astuple, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -45,7 +50,7 @@ from kefix.resolve import filesystem
 from kefix.resolve.filesystem import Facts, Observation
 from kefix.runner import CheckJob, FileResult, search_roots
 
-_FORMAT = 2  # bump when the layout of an entry changes
+_FORMAT = 3  # bump when the layout of an entry changes
 _INLINE_FACTS = 12  # fact groups up to this size are kept in each entry, not shared
 
 # Every type a result holds, by name: decoding builds only these (and never runs other code).
@@ -54,6 +59,8 @@ _TYPES: dict[str, type[Any]] = {
     for cls in (
         model.Span,
         model.Unknown,
+        model.TypedValue,
+        model.ConfigRef,
         model.ArgStyle,
         model.Arg,
         model.Launch,
@@ -108,7 +115,7 @@ class _Encoder:
             index = self._launch_index.get(value)
             if index is None:
                 index = self._launch_index[value] = len(self.launches)
-                self.launches.append(_launch_data(value))
+                self.launches.append(_launch_data(value, self.encode))
             return {"#": index}
         if isinstance(value, enum.Enum):
             return {type(value).__name__: value.value}
@@ -134,7 +141,7 @@ class _Decoder:
         if name == "#":
             launch = self._launches.get(value)
             if launch is None:
-                launch = self._launches[value] = _launch_from(self._encoded[value])
+                launch = self._launches[value] = _launch_from(self._encoded[value], self.decode)
             return launch
         cls = _TYPES.get(name)
         if cls is None:
@@ -142,6 +149,9 @@ class _Decoder:
         if issubclass(cls, enum.Enum):
             return cls(value)
         return _build(name, self.decode(value))
+
+
+_FIELDS_OF = {_TYPES[name]: names for name, names in _FIELD_NAMES.items()}
 
 
 def _build(name: str, values: tuple[Any, ...]) -> Any:
@@ -156,10 +166,12 @@ def _build(name: str, values: tuple[Any, ...]) -> Any:
 
 
 # Launches, the bulk of an entry (every flag with its spans), have a compact form of their own:
-# positions as [start, end], enums by value, an Unknown word as {"?": expression}.
+# positions as [start, end], enums by value, an Unknown word as {"?": expression}; a typed
+# value (a Python keyword's) in the general form. Every field is kept (``_build`` refuses a
+# wrong count, and a test round-trips a launch with every field set).
 
 
-def _launch_data(launch: model.Launch) -> list[Any]:
+def _launch_data(launch: model.Launch, encode: Callable[[Any], Any]) -> list[Any]:
     return [
         launch.path,
         _span_data(launch.span),
@@ -174,6 +186,7 @@ def _launch_data(launch: model.Launch) -> list[Any]:
                 _span_data(arg.span),
                 _span_data(arg.flag_span),
                 [_span_data(span) for span in arg.value_spans],
+                encode(arg.typed),
             ]
             for arg in launch.args
         ],
@@ -184,6 +197,7 @@ def _launch_data(launch: model.Launch) -> list[Any]:
             [detached.kind.name, _span_data(detached.at), list(detached.names)]
             for detached in launch.detached
         ],
+        [[ref.path, _span_data(ref.span), ref.flag] for ref in launch.config_files],
     ]
 
 
@@ -195,8 +209,8 @@ def _word_data(word: str | model.Unknown) -> Any:
     return word if isinstance(word, str) else {"?": word.expression}
 
 
-def _launch_from(data: list[Any]) -> model.Launch:
-    path, span, launcher, entry, kind, args, ordinal, hints, opaque, detached = data
+def _launch_from(data: list[Any], decode: Callable[[Any], Any]) -> model.Launch:
+    path, span, launcher, entry, kind, args, ordinal, hints, opaque, detached, refs = data
     return _new(
         model.Launch,
         path,
@@ -216,8 +230,9 @@ def _launch_from(data: list[Any]) -> model.Launch:
                 _span_from(arg_span),
                 _span_from(flag_span),
                 tuple(_span_from(value_span) for value_span in value_spans),
+                decode(typed),
             )
-            for name, values, style, arg_span, flag_span, value_spans in args
+            for name, values, style, arg_span, flag_span, value_spans, typed in args
         ),
         ordinal,
         tuple(hints),
@@ -226,16 +241,27 @@ def _launch_from(data: list[Any]) -> model.Launch:
             _new(model.DetachedArgs, model.BreakKind[kind], _span_from(at), tuple(names))
             for kind, at, names in detached
         ),
+        tuple(_new(model.ConfigRef, path, _span_from(at), flag) for path, at, flag in refs),
     )
 
 
 def _span_from(data: list[int]) -> model.Span:
-    start, end = data
-    return _new(model.Span, start, end)
+    start, end = data  # a warm run builds ~40,000 of these: no _build
+    span = _object_new(model.Span)
+    span.__dict__.update(start=start, end=end)
+    return span
 
 
 def _new(cls: type[_T], *values: Any) -> _T:
-    return _build(cls.__name__, values)  # type: ignore[no-any-return]
+    names = _FIELDS_OF[cls]
+    if len(values) != len(names):
+        raise _Invalid(f"{cls.__name__} takes {len(names)} fields, not {len(values)}")
+    value = _object_new(cls)
+    value.__dict__.update(zip(names, values, strict=True))
+    return value
+
+
+_object_new = object.__new__
 
 
 def encode_result(result: FileResult | None) -> Any:
@@ -256,6 +282,11 @@ def encode_result(result: FileResult | None) -> Any:
         "diff": result.diff,
         "unsafe_diff": result.unsafe_diff,
         "fix_edits": encoder.encode(result.fix_edits),
+        "cells": _cell_locations(analysis),
+        "named": list(result.named),
+        "deepspeed_files": list(result.deepspeed_files),
+        "notes": list(result.notes),
+        "token": result.token,
     }
     data["launches"] = encoder.launches
     return data
@@ -269,14 +300,18 @@ def decode_result(data: Any, job: CheckJob) -> FileResult | None:
         decoder = _Decoder(data["launches"])
         source = job.source
         versions = tuple(data["versions"])
+        located = data["cells"]
+        cells = None if located is None else _StoredCellLines(source.text, located)
         analysis = FileAnalysis(
             source.path, data["display"], source.text, (), (), decoder.decode(data["findings"]),
-            versions,
+            versions, job.kind, cells,
         )  # fmt: skip
         final_text = source.text if data["final_text"] is None else data["final_text"]
+        if located is not None and final_text != source.text:
+            cells = _StoredCellLines(final_text, {})  # the stored offsets are the read text's
         final = FileAnalysis(
             source.path, data["display"], final_text, (), (),
-            decoder.decode(data["final_findings"]), versions,
+            decoder.decode(data["final_findings"]), versions, job.kind, cells,
         )  # fmt: skip
         outcome = FixOutcome(
             analysis, final, decoder.decode(data["applied"]), decoder.decode(data["dropped"])
@@ -289,9 +324,65 @@ def decode_result(data: Any, job: CheckJob) -> FileResult | None:
             data["unsafe_diff"],
             job.target,
             fix_edits=decoder.decode(data["fix_edits"]),
+            kind=job.kind,
+            named=tuple(data["named"]),
+            deepspeed_files=tuple(data["deepspeed_files"]),
+            notes=tuple(data["notes"]),
+            token=data["token"],
         )
     except (KeyError, TypeError, ValueError, IndexError) as error:
         raise _Invalid(str(error)) from None
+
+
+def _cell_locations(analysis: FileAnalysis) -> Any:
+    """Where a notebook's findings start, as reports show them ({offset: [cell, line, column]}
+    for the text as read; None for a file that is no notebook)."""
+    if analysis.cells is None:
+        return None
+    found = {}
+    for finding in analysis.findings:
+        location = analysis.cells.cell_location(finding.span.start)
+        found[str(finding.span.start)] = None if location is None else list(astuple(location))
+    return found
+
+
+class _StoredCellLines:
+    """A cached notebook's ``CellLines``: the cell locations reports ask for (where each finding
+    starts) as stored; anything else is read from the text on first use."""
+
+    def __init__(self, text: str, located: dict[str, list[int] | None]) -> None:
+        self._text = text
+        self._located = located
+        self._lines: model.CellLines | None = None
+
+    def cell_location(self, offset: int) -> model.CellLocation | None:
+        if self._lines is None and str(offset) in self._located:
+            stored = self._located[str(offset)]
+            return None if stored is None else model.CellLocation(*stored)
+        return self._read().cell_location(offset)
+
+    def location(self, offset: int) -> model.Location:
+        return self._read().location(offset)
+
+    def line_start(self, line: int) -> int:
+        return self._read().line_start(line)
+
+    def line_end(self, line: int) -> int:
+        return self._read().line_end(line)
+
+    def _read(self) -> model.CellLines:
+        if self._lines is None:
+            from kefix.sources.notebook.cell_text import read_cell_text
+            from kefix.sources.notebook.json_cells import read_notebook_json
+            from kefix.sources.notebook.lines import NotebookLines
+
+            notebook = read_notebook_json(self._text)
+            text = self._text
+            cells = tuple(
+                read_cell_text(text, cell, notebook.ensure_ascii) for cell in notebook.cells
+            )
+            self._lines = NotebookLines(len(text), cells)
+        return self._lines
 
 
 # ----------------------------------------------------------------------------- the store
@@ -365,23 +456,28 @@ class ResultCache:
             [os.path.abspath(root) for root in search_roots(paths)],
         )
         self._context = hashlib.sha256(repr(context).encode("utf-8", "surrogatepass")).hexdigest()
+        self._named_in_context = hashlib.sha256(f"{self._context}\0".encode())
         self._shards: dict[str, dict[str, Any]] = {}  # read this run
         self._pending: dict[str, dict[str, Any]] = {}  # new entries and groups, by shard
         self._answers: dict[tuple[str, str], object] = {}  # facts checked this run
         self._groups: dict[tuple[str, str], bool] = {}  # (shard, group) checked: still true?
+        # What derived answers keep between runs (e.g. the classes of each Python file).
+        filesystem.restore_kept(_read_kept(self.directory / "kept.json"))
         self.hits = 0
         self.misses = 0
 
     # -- lookup
 
-    def get(self, job: CheckJob) -> tuple[bool, FileResult | None]:
-        """(True, the stored result) when an entry for exactly this file and everything it
-        depends on exists; (False, None) otherwise."""
-        shard_name, name = self._names(job)
+    def get(self, job: CheckJob, variant: str = "") -> tuple[bool, FileResult | None]:
+        """(True, the stored result) when an entry for exactly this file (checked as
+        ``variant`` says) and everything it depends on exists; (False, None) otherwise."""
+        shard_name, name = self._names(job, variant)
         try:
             shard = self._shard(shard_name)
             entry = shard["entries"][name]
-            if entry["key"] != self._key(job) or not self._still_true(shard_name, shard, entry):
+            if entry["key"] != self._key(job, variant) or not self._still_true(
+                shard_name, shard, entry
+            ):
                 raise _Invalid("stale")
             result = decode_result(entry["result"], job)
         except Exception:  # absent, damaged, stale or another layout: a miss, never a failure
@@ -408,18 +504,20 @@ class ResultCache:
         for question, path, recorded in facts:
             key = (question, path)
             if key not in self._answers:
-                self._answers[key] = filesystem.answer(question, path)
+                self._answers[key] = _kept(filesystem.recheck(question, path))
             if self._answers[key] != recorded:
                 return False
         return True
 
     # -- storing
 
-    def put(self, job: CheckJob, result: FileResult | None, seen: Observation) -> None:
+    def put(
+        self, job: CheckJob, result: FileResult | None, seen: Observation, variant: str = ""
+    ) -> None:
         """Keep ``result`` until ``flush``; never raises (an entry that cannot be encoded is
         just not kept)."""
         try:
-            shard_name, name = self._names(job)
+            shard_name, name = self._names(job, variant)
             pending = self._pending.setdefault(shard_name, {"entries": {}, "groups": {}})
             # Large groups (an entry script's reading) are stored once per shard and named;
             # small ones (where an entry was found) go into the entry itself.
@@ -433,7 +531,7 @@ class ResultCache:
                     inline.update(facts)
             pending["entries"][name] = {
                 "path": os.path.abspath(job.source.path),
-                "key": self._key(job),
+                "key": self._key(job, variant),
                 "groups": sorted(shared),
                 "facts": _fact_list(inline),
                 "result": encode_result(result),
@@ -454,12 +552,15 @@ class ResultCache:
             mine["groups"].update(new["groups"])
 
     def flush(self) -> None:
-        """Write every shard that has new entries; never raises (a full disk or a read-only
-        directory just means no cache)."""
-        if not self._pending:
+        """Write every shard that has new entries, and what derived answers keep if it changed;
+        never raises (a full disk or a read-only directory just means no cache)."""
+        kept = filesystem.changed_kept()
+        if not self._pending and kept is None:
             return
         try:
             self._prepare()
+            if kept is not None:
+                _write_json(self.directory / "kept.json", kept)
             for shard_name, new in sorted(self.pending().items()):
                 path = self.directory / f"{shard_name}.json"
                 shard = _read_shard(path)  # as it is now: another run may have written it
@@ -489,9 +590,11 @@ class ResultCache:
 
     # -- names
 
-    def _key(self, job: CheckJob) -> str:
+    def _key(self, job: CheckJob, variant: str) -> str:
         parts = (
             self._context,
+            variant,
+            job.kind,
             job.display,
             job.target.versions,
             job.target.reason,
@@ -499,14 +602,13 @@ class ResultCache:
         )
         return hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
-    def _names(self, job: CheckJob) -> tuple[str, str]:
-        """The shard and the name of the file's entry: one entry per file (and settings), so a
-        new version of the file replaces the old entry."""
-        name = hashlib.sha256(
-            f"{self._context}\0{os.path.abspath(job.source.path)}".encode(
-                "utf-8", "surrogateescape"
-            )
-        ).hexdigest()
+    def _names(self, job: CheckJob, variant: str) -> tuple[str, str]:
+        """The shard and the name of the file's entry: one entry per file (settings and
+        variant), so a new version of the file replaces the old entry."""
+        digest = self._named_in_context.copy()
+        where = f"{os.path.abspath(job.source.path)}\0{variant}"
+        digest.update(where.encode("utf-8", "surrogateescape"))
+        name = digest.hexdigest()
         return name[:2], name
 
 
@@ -522,8 +624,26 @@ def _read_shard(path: Path) -> dict[str, Any]:
     return {"entries": {}, "groups": {}}
 
 
+def _read_kept(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            kept = json.load(handle)
+    except (OSError, ValueError):
+        return {}
+    return kept if isinstance(kept, dict) else {}
+
+
 def _fact_list(facts: Facts) -> list[list[Any]]:
-    return [[question, path, answer] for (question, path), answer in sorted(facts.items())]
+    return [[question, path, _kept(answer)] for (question, path), answer in sorted(facts.items())]
+
+
+def _kept(answer: object) -> object:
+    """An answer as an entry keeps it: a long one (the project's subclass index, in every
+    Python file's entry) by its hash, as ["sha256", digest] (no answer is a list)."""
+    if isinstance(answer, str) and len(answer) > 64:
+        digest = hashlib.sha256(answer.encode("utf-8", "surrogatepass")).hexdigest()
+        return ["sha256", digest]
+    return answer
 
 
 def _write_json(path: Path, data: Any) -> None:

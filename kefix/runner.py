@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import copyreg
+import gc
+import hashlib
 import os
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -22,7 +24,7 @@ from kefix.config import Settings
 from kefix.discover import MAX_FILE_BYTES, Exclusion, Roots, Skipped, discover
 from kefix.fix import FixOutcome, OverlappingEdits, fix_file, plan_edits
 from kefix.knowledge.training_args import known_versions
-from kefix.model import Edit, EffectiveConfig, Finding
+from kefix.model import Edit, Finding
 from kefix.paths import display_path
 from kefix.report.text import ReportedFinding
 from kefix.resolve import Resolver, filesystem
@@ -40,11 +42,12 @@ if TYPE_CHECKING:
 class FileResult:
     """One file's findings, the fixes that passed verification and the diffs they make.
 
-    Self-contained results (see ``self_contained``) are *detached* (unless a run keeps
-    resolutions for ``--show-launches``): the launches and their effective configurations,
-    which only the checking needed, are dropped (findings keep their launch), so a result is
-    small enough to come back from a worker process or out of the cache. Other results keep
-    them: the run's later passes (named config files, DeepSpeed files) read them.
+    Results are *detached* (unless a run keeps resolutions for ``--show-launches``): the
+    launches and their effective configurations, which only the checking needed, are dropped
+    (findings keep their launch), so a result is small enough to come back from a worker
+    process or out of the cache. What the run's later passes need of them is kept apart
+    (``named``, ``deepspeed_files``, ``token``); only a result whose launches pass a DeepSpeed
+    file keeps its configurations, for the DeepSpeed pass when it has to run.
     """
 
     source: SourceText
@@ -57,6 +60,14 @@ class FileResult:
     # The edits of each finding's fix on the text as read, by the finding's index ((): no fix,
     # or it renders only once another fix has changed the text).
     fix_edits: tuple[tuple[Edit, ...], ...] = ()
+    kind: str = "bash"  # the adapter that read it (``CheckJob.kind``)
+    named: tuple[str, ...] = ()  # the config files its launches name, that were found
+    # The DeepSpeed file each of its configurations passes (one per configuration, in order).
+    deepspeed_files: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # what checking it said of framework releases (run notes)
+    # What its configurations depend on (see ``_token``): a DeepSpeed file checked against
+    # the same users' tokens gives the same result ('' when it passes no DeepSpeed file).
+    token: str = ""
 
     @property
     def shown_diff(self) -> str:
@@ -119,27 +130,6 @@ class CheckJob:
 # (nothing to report).
 Checked = FileResult | str | None
 
-# Kinds whose results may be cached: the cache observes what a bash launch's result depends on
-# (entry scripts, their modules, where they were looked for), not what other adapters read.
-CACHED_KINDS = frozenset({"bash"})
-
-
-def self_contained(kind: str, result: FileResult | None) -> bool:
-    """Whether ``result`` depends only on what the cache observes: a bash file whose launches
-    name no config file, pass no DeepSpeed config and run no framework CLI. Only such results
-    are cached and detached; the others depend on files and releases the cache does not watch,
-    and the run's later passes read their launches."""
-    if result is None:
-        return kind in CACHED_KINDS
-    return _depends_on_itself(kind, result.analysis, result.outcome.final)
-
-
-def _depends_on_itself(kind: str, analysis: FileAnalysis, final: FileAnalysis) -> bool:
-    if kind not in CACHED_KINDS or any(launch.config_files for launch in analysis.launches):
-        return False
-    configs = (*analysis.configs, *final.configs)
-    return all(c.deepspeed is None and c.framework is None for c in configs)
-
 
 def _add(result: RunResult, checked: Checked) -> None:
     if isinstance(checked, str):
@@ -152,9 +142,11 @@ class ResultStore(Protocol):
     """Where results of earlier runs are kept (``kefix.cache.ResultCache``): ``put`` gathers,
     ``pending``/``absorb`` carry what a worker gathered to the parent, ``flush`` writes."""
 
-    def get(self, job: CheckJob) -> tuple[bool, FileResult | None]: ...
+    def get(self, job: CheckJob, variant: str = "") -> tuple[bool, FileResult | None]: ...
 
-    def put(self, job: CheckJob, result: FileResult | None, seen: Observation) -> None: ...
+    def put(
+        self, job: CheckJob, result: FileResult | None, seen: Observation, variant: str = ""
+    ) -> None: ...
 
     def pending(self) -> Any: ...
 
@@ -187,6 +179,31 @@ def run(
     the results (``--show-launches``: one process, no cache). Results come in discovery order
     whatever the number of processes.
     """
+    with _fewer_collections():
+        return _run(paths, settings, apply, cache, jobs, keep_resolutions)
+
+
+@contextlib.contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """A run builds many objects that live to its end (results, the cache's shards) and few
+    cycles: the cyclic collector's default, a pass every 700 allocations, walks them again and
+    again (a third of a warm run's time). As mypy does, collect far less often meanwhile."""
+    thresholds = gc.get_threshold()
+    gc.set_threshold(200_000, *thresholds[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+
+
+def _run(
+    paths: Sequence[Path],
+    settings: Settings,
+    apply: bool,
+    cache: ResultStore | None,
+    jobs: int | None,
+    keep_resolutions: bool,
+) -> RunResult:
     result = RunResult()
     roots = Roots.of(paths)
     targets = TargetCache(settings.target_transformers)
@@ -222,7 +239,7 @@ def run(
                 continue
             job = CheckJob(source, display, targets.for_file(source_file.path), source_file.kind)
             hit, cached = False, None
-            if cache is not None and job.kind in CACHED_KINDS:
+            if cache is not None:
                 hit, cached = cache.get(job)
             found.append(cached if hit else checker.submit(job))
         checked = checker.results()
@@ -230,7 +247,8 @@ def run(
             _add(result, checked[item] if isinstance(item, int) else item)
         named = _check_named_configs(result, checker, settings, targets)
         _check_deepspeed_files(result, checker, settings, targets, named)
-        result.notes.extend(checker.framework_notes())
+        notes = (note for file_result in result.files for note in file_result.notes)
+        result.notes.extend(dict.fromkeys(notes))
     if cache is not None:
         cache.flush()
     for index, file_result in enumerate(result.files):
@@ -289,7 +307,6 @@ class FileChecker:
         self._done: list[Checked] = []  # checked here: the first files, in order
         # then the pool's, in order, with the files they were sent
         self._chunks: list[tuple[list[CheckJob], Future[_ChunkResult]]] = []
-        self._worker_notes: list[str] = []
         self._pool: ProcessPoolExecutor | None = None
         self._exit = contextlib.ExitStack()
         self._cores = _cores()
@@ -317,15 +334,18 @@ class FileChecker:
             self._send()
         return self._submitted - 1
 
-    def check_now(self, job: CheckJob) -> Checked:
-        """``job`` checked in this process, now, with the run's resolver and no cache: for the
-        files the run checks once every launch is resolved (named configs, DeepSpeed files)."""
-        return _check_stored(job, self.resolver, self.settings, None, self.keep)
+    def check_now(self, job: CheckJob, variant: str = "", *, store: bool = True) -> Checked:
+        """``job`` checked in this process, now, with the run's resolver: for the files the run
+        checks once every launch is resolved (named configs, DeepSpeed files). ``variant``
+        names what else the result depends on (a DeepSpeed file's users) for the cache."""
+        kept = self.store if store else None
+        return _check_stored(job, self.resolver, self.settings, kept, self.keep, variant)
 
-    def framework_notes(self) -> list[str]:
-        """What this process and the workers could not know of framework releases, once each."""
-        notes = [*self.resolver.framework_notes(), *self._worker_notes]
-        return list(dict.fromkeys(notes))
+    def cached(self, job: CheckJob, variant: str) -> tuple[bool, Checked]:
+        """The stored result of ``check_now(job, variant)``, when there is one."""
+        if self.store is None:
+            return False, None
+        return self.store.get(job, variant)
 
     def results(self) -> list[Checked]:
         if self._pool is None:
@@ -335,10 +355,9 @@ class FileChecker:
         self._send()
         results = list(self._done)
         for jobs, chunk in self._chunks:
-            checked, pending, notes = chunk.result()
+            checked, pending = chunk.result()
             if self.store is not None:
                 self.store.absorb(pending)
-            self._worker_notes.extend(notes)
             pairs = zip(checked, jobs, strict=True)
             results.extend(_with_source(result, job) for result, job in pairs)
         return results
@@ -430,20 +449,18 @@ def _start_worker(search_roots: list[Path], settings: Settings, store: ResultSto
     _worker = (_resolver(search_roots, settings), settings, store)
 
 
-# A worker's chunk: its results, the cache entries gathered for them, the framework notes so far.
-_ChunkResult = tuple[list[Checked], Any, list[str]]
+# A worker's chunk: its results and the cache entries gathered for them.
+_ChunkResult = tuple[list[Checked], Any]
 
 
 def _check_chunk(chunk: list[CheckJob]) -> _ChunkResult:
-    """The results of a worker's chunk, the cache entries it gathered for them, and what the
-    worker could not know of framework releases (the parent reports it once)."""
+    """The results of a worker's chunk and the cache entries it gathered for them."""
     assert _worker is not None, "set before forking, or by the pool's initializer"
     resolver, settings, store = _worker
     with filesystem.snapshot():
         results = [_check_stored(job, resolver, settings, store, False) for job in chunk]
     pending = store.pending() if store is not None else None
-    notes = resolver.framework_notes()
-    return [_without_source(result) for result in results], pending, notes
+    return [_without_source(result) for result in results], pending
 
 
 # A result goes back to the parent without the file's bytes and text, which the parent has:
@@ -477,20 +494,41 @@ def _with_source(result: Checked, job: CheckJob) -> Checked:
 
 
 def _check_stored(
-    job: CheckJob, resolver: Resolver, settings: Settings, store: ResultStore | None, keep: bool
+    job: CheckJob,
+    resolver: Resolver,
+    settings: Settings,
+    store: ResultStore | None,
+    keep: bool,
+    variant: str = "",
 ) -> Checked:
-    """``job``'s result, kept in ``store`` when it is self-contained; a parser crash is the
-    file's KF902 line."""
+    """``job``'s result, kept in ``store`` with every question checking it asked; a parser
+    crash is the file's KF902 line."""
     try:
-        if store is None or job.kind not in CACHED_KINDS:
-            return _check_file(job, resolver, settings, keep)
         with filesystem.observing() as seen:
             file_result = _check_file(job, resolver, settings, keep)
     except ParserCrashed as error:
         return f"{job.display}:1:1: KF902 skipped: {error}"
-    if self_contained(job.kind, file_result):
-        store.put(job, file_result, seen)
+    if file_result is not None:
+        facts = seen.all_facts()
+        notes = tuple(filesystem.notes(facts))
+        token = _token(job, facts) if file_result.deepspeed_files else ""
+        if notes or token:
+            file_result = replace(file_result, notes=notes, token=token)
+    if store is not None:
+        store.put(job, file_result, seen, variant)
     return file_result
+
+
+def _token(job: CheckJob, facts: filesystem.Facts) -> str:
+    """The file as checked and every answer checking it got: equal tokens, equal results (the
+    cache's own premise), so a DeepSpeed file's result is kept by its users' tokens."""
+    digest = hashlib.sha256()
+    parts = (job.display, job.kind, job.target.versions, job.target.reason)
+    digest.update(repr(parts).encode("utf-8", "surrogatepass"))
+    digest.update(filesystem.content_hash(job.source.raw).encode())
+    for (question, path), answer in sorted(facts.items()):
+        digest.update(f"\n{question}\0{path}\0{answer!r}".encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
 
 
 def _check_file(
@@ -512,11 +550,27 @@ def _check_file(
         with_unsafe = fix_file(outcome.final, resolver, settings, include_unsafe=True)
         unsafe_diff = unified_diff(display, outcome.final.text, with_unsafe.final.text)
     fix_edits = tuple(_planned(analysis, finding) for finding in analysis.findings)
-    if not keep_resolutions and _depends_on_itself(job.kind, analysis, outcome.final):
+    named = tuple(
+        str(config_file.path)
+        for resolution in analysis.resolutions
+        for config_file in resolution.named_configs
+        if config_file.path is not None
+    )
+    deepspeed_files = tuple(
+        str(config.deepspeed.path)
+        for config in outcome.final.configs
+        if config.launch.entry_kind != "deepspeed"
+        and config.deepspeed is not None
+        and config.deepspeed.path is not None
+    )
+    if not keep_resolutions and not deepspeed_files:
         analysis = replace(analysis, launches=(), resolutions=())
         final = replace(outcome.final, launches=(), resolutions=())
         outcome = replace(outcome, original=analysis, final=final)
-    return FileResult(source, analysis, outcome, diff, unsafe_diff, target, fix_edits=fix_edits)
+    return FileResult(
+        source, analysis, outcome, diff, unsafe_diff, target, fix_edits=fix_edits,
+        kind=job.kind, named=named, deepspeed_files=deepspeed_files,
+    )  # fmt: skip
 
 
 def _planned(analysis: FileAnalysis, finding: Finding) -> tuple[Edit, ...]:
@@ -545,25 +599,24 @@ def _check_named_configs(
     """Check the config files the launches name that discovery did not give: a finding such a
     file alone causes is reported on it (``kefix.resolve.config_files``), so it is checked, and
     may be fixed, with the launches that use it. Returns their real paths. The resolver reads
-    only files inside the search roots; excluded files stay out. Checked in this process with
-    no cache: these results depend on the launches naming them."""
-    checked = {os.path.realpath(file.source.path) for file in result.files}
+    only files inside the search roots; excluded files stay out. Checked in this process (their
+    results are cached as any file's: they depend on the file, not on who names it)."""
+    if not any(file.named for file in result.files):
+        return set()
+    checked = _real_paths(file.source.path for file in result.files)
     named: set[str] = set()
     exclusion = Exclusion(settings)
     looked_at = 0  # results whose named configs were collected (checking one may name more)
     while looked_at < len(result.files):
         pending: dict[str, Path] = {}
         for file in result.files[looked_at:]:
-            for resolution in file.analysis.resolutions:
-                for config_file in resolution.named_configs:
-                    path = config_file.path
-                    if path is None:
-                        continue
-                    real = os.path.realpath(path)
-                    if real in checked or real in pending or kind_of_suffix(path) is None:
-                        continue
-                    if not exclusion.excludes(path, is_dir=False):
-                        pending[real] = path
+            for name in file.named:
+                path = Path(name)
+                real = os.path.realpath(path)
+                if real in checked or real in pending or kind_of_suffix(path) is None:
+                    continue
+                if not exclusion.excludes(path, is_dir=False):
+                    pending[real] = path
         looked_at = len(result.files)
         for real, path in sorted(pending.items()):
             checked.add(real)
@@ -574,6 +627,21 @@ def _check_named_configs(
             if job is not None:
                 _add(result, checker.check_now(job))
     return named
+
+
+def _real_paths(paths: Iterable[Path]) -> set[str]:
+    """``os.path.realpath`` of each path, resolving each directory once (a file's own symlink
+    is still followed): one ``lstat`` a file instead of one a path component."""
+    directories: dict[str, str] = {}
+    found: set[str] = set()
+    for path in paths:
+        directory, name = os.path.split(os.path.abspath(path))
+        real = directories.get(directory)
+        if real is None:
+            real = directories[directory] = os.path.realpath(directory)
+        joined = os.path.join(real, name)
+        found.add(os.path.realpath(joined) if os.path.islink(joined) else joined)
+    return found
 
 
 def _named_file_job(path: Path, kind: str, targets: TargetCache) -> CheckJob | None:
@@ -596,31 +664,55 @@ def _check_deepspeed_files(
     """Check the DeepSpeed configs the launches pass against those launches (as their fixes
     leave them): a value a launch writes otherwise belongs in the DeepSpeed file as "auto".
     Runs once every launch is resolved, so every user of a shared file is known; the users come
-    from the results, wherever they were checked."""
-    users: dict[str, list[EffectiveConfig]] = {}
+    from the results, wherever they were checked. A file's result is kept in the cache by its
+    users' tokens; when it must be checked, users that came from the cache (without their
+    configurations) are checked again first."""
+    users: dict[str, list[int]] = {}  # real path -> the results passing it (once a config)
     paths: dict[str, Path] = {}
-    for file_result in result.files:
-        for config in file_result.outcome.final.configs:
-            if config.launch.entry_kind == "deepspeed":
-                continue  # the DeepSpeed file itself
-            if config.deepspeed is not None and config.deepspeed.path is not None:
-                real = os.path.realpath(config.deepspeed.path)
-                users.setdefault(real, []).append(config)
-                paths.setdefault(real, Path(config.deepspeed.path))
+    for index, file_result in enumerate(result.files):
+        for name in file_result.deepspeed_files:
+            real = os.path.realpath(name)
+            users.setdefault(real, []).append(index)
+            paths.setdefault(real, Path(name))
     if not users:
         return
-    checker.resolver.deepspeed_users = {path: tuple(configs) for path, configs in users.items()}
     checked = {os.path.realpath(r.source.path): index for index, r in enumerate(result.files)}
     exclusion = Exclusion(settings)
+    jobs: dict[str, tuple[CheckJob, str]] = {}
     for real in sorted(paths):
         path = paths[real]
         kind = kind_of_suffix(path)
         if kind is None or exclusion.excludes(path, is_dir=False):
             continue
         job = _named_file_job(path, kind, targets)
-        if job is None:
-            continue
-        checked_again = checker.check_now(job)
+        if job is not None:
+            tokens = "\n".join(result.files[index].token for index in users[real])
+            variant = "deepspeed users " + hashlib.sha256(tokens.encode()).hexdigest()
+            jobs[real] = (job, variant)
+    done: dict[str, Checked] = {}
+    for real, (job, variant) in jobs.items():
+        hit, cached = checker.cached(job, variant)
+        if hit:
+            done[real] = cached
+    if len(done) < len(jobs):
+        _with_configurations(result, checker, sorted({i for r in users for i in users[r]}))
+        checker.resolver.deepspeed_users = {
+            real: tuple(
+                config
+                for index in dict.fromkeys(users[real])
+                for config in result.files[index].outcome.final.configs
+                if config.launch.entry_kind != "deepspeed"
+                and config.deepspeed is not None
+                and config.deepspeed.path is not None
+                and os.path.realpath(config.deepspeed.path) == real
+            )
+            for real in users
+        }
+        for real, (job, variant) in jobs.items():
+            if real not in done:
+                done[real] = checker.check_now(job, variant)
+    for real in jobs:
+        checked_again = done[real]
         if isinstance(checked_again, str):
             result.errors.append(checked_again)
         elif checked_again is None:
@@ -630,6 +722,19 @@ def _check_deepspeed_files(
         else:
             named.add(real)
             result.files.append(checked_again)
+
+
+def _with_configurations(result: RunResult, checker: FileChecker, indices: list[int]) -> None:
+    """Check again the results among ``indices`` that came from the cache, which keeps no
+    configurations: the same results, with the configurations the DeepSpeed pass reads."""
+    for index in indices:
+        user = result.files[index]
+        if user.outcome.final.configs:
+            continue
+        job = CheckJob(user.source, user.analysis.display, user.target, user.kind)
+        again = checker.check_now(job, store=False)
+        if isinstance(again, FileResult):
+            result.files[index] = again
 
 
 class TargetCache:

@@ -76,9 +76,9 @@ class TargetVersions:
     source: Path | None
 
 
-# Pins a directory declares and the notes reading them gave, per package and directory (one
-# run's memo).
-DirectoryPins = dict[tuple[str, Path], tuple[list["_Pin"], list[str]]]
+# Pins a directory declares, the notes reading them gave, and whether the search stops there
+# (a repository's root), per package and directory (one run's memo).
+DirectoryPins = dict[tuple[str, Path], tuple[list["_Pin"], list[str], bool]]
 
 
 def target_versions(
@@ -107,6 +107,11 @@ def target_versions(
         _PACKAGE.reset(token)
 
 
+def _is_top(directory: Path) -> bool:
+    """Whether the search for pins stops at ``directory``: a repository's root, or ``/``."""
+    return (directory / ".git").exists() or directory.parent == directory
+
+
 def _target_versions(
     start: Path, known: Sequence[str], explicit: str | None, read: DirectoryPins | None
 ) -> TargetVersions:
@@ -120,17 +125,17 @@ def _target_versions(
     here = start_dir
     while True:
         if read is None:
-            pins = _pins_in_directory(here, notes)
+            pins, last = _pins_in_directory(here, notes), _is_top(here)
         else:
             key = (_package(), here)
             if key not in read:
                 found: list[str] = []
-                read[key] = (_pins_in_directory(here, found), found)
-            pins, found = read[key]
+                read[key] = (_pins_in_directory(here, found), found, _is_top(here))
+            pins, found, last = read[key]
             notes.extend(found)
         if pins:
             return _from_pins(pins, catalogue, notes)
-        if (here / ".git").exists() or here.parent == here:
+        if last:
             break
         here = here.parent
     where = display_path(start_dir)

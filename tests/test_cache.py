@@ -3,6 +3,8 @@ while the file, the settings, kefix itself and every file its launches depend on
 
 from __future__ import annotations
 
+import concurrent.futures
+import dataclasses
 import json
 import os
 import shutil
@@ -12,11 +14,18 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from test_framework_configs import RECIPE
+from test_framework_resolve import LLAMAFACTORY_FORK
 
-from kefix.cli import main
+from kefix import cache as cache_module
+from kefix import model, runner
+from kefix.cache import ResultCache
+from kefix.cli import FORMATS, main
+from kefix.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 DEEPKE = ROOT / "fixtures" / "deepke"
+FIXTURES = ROOT / "fixtures"
 
 
 @pytest.fixture
@@ -231,8 +240,8 @@ def test_undecodable_bytes_survive_the_cache(tmp_path: Path) -> None:
 def test_a_launch_is_checked_again_when_the_config_file_it_names_changes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The cache observes entry scripts, not the config files launches name: such a launch's
-    # result is never cached, so an edit of cfg.yaml alone changes the finding.
+    # The config file a launch names is part of its entry: an edit of cfg.yaml alone changes
+    # the launch's finding.
     project = tmp_path / "project"
     project.mkdir()
     (project / "run.sh").write_text("#!/bin/bash\nllamafactory-cli train cfg.yaml fp16=true\n")
@@ -260,3 +269,236 @@ def test_a_launch_is_checked_again_when_the_config_file_it_names_changes(
         "start-up"
     ) in output.splitlines()
     assert "  = note: bf16=True comes from config file bf16, cfg.yaml:5" in output.splitlines()
+
+
+@pytest.fixture
+def mixed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A repository with every kind kefix reads: launch scripts naming framework recipes and
+    a DeepSpeed file, Python files and a notebook, YAML and JSON configs."""
+    project = tmp_path / "mixed"
+    shutil.copytree(FIXTURES / "configs", project / "configs")
+    shutil.copytree(FIXTURES / "python", project / "python")
+    shutil.copytree(FIXTURES / "notebooks", project / "notebooks")
+    (project / ".git").mkdir()
+    monkeypatch.chdir(project)
+    monkeypatch.delenv("KEFIX_NO_CACHE", raising=False)
+    monkeypatch.delenv("KEFIX_CACHE_DIR", raising=False)
+    return project
+
+
+def _check_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From now on, checking any file fails the test: a warm run must answer from the cache."""
+
+    def checked(job: object, *args: object) -> None:
+        raise AssertionError(f"checked again: {job}")
+
+    monkeypatch.setattr(runner, "_check_file", checked)
+
+
+def test_the_mixed_repository_has_findings_of_every_kind(mixed: Path) -> None:
+    output = _kefix("--no-cache", "--format", "concise", ".")[1]
+    for where in ("configs/llama_factory/", "configs/deepspeed/ds_z2_config.json:3:9: KF203"):
+        assert where in output
+    for where in ("configs/hf_json/", "python/", "notebooks/", "configs/alignment_handbook/"):
+        assert where in output
+
+
+@pytest.mark.parametrize("output_format", FORMATS)
+def test_a_warm_run_answers_every_kind_from_the_cache_and_reports_the_same(
+    mixed: Path, output_format: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    uncached = _kefix("--no-cache", "--format", output_format, "--target-transformers", "5.25", ".")
+    assert uncached[0] == 1
+    cold = _kefix("--format", output_format, "--target-transformers", "5.25", ".")
+    _check_nothing(monkeypatch)
+    warm = _kefix("--format", output_format, "--target-transformers", "5.25", ".")
+
+    assert cold == uncached
+    assert warm == uncached
+
+
+def test_a_warm_run_with_diff_and_apply_writes_what_a_cold_run_writes(
+    mixed: Path, tmp_path: Path
+) -> None:
+    twin = tmp_path / "twin"
+    shutil.copytree(mixed, twin)
+    _kefix(".")  # fills the cache
+    diff = _kefix("--diff", "--unsafe-fixes", ".")
+    applied = _kefix("--apply", "--unsafe-fixes", ".")
+    os.chdir(twin)
+    assert diff == _kefix("--diff", "--unsafe-fixes", "--no-cache", ".")
+    assert applied == _kefix("--apply", "--unsafe-fixes", "--no-cache", ".")
+    for path in sorted(
+        p for p in mixed.rglob("*") if p.is_file() and ".kefix_cache" not in p.parts
+    ):
+        assert path.read_bytes() == (twin / path.relative_to(mixed)).read_bytes(), path
+
+
+def test_editing_the_deepspeed_file_or_a_launch_passing_it_rechecks_both(
+    mixed: Path,
+) -> None:
+    finding = "configs/deepspeed/ds_z2_config.json:3:9: KF203"
+    assert finding in _kefix("--format", "concise", ".")[1]
+
+    launch = mixed / "configs" / "deepspeed" / "finetune_baichuan2.sh"
+    text = launch.read_text()
+    launch.write_text(text.replace("--deepspeed", "--fp16 True --deepspeed", 1))
+    _touch_later(launch)
+    after_launch = _kefix("--format", "concise", ".")
+    assert finding not in after_launch[1]  # the launch now has fp16 on, as the file does
+    assert after_launch == _kefix("--no-cache", "--format", "concise", ".")
+
+    launch.write_text(text)
+    _touch_later(launch)
+    assert finding in _kefix("--format", "concise", ".")[1]
+    ds_file = mixed / "configs" / "deepspeed" / "ds_z2_config.json"
+    ds_file.write_text(ds_file.read_text().replace('"enabled": true,', '"enabled": "auto",', 1))
+    _touch_later(ds_file)
+    after_file = _kefix("--format", "concise", ".")
+    assert finding not in after_file[1]
+    assert after_file == _kefix("--no-cache", "--format", "concise", ".")
+
+
+def test_a_training_subclass_added_anywhere_rechecks_the_python_files_that_call_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """train.py calls MyArgs(...) without naming TrainingArguments: only the project's subclass
+    index says it builds training arguments, so the index is part of its entry."""
+    project = tmp_path / "project"
+    (project / "pkg").mkdir(parents=True)
+    (project / ".git").mkdir()
+    (project / "pkg" / "__init__.py").write_text("")
+    (project / "pkg" / "myargs.py").write_text("class MyArgs(object):\n    pass\n")
+    (project / "train.py").write_text(
+        "from pkg.myargs import MyArgs\n\n"
+        'args = MyArgs(output_dir="out", load_best_model_at_end=True, eval_strategy="no",\n'
+        '              save_strategy="steps")\n'
+    )
+    monkeypatch.chdir(project)
+    cache = tmp_path / "cache"
+    first = _kefix("--cache-dir", str(cache), "--format", "concise", ".")
+    assert "KF001" not in first[1]
+
+    (project / "pkg" / "myargs.py").write_text(
+        "from transformers import TrainingArguments\n\nclass MyArgs(TrainingArguments):\n    pass\n"
+    )
+    second = _kefix("--cache-dir", str(cache), "--format", "concise", ".")
+
+    assert "train.py:3:33: KF001" in second[1]
+    assert second == _kefix("--no-cache", "--format", "concise", ".")
+
+
+def test_a_changed_framework_pin_rechecks_the_launches_and_the_release_note_is_said_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / ".git").mkdir()
+    (project / "sft.yaml").write_text(RECIPE.format(dataset_extra=""))
+    (project / "train.sh").write_text("llamafactory-cli train sft.yaml enable_thinking=false\n")
+    pins = project / "requirements.txt"
+    pins.write_text("llamafactory==0.9.2\n")
+    monkeypatch.chdir(project)
+    cache = tmp_path / "cache"
+    assert "KF115" in _kefix("--cache-dir", str(cache), "--format", "concise", ".")[1]
+
+    pins.write_text("llamafactory==0.9.5\n")
+    _touch_later(pins)
+    newer = _kefix("--cache-dir", str(cache), "--format", "concise", ".")
+    assert "KF115" not in newer[1]
+    assert newer == _kefix("--no-cache", "--format", "concise", ".")
+
+    pins.write_text("llamafactory==0.7.1\n")  # a release kefix has no knowledge of
+    _touch_later(pins)
+    cold = _kefix("--cache-dir", str(cache), ".")
+    warm = _kefix("--cache-dir", str(cache), ".")
+    assert "kefix has no knowledge of llamafactory 0.7.1" in cold[1]
+    assert warm == cold == _kefix("--no-cache", ".")
+
+
+def test_a_launch_with_every_field_set_survives_the_cache() -> None:
+    span = model.Span(3, 9)
+    launch = model.Launch(
+        "run.py",
+        span,
+        "python",
+        "pkg.train",
+        "module",
+        (
+            model.Arg(
+                "fp16", ("true", model.Unknown("$X")), model.ArgStyle.EQUALS, span, span,
+                (span,), model.TypedValue(("a", "b")),
+            ),
+            model.Arg("bf16", (), model.ArgStyle.SPACE, span, span, (), model.TypedValue(None)),
+        ),
+        2,
+        ("src",),
+        (span,),
+        (model.DetachedArgs(model.BreakKind.COMMENT_LINE, span, ("lr",)),),
+        (model.ConfigRef("cfg.yaml", span, "config"),),
+    )  # fmt: skip
+    unset = [f.name for f in dataclasses.fields(launch) if getattr(launch, f.name) == f.default]
+    assert unset == []
+    encoder = cache_module._Encoder()
+    data = json.loads(json.dumps(encoder.encode(launch)))
+    decoder = cache_module._Decoder(json.loads(json.dumps(encoder.launches)))
+
+    assert decoder.decode(data) == launch
+
+
+def test_a_run_whose_files_all_hit_starts_no_worker_pool(
+    mixed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = Settings()
+    store = ResultCache(tmp_path / "cache", settings, [mixed])
+    cold = runner.run([mixed], settings, apply=False, cache=store, jobs=2)
+    assert cold.findings
+
+    def no_pool(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a worker pool was started")
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", no_pool)
+    _check_nothing(monkeypatch)
+    store = ResultCache(tmp_path / "cache", settings, [mixed])
+    warm = runner.run([mixed], settings, apply=False, cache=store, jobs=2)
+
+    assert store.misses == 0
+    assert _reports(warm) == _reports(cold)
+    assert (warm.errors, warm.notes) == (cold.errors, cold.notes)
+
+
+def _reports(result: runner.RunResult) -> list[tuple[object, ...]]:
+    return [
+        (
+            reported.finding,
+            reported.fixed,
+            reported.fix_dropped,
+            reported.cells and reported.cells.cell_location(reported.finding.span.start),
+        )
+        for file_result in result.files
+        for reported in file_result.reported()
+    ]
+
+
+def test_editing_a_vendored_framework_copy_rechecks_the_launches_that_run_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = tmp_path / "project"
+    for name, text in LLAMAFACTORY_FORK.items():
+        (project / "src" / name).parent.mkdir(parents=True, exist_ok=True)
+        (project / "src" / name).write_text(text)
+    (project / ".git").mkdir()
+    (project / "train.sh").write_text(
+        "llamafactory-cli train --dataset demo --our_fork_option --output_dir out\n"
+    )
+    monkeypatch.chdir(project)
+    cache = tmp_path / "cache"
+    unknown = "--our_fork_option is not an option of llamafactory-cli train"
+    assert unknown not in _kefix("--cache-dir", str(cache), "train.sh")[1]
+
+    parser = project / "src" / "llamafactory" / "hparams" / "parser.py"
+    parser.write_text(parser.read_text().replace("our_fork_option", "renamed_option"))
+    after = _kefix("--cache-dir", str(cache), "train.sh")
+
+    assert unknown in after[1]
+    assert after == _kefix("--no-cache", "train.sh")

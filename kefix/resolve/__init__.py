@@ -102,18 +102,23 @@ class Resolver:
     # entry -> its parser, and what reading it asked of the file system (kefix.cache keeps that)
     _specs: dict[Path, tuple[ParserSpec | None, str, Facts]] = field(default_factory=dict)
     _entries: dict[tuple[object, ...], tuple[Path | None, str, Facts]] = field(default_factory=dict)
-    _class_specs: dict[tuple[Path, str], ParserSpec] = field(default_factory=dict)
+    # memos whose values keep what computing them asked of the file system (``remembered``)
+    _class_specs: dict[tuple[Path, str], tuple[ParserSpec, str, Facts]] = field(
+        default_factory=dict
+    )
     _frameworks: FrameworkCatalogue | None = None
 
-    _named: dict[tuple[object, ...], NamedConfig] = field(default_factory=dict)
+    _named: dict[tuple[object, ...], tuple[NamedConfig, str, Facts]] = field(default_factory=dict)
     # Results later stages derive from what this resolver read, kept for the run's duration.
-    memo: dict[tuple[object, ...], object] = field(default_factory=dict)
+    memo: dict[tuple[object, ...], tuple[set[tuple[str, str]], str, Facts]] = field(
+        default_factory=dict
+    )
     # DeepSpeed config (real path) -> the configurations of this run's launches that pass it;
     # filled by the runner once every launch is resolved, read when the file itself is checked.
     deepspeed_users: dict[str, tuple[EffectiveConfig, ...]] = field(default_factory=dict)
-    _deepspeed: dict[tuple[object, ...], tuple[Path | None, DeepSpeedConfig | None]] = field(
-        default_factory=dict
-    )
+    _deepspeed: dict[
+        tuple[object, ...], tuple[tuple[Path | None, DeepSpeedConfig | None], str, Facts]
+    ] = field(default_factory=dict)
 
     @property
     def frameworks(self) -> FrameworkCatalogue:
@@ -133,15 +138,13 @@ class Resolver:
     ) -> DeepSpeedConfig | None:
         """The DeepSpeed config the ``deepspeed`` value names, read (cached for the run)."""
         key = (value, script.parent.resolve(), launch.workdir_hints)
-        if key not in self._deepspeed:
-            self._deepspeed[key] = read_deepspeed(value, launch, script, list(self.search_roots))
-        return self._deepspeed[key][1]
+        read = functools.partial(read_deepspeed, value, launch, script, list(self.search_roots))
+        return filesystem.remembered(self._deepspeed, key, read)[1]
 
     def named_config(self, ref: ConfigRef, launch: Launch, script: Path) -> NamedConfig:
         key = (ref.path, script.parent.resolve(), launch.workdir_hints, launch.launcher)
-        if key not in self._named:
-            self._named[key] = read_named_config(ref, launch, script, list(self.search_roots))
-        return self._named[key]
+        read = functools.partial(read_named_config, ref, launch, script, list(self.search_roots))
+        return filesystem.remembered(self._named, key, read)
 
     def entry_of(self, launch: Launch, script: Path) -> Path | None:
         """``locate_entry``, once per script directory and way of naming the entry (the scripts
@@ -180,9 +183,8 @@ class Resolver:
             own = ParsedDataclass(name, module, line, name, ())
             return ParserSpec(module, (own,), ())
         key = (module.resolve(), launch.launcher)
-        if key not in self._class_specs:
-            self._class_specs[key] = read_class_spec(module, launch.launcher, self.search_roots)
-        return self._class_specs[key]
+        read = functools.partial(read_class_spec, module, launch.launcher, self.search_roots)
+        return filesystem.remembered(self._class_specs, key, read)
 
     def resolve(
         self, launch: Launch, script: Path, text: str, version: str | None = None

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from kefix.model import ConfigRef, Launch
 from kefix.paths import display_path
+from kefix.resolve import filesystem
 from kefix.resolve.entry_script import locate_relative
 
 
@@ -44,7 +45,7 @@ def read_named_config(
         return NamedConfig(ref, None, ref.path, problem=f"config file {ref.path} not found")
     display = display_path(path)
     try:
-        text = path.read_text(encoding="utf-8", errors="surrogateescape")
+        text = filesystem.read_text(path)
     except OSError as error:
         return NamedConfig(ref, path, display, problem=f"{display}: {error.strerror or error}")
     from kefix.sources.config.adapter import read_document

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from kefix.model import DeepSpeedConfig, FieldValue, Launch, LineIndex
 from kefix.paths import display_path
+from kefix.resolve import filesystem
 from kefix.resolve.entry_script import locate_relative
 
 
@@ -28,7 +29,7 @@ def read_deepspeed(
     if path is None:
         return None, None
     try:
-        text = path.read_text(encoding="utf-8", errors="surrogateescape")
+        text = filesystem.read_text(path)
     except OSError:
         return path, None
     config = deepspeed_from_text(display_path(path), text)

@@ -36,13 +36,14 @@ def locate_relative(
 ) -> Path | None:
     """A file the launch names by a path relative to where it runs (a config file), looked
     for where its entry script would be; only inside ``roots``."""
-    allowed = [root.resolve() for root in roots]
+    allowed = [filesystem.realpath(root) for root in roots]
     if Path(relative).is_absolute():
         candidate = Path(relative)
-        return candidate if candidate.is_file() and _inside(candidate.resolve(), allowed) else None
+        found = filesystem.is_file(candidate) and _inside(filesystem.realpath(candidate), allowed)
+        return candidate if found else None
     for base in _base_directories(launch, script.parent):
         candidate = base / relative
-        if candidate.is_file() and _inside(candidate.resolve(), allowed):
+        if filesystem.is_file(candidate) and _inside(filesystem.realpath(candidate), allowed):
             return candidate
     return None
 

@@ -1,23 +1,47 @@
 """The file-system questions resolution asks, answered here so a run can remember them.
 
 A launch's configuration depends on files other than its script: the entry script, the modules
-holding its dataclasses, and which candidate paths exist at all (a new ``src/train.py`` nearer the
-script would be found first). Every such question goes through this module. Inside
-``observing()`` each question and its answer are recorded; a cached result stays valid only while
-every recorded question still gets the same answer (see ``kefix.cache``).
+holding its dataclasses, the config files it names, and which candidate paths exist at all (a new
+``src/train.py`` nearer the script would be found first). Every such question goes through this
+module, and so do questions whose answer kefix derives from many files or from the installation
+(``derived``: the project's subclass index, a framework's pins). Inside ``observing()`` each
+question and its answer are recorded; a cached result stays valid only while every recorded
+question still gets the same answer (see ``kefix.cache``). A memo of work that asked questions
+(``remembered``) records them again on every use.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
-# (question, path) -> answer: "file"/"dir"/"exists" -> bool, "real" -> str, "hash" -> str | None
+# (question, path) -> answer: "file"/"dir"/"exists" -> bool, "real" -> str, "hash" -> str | None,
+# and the answers of the derived questions below (``_DERIVED``), each a string.
 Facts = Mapping[tuple[str, str], object]
+
+# Questions whose answer is a value kefix derives from many files or from the installation (the
+# project's subclass index, an installed framework's release): asked again by calling the
+# function named here with the recorded subject. Named, not imported, so that a cache check
+# imports only what its entries depend on.
+_DERIVED = {
+    "subclasses": "kefix.sources.python.subclasses:index_answer",
+    "project": "kefix.sources.python.subclasses:project_answer",
+    "installed": "kefix.resolve.framework:installed_answer",
+    "pins": "kefix.resolve.framework:pins_answer",
+    "tree": "kefix.resolve.filesystem:tree_hash",
+    # A note the check said (once per run, e.g. an unknown framework release): not a question
+    # about the world, so it always holds; kept so that a cached result says it again.
+    "note": "kefix.resolve.filesystem:said",
+}
+
+_K = TypeVar("_K", bound=Hashable)
+_V = TypeVar("_V")
 
 
 @dataclass
@@ -37,6 +61,39 @@ class Observation:
             merged.update(group)
         merged.update(self.facts)
         return merged
+
+
+# State derived answers keep between runs (``kept``), by question: loaded and saved by a cache
+# (``kefix.cache``), empty without one. Only ever a shortcut its owner checks against the file
+# system (the classes a Python file defines, by its size and times), never an answer itself.
+_kept: dict[str, Any] = {}
+_kept_changed: set[str] = set()
+
+
+def kept(question: str) -> Any:
+    """The state ``question`` kept between runs (an empty dict when there is none)."""
+    return _kept.get(question, {})
+
+
+def keep(question: str, state: Any) -> None:
+    """Replace what ``question`` keeps between runs (JSON data)."""
+    _kept[question] = state
+    _kept_changed.add(question)
+
+
+def restore_kept(state: dict[str, Any]) -> None:
+    """Start from the state a cache kept (replacing this process's)."""
+    _kept.clear()
+    _kept.update(state)
+    _kept_changed.clear()
+
+
+def changed_kept() -> dict[str, Any] | None:
+    """All the kept state when some of it changed since ``restore_kept``, else None."""
+    if not _kept_changed:
+        return None
+    _kept_changed.clear()
+    return dict(_kept)
 
 
 _observing: list[Observation] = []
@@ -69,6 +126,63 @@ def observing() -> Iterator[Observation]:
         _observing.pop()
 
 
+def remembered(
+    memo: MutableMapping[_K, tuple[_V, str, Facts]], key: _K, compute: Callable[[], _V]
+) -> _V:
+    """``compute()``, once per ``key`` for ``memo``'s lifetime, with what it asked recorded as a
+    shared group on *every* use: the tenth launch that reads a config file depends on it as much
+    as the first, which alone asked."""
+    if key not in memo:
+        with observing() as seen:
+            value = compute()
+        asked = seen.all_facts()
+        memo[key] = (value, group_id(asked), asked)
+    found, facts_id, facts = memo[key]
+    include(facts_id, facts)
+    return found
+
+
+def derived(question: str, subject: str) -> str:
+    """The answer to a derived question (see ``_DERIVED``): once per snapshot, recorded."""
+    return str(_ask(question, subject))
+
+
+def recheck(question: str, path: str) -> object:
+    """``answer``, from the run's snapshot when there is one (a cache checking its facts asks
+    what the run's checks ask); nothing is noted."""
+    if _answers is None:
+        return answer(question, path)
+    found = _answers.get((question, path), _MISSING)
+    if found is _MISSING:
+        found = _answers[(question, path)] = answer(question, path)
+    return found
+
+
+def said(note: str) -> str:
+    return ""
+
+
+def notes(facts: Facts) -> list[str]:
+    """The notes among ``facts`` (see ``_DERIVED``), sorted: the same for a check and a hit."""
+    return sorted(path for question, path in facts if question == "note")
+
+
+def tree_hash(directory: str) -> str:
+    """The names and contents of the ``.py`` files under ``directory`` (a vendored copy of a
+    framework, which kefix reads its options from), as one hash."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(directory).rglob("*.py")):
+        if "__pycache__" in path.parts:
+            continue
+        try:
+            data = path.read_bytes()
+        except OSError:
+            data = b"\0unreadable"
+        digest.update(f"{path.as_posix()}\0{len(data)}\0".encode("utf-8", "surrogateescape"))
+        digest.update(data)
+    return digest.hexdigest()
+
+
 def include(group_id: str, facts: Facts) -> None:
     """Add a shared group of facts (learnt earlier, e.g. reading an entry script) to the
     observation under way."""
@@ -84,12 +198,12 @@ def group_id(facts: Facts) -> str:
     return digest.hexdigest()[:32]
 
 
-def _note(question: str, path: Path, answer: object) -> None:
+def _note(question: str, path: Path | str, answer: object) -> None:
     if _observing:
         _observing[-1].facts[(question, str(path))] = answer
 
 
-def _ask(question: str, path: Path) -> object:
+def _ask(question: str, path: Path | str) -> object:
     """The answer to ``question``, from the run's snapshot when there is one; noted."""
     key = (question, str(path))
     if _answers is None:
@@ -114,13 +228,20 @@ def is_dir(path: Path) -> bool:
     return _ask("dir", path) is True
 
 
-def exists(path: Path) -> bool:
+def exists(path: Path | str) -> bool:
     return _ask("exists", path) is True
 
 
 def realpath(path: Path) -> Path:
     """``path`` with every symlink resolved (``Path.resolve()``, which never raises here)."""
     return Path(str(_ask("real", path)))
+
+
+def read_text(path: Path) -> str:
+    """The file's text as ``Path.read_text(encoding="utf-8", errors="surrogateescape")`` reads
+    it; an OSError propagates."""
+    text = read_bytes(path).decode("utf-8", errors="surrogateescape")
+    return text.replace("\r\n", "\n").replace("\r", "\n")  # as Path.read_text gives it
 
 
 def read_bytes(path: Path) -> bytes:
@@ -144,7 +265,18 @@ def content_hash(data: bytes) -> str:
 
 
 def answer(question: str, path: str) -> object:
-    """Ask ``question`` about ``path`` again, now (to check a recorded fact; nothing is noted)."""
+    """Ask ``question`` about ``path`` again, now (to check a recorded fact; nothing is noted:
+    a derived answer is the fact, not the questions deriving it asked)."""
+    if question in _DERIVED:
+        module, _, name = _DERIVED[question].partition(":")
+        derive = getattr(importlib.import_module(module), name)
+        global _observing
+        outer, _observing = _observing, []
+        try:
+            found: object = derive(path)
+        finally:
+            _observing = outer
+        return found
     where = Path(path)
     if question == "file":
         return where.is_file()

@@ -18,7 +18,9 @@ conventions (ms-swift evaluates on its save schedule) instead of hiding them all
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -50,7 +52,9 @@ from kefix.model import (
     Unknown,
 )
 from kefix.paths import display_path
+from kefix.resolve import filesystem
 from kefix.resolve.config_files import NamedConfig
+from kefix.resolve.filesystem import Facts
 from kefix.target import TargetVersionError, target_versions
 
 # Launcher (as ``kefix.sources.bash.launchers`` names it) -> framework and command.
@@ -164,8 +168,10 @@ class FrameworkCatalogue:
     search_roots: Sequence[Path]
     explicit: Mapping[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # said once per run
-    _uses: dict[tuple[str, str, Path], FrameworkUse] = field(default_factory=dict)
-    _options: dict[tuple[str, str, Path], CommandOptions | None] = field(default_factory=dict)
+    # (framework, command, directory) -> the choice, and what making it asked (``remembered``)
+    _chosen: dict[
+        tuple[str, str, Path], tuple[tuple[FrameworkUse, CommandOptions | None], str, Facts]
+    ] = field(default_factory=dict)
 
     def use_for(self, launch: Launch, script: Path) -> tuple[FrameworkUse, CommandOptions | None]:
         """The framework ``launch`` runs (``framework_command`` must name it), the release and
@@ -179,10 +185,8 @@ class FrameworkCatalogue:
     ) -> tuple[FrameworkUse, CommandOptions | None]:
         """The release of ``framework`` a launch in ``script`` runs, and ``command``'s options."""
         directory = script.parent.resolve()
-        key = (framework, command, directory)
-        if key not in self._uses:
-            self._uses[key], self._options[key] = self._choose(framework, command, directory)
-        return self._uses[key], self._options[key]
+        choose = functools.partial(self._choose, framework, command, directory)
+        return filesystem.remembered(self._chosen, (framework, command, directory), choose)
 
     def _choose(
         self, framework: str, command: str, directory: Path
@@ -210,6 +214,8 @@ class FrameworkCatalogue:
     def _from_source(
         self, framework: str, command: str, root: Path, version: str, label: str
     ) -> tuple[FrameworkUse, CommandOptions | None]:
+        # The options are read from this copy's source: its files are part of what depends on it.
+        filesystem.derived("tree", str(root / package(framework)))
         where = display_path(root / package(framework))
         try:
             model = read_command(
@@ -234,7 +240,7 @@ class FrameworkCatalogue:
         marker = _MARKERS[package(framework)]
         for root in self.search_roots:
             for candidate in (root, root / "src"):
-                if (candidate / marker).is_file():
+                if filesystem.is_file(candidate / marker):
                     return candidate
         return None
 
@@ -244,24 +250,52 @@ class FrameworkCatalogue:
         if framework in self.explicit:
             wanted = self.explicit[framework]
             return _explicit(wanted, known), f"--target-framework {framework}=={wanted}"
-        try:
-            pinned = target_versions(directory, known, package=name)
-        except (TargetVersionError, ValueError):
-            pinned = None
-        if pinned is not None and pinned.source is not None:
-            exact = _exact_pin(pinned.reason)
+        subject = f"{framework}\0{directory}"
+        pinned = json.loads(filesystem.derived("pins", subject))
+        if pinned is not None:
+            reason, newest = pinned
+            exact = _exact_pin(reason)
             if exact is not None:
-                return exact, re.sub(r"; assuming newest known \S+", "", pinned.reason)
-            if "assuming" not in pinned.reason:
-                return pinned.versions[-1], pinned.reason
+                return exact, re.sub(r"; assuming newest known \S+", "", reason)
+            if "assuming" not in reason:
+                return newest, reason
         installed = _installed(framework)
         if installed is not None:
             return installed[0], f"{name} {installed[0]} is installed"
         return known[-1], f"no {name} pin found; assuming the newest release kefix knows"
 
     def _note(self, text: str) -> None:
+        filesystem.derived("note", text)  # said again by every result that made the choice
         if text not in self.notes:
             self.notes.append(text)
+
+
+def pins_answer(subject: str) -> str:
+    """What the pins of a framework (``subject``: "framework\\0directory") say, as JSON: the
+    reason and the newest version they admit, or null when the directory pins nothing."""
+    framework, _, directory = subject.partition("\0")
+    try:
+        pinned = target_versions(
+            Path(directory), known_versions(framework), package=distribution(framework)
+        )
+    except (TargetVersionError, ValueError):
+        return "null"
+    if pinned.source is None:
+        return "null"
+    return json.dumps([pinned.reason, pinned.versions[-1]])
+
+
+def installed_answer(framework: str) -> str:
+    """The installed release of ``framework`` and the directory holding its package
+    ("version\\0directory"), or "" when it is not installed (see ``_installed``)."""
+    try:
+        found = importlib.metadata.distribution(distribution(framework))
+    except importlib.metadata.PackageNotFoundError:
+        return ""
+    located = Path(str(found.locate_file(package(framework))))
+    if not (located / "__init__.py").is_file():
+        return ""
+    return f"{found.version}\0{located.parent}"
 
 
 def framework_note(use: FrameworkUse) -> str:
@@ -299,14 +333,11 @@ _VERSION = r"\d+(?:\.\d+)+(?:\.post\d+)?"
 def _installed(framework: str) -> tuple[str, Path] | None:
     """The installed distribution's version and the directory holding its package, read from
     its metadata (nothing of the package is imported)."""
-    try:
-        found = importlib.metadata.distribution(distribution(framework))
-    except importlib.metadata.PackageNotFoundError:
+    found = filesystem.derived("installed", framework)
+    if not found:
         return None
-    located = Path(str(found.locate_file(package(framework))))
-    if not (located / "__init__.py").is_file():
-        return None
-    return found.version, located.parent
+    version, _, directory = found.partition("\0")
+    return version, Path(directory)
 
 
 def _source_option(name: str, default: object) -> FrameworkOption:

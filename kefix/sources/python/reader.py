@@ -36,11 +36,16 @@ def project_classes(path: str) -> frozenset[str]:
     return training_subclasses(project_root(file))
 
 
-@functools.lru_cache(maxsize=16)
 def read_python(path: str, text: str) -> PythonSource:
     """Every launch in ``text``; a file that names a training class but does not parse is one
     KF901 finding."""
-    known = project_classes(path)
+    # The project's classes are an input like the text (and a fact the cache records on every
+    # read), so the memo below is keyed by them too.
+    return _read_python(path, text, project_classes(path))
+
+
+@functools.lru_cache(maxsize=16)
+def _read_python(path: str, text: str, known: frozenset[str]) -> PythonSource:
     screening = screen(text, known)
     if not screening.read:
         problems = (_unparsable(path, text, screening),) if screening.problem else ()

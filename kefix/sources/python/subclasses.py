@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from pathlib import Path
+from typing import Any
 
 from kefix.knowledge.training_classes import TRAINING_CLASS_NAMES
+from kefix.resolve import filesystem
 
 _CLASS = re.compile(rb"^[ \t]*class[ \t]+(\w+)[ \t]*\(([^)]*)\)", re.MULTILINE)
 _DOTTED_NAME = re.compile(rb"[A-Za-z_][\w.]*")
@@ -41,8 +44,7 @@ _MAX_FILES = 20_000
 _MAX_LEVELS = 8
 _PROJECT_MARKERS = (".git", "pyproject.toml", "setup.py", "setup.cfg")
 _MAX_FILE_BYTES = 2 * 1024 * 1024
-
-_INDEX: dict[Path, frozenset[str]] = {}
+_SETTLED_NS = 2_000_000_000
 
 
 def project_root(path: Path) -> Path:
@@ -51,44 +53,65 @@ def project_root(path: Path) -> Path:
     working directory when ``path`` lies under it (kefix reads nothing outside the given paths
     and the working directory); without a marker, the working directory, or the file's own
     directory when it lies elsewhere."""
-    absolute = Path(os.path.abspath(path))
-    here = Path.cwd()
-    for level, directory in enumerate(absolute.parents):
-        if any((directory / marker).exists() for marker in _PROJECT_MARKERS):
-            return directory
-        if directory == here:
+    return Path(filesystem.derived("project", os.path.dirname(os.path.abspath(path))))
+
+
+def project_answer(directory: str) -> str:
+    """``project_root`` of the files in ``directory`` (a file-system question: asked once per
+    directory and run, and one fact for the cache instead of the markers it looked for)."""
+    here = os.getcwd()
+    parent = directory
+    for _ in range(_MAX_LEVELS):
+        if any(filesystem.exists(os.path.join(parent, name)) for name in _PROJECT_MARKERS):
+            return parent
+        if parent == here:
             return here
-        if level + 1 >= _MAX_LEVELS:
+        above = os.path.dirname(parent)
+        if above == parent:
             break
-    return absolute.parent
+        parent = above
+    return directory
 
 
 def training_subclasses(root: Path) -> frozenset[str]:
     """Names of classes under ``root`` deriving, directly or through each other, from a
-    transformers or trl training class (read once per root)."""
-    if root not in _INDEX:
-        _INDEX[root] = _scan(root)
-    return _INDEX[root]
+    transformers or trl training class (read once per run: a file-system question, see
+    ``kefix.resolve.filesystem``). Recorded as a fact of the check under way: a subclass added
+    anywhere in the project re-checks what used it."""
+    index = filesystem.derived("subclasses", str(root))
+    return frozenset(index.split("\n")) if index else frozenset()
+
+
+def index_answer(root: str) -> str:
+    """The index of ``root`` as one string, the answer a cache compares."""
+    return "\n".join(sorted(_scan(Path(root))))
 
 
 def _scan(root: Path) -> frozenset[str]:
     bases_of: dict[str, set[str]] = {}
+    # path -> [size, mtime_ns, ctime_ns, classes]: what the last scan read, by the file's stamp
+    read_before = filesystem.kept("classes")
+    if not isinstance(read_before, dict):
+        read_before = {}
+    read_now: dict[str, Any] = {}
+    settled = time.time_ns() - _SETTLED_NS
     for path in _python_files(root):
         try:
-            if path.stat().st_size > _MAX_FILE_BYTES:
-                continue
-            data = path.read_bytes()
+            stat = os.stat(path)
         except OSError:
             continue
-        if b"class" not in data:
-            continue
-        for match in _CLASS.finditer(data):
-            name = match.group(1).decode("ascii", "replace")
-            bases = {
-                base.decode("ascii", "replace").rsplit(".", 1)[-1]
-                for base in _DOTTED_NAME.findall(match.group(2))
-            }
+        stamp = [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns]
+        defined = _still_read(read_before.get(path), stamp)
+        if defined is None:
+            defined = _classes_in(path, stat.st_size)
+        # A file changed within the last seconds could change again with the same stamp (the
+        # clock's resolution): read it again next time, as git treats "racily clean" files.
+        if max(stat.st_mtime_ns, stat.st_ctime_ns) < settled:
+            read_now[path] = [*stamp, defined]
+        for name, bases in defined:
             bases_of.setdefault(name, set()).update(bases)
+    if read_now != read_before:
+        filesystem.keep("classes", read_now)
     found: set[str] = set()
     known = set(TRAINING_CLASS_NAMES)
     changed = True
@@ -102,8 +125,50 @@ def _scan(root: Path) -> frozenset[str]:
     return frozenset(found)
 
 
-def _python_files(root: Path) -> list[Path]:
-    files: list[Path] = []
+def _still_read(before: object, stamp: list[int]) -> list[list[Any]] | None:
+    """The classes of a well-formed record of the last scan for a file still at ``stamp``."""
+    if not isinstance(before, list) or len(before) != 4 or before[:3] != stamp:
+        return None
+    classes = before[3]
+    well_formed = isinstance(classes, list) and all(
+        isinstance(item, list)
+        and len(item) == 2
+        and isinstance(item[0], str)
+        and isinstance(item[1], list)
+        and all(isinstance(base, str) for base in item[1])
+        for item in classes
+    )
+    return classes if well_formed else None
+
+
+def _classes_in(path: str, size: int) -> list[list[Any]]:
+    """The classes ``path`` defines, each with the last parts of its bases' names (as JSON
+    data: [[name, [base, ...]], ...])."""
+    if size > _MAX_FILE_BYTES:
+        return []
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return []
+    if b"class" not in data:
+        return []
+    return [
+        [
+            match.group(1).decode("ascii", "replace"),
+            sorted(
+                {
+                    base.decode("ascii", "replace").rsplit(".", 1)[-1]
+                    for base in _DOTTED_NAME.findall(match.group(2))
+                }
+            ),
+        ]
+        for match in _CLASS.finditer(data)
+    ]
+
+
+def _python_files(root: Path) -> list[str]:
+    files: list[str] = []
     for directory, subdirectories, names in os.walk(root):
         subdirectories[:] = sorted(
             name
@@ -112,7 +177,7 @@ def _python_files(root: Path) -> list[Path]:
         )
         for name in sorted(names):
             if name.endswith(".py"):
-                files.append(Path(directory) / name)
+                files.append(os.path.join(directory, name))
                 if len(files) >= _MAX_FILES:
                     return files
     return files

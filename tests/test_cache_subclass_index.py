@@ -1,0 +1,97 @@
+"""The project's subclass index between runs: a file whose size and times are unchanged is not
+read again, a changed or recently written one is, and a damaged record is just read again."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from kefix.resolve import filesystem
+from kefix.sources.python import subclasses
+
+ARGS = "from transformers import TrainingArguments\n\nclass MyArgs(TrainingArguments):\n    pass\n"
+HOUR_NS = 3600 * 1_000_000_000
+
+
+@pytest.fixture(autouse=True)
+def no_state_kept() -> None:
+    filesystem.restore_kept({})
+
+
+def _project(root: Path) -> Path:
+    (root / "pkg").mkdir()
+    (root / "pkg" / "args.py").write_text(ARGS)
+    (root / "pkg" / "other.py").write_text("class Plain(object):\n    pass\n")
+    return root
+
+
+def _written_long_ago(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files written now count as settled (a test cannot set a file's change time back)."""
+    monkeypatch.setattr(subclasses, "_SETTLED_NS", -HOUR_NS)
+
+
+def _reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    read: list[str] = []
+    real = subclasses._classes_in
+
+    def counting(path: str, size: int) -> list[list[object]]:
+        read.append(os.path.basename(path))
+        return real(path, size)
+
+    monkeypatch.setattr(subclasses, "_classes_in", counting)
+    return read
+
+
+def test_a_second_scan_reads_only_the_files_that_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _project(tmp_path)
+    _written_long_ago(monkeypatch)
+    read = _reads(monkeypatch)
+    assert subclasses.index_answer(str(root)) == "MyArgs"
+    assert sorted(read) == ["args.py", "other.py"]
+
+    read.clear()
+    state = filesystem.changed_kept()
+    assert state is not None
+    filesystem.restore_kept(state)  # as the next run's cache gives it back
+    assert subclasses.index_answer(str(root)) == "MyArgs"
+    assert read == []
+
+    (root / "pkg" / "other.py").write_text("class Derived(MyArgs):\n    pass\n")
+    os.utime(root / "pkg" / "other.py", ns=(0, 0))  # even with an old modification time
+    assert subclasses.index_answer(str(root)) == "Derived\nMyArgs"
+    assert read == ["other.py"]
+
+
+def test_files_written_moments_ago_are_read_again_next_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _project(tmp_path)
+    subclasses.index_answer(str(root))
+    read = _reads(monkeypatch)
+
+    assert subclasses.index_answer(str(root)) == "MyArgs"
+    # Their times may not show an edit made within the clock's resolution.
+    assert sorted(read) == ["args.py", "other.py"]
+
+
+def test_a_damaged_record_is_read_again_not_trusted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _project(tmp_path)
+    _written_long_ago(monkeypatch)
+    subclasses.index_answer(str(root))
+    state = filesystem.changed_kept()
+    assert state is not None
+    for record in state["classes"].values():
+        record[3] = [["Broken", 42]]
+    filesystem.restore_kept(state)
+    read = _reads(monkeypatch)
+
+    assert subclasses.index_answer(str(root)) == "MyArgs"
+    assert sorted(read) == ["args.py", "other.py"]
+    filesystem.restore_kept({"classes": 42})
+    assert subclasses.index_answer(str(root)) == "MyArgs"
