@@ -166,9 +166,9 @@ def _list_of(
         return node, False
     if isinstance(node, cst.Name):
         found = only_assignment(syntax, node)
-        if found is not None and isinstance(found[1], (cst.List, cst.Tuple)):
+        if found is not None and isinstance(found.value, (cst.List, cst.Tuple)):
             uses = references(syntax, node)
-            return found[1], len(uses) != 1
+            return found.value, len(uses) != 1
         extended = list_with_extensions(syntax, node)
         if extended is not None:
             return extended, True
@@ -378,7 +378,7 @@ def _shell_launches(
         if isinstance(command, cst.Name):
             found = only_assignment(syntax, command)
             if found is not None:
-                literal = _plain_string(syntax, found[1])
+                literal = _plain_string(syntax, found.value)
         if literal is None:
             return
     offset = literal.content.start

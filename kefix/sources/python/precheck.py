@@ -14,7 +14,7 @@ import ast
 import functools
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from kefix.knowledge.training_classes import TRAINING_CLASS_NAMES
 
@@ -56,11 +56,13 @@ def may_start_commands(text: str) -> bool:
 
 @dataclass(frozen=True)
 class Screening:
-    """Whether libcst should read a file, and, when Python cannot parse it, why (and where)."""
+    """Whether libcst should read a file, and, when Python cannot parse it, why (and where);
+    the module as Python parsed it, for the reading to use."""
 
     read: bool
     problem: str = ""
     line: int = 1
+    tree: ast.Module | None = field(default=None, compare=False, repr=False)
 
 
 def screen(text: str, known: frozenset[str]) -> Screening:
@@ -81,7 +83,7 @@ def screen(text: str, known: frozenset[str]) -> Screening:
     except (ValueError, RecursionError, MemoryError) as error:
         reason = "nested too deeply" if not isinstance(error, ValueError) else str(error)
         return Screening(False, reason if training else "")
-    return Screening(_has_candidate_call(tree, known))
+    return Screening(_has_candidate_call(tree, known), tree=tree)
 
 
 def may_hold_a_launch(text: str, known: frozenset[str]) -> bool:

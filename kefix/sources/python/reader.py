@@ -5,6 +5,7 @@ Only files ``kefix.sources.python.precheck`` lets through are read with libcst.
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import functools
 from collections.abc import Mapping
@@ -41,25 +42,38 @@ def read_python(path: str, text: str) -> PythonSource:
     """Every launch in ``text``; a file that names a training class but does not parse is one
     KF901 finding."""
     known = project_classes(path)
+    if not _may_mention_ingredients(text) and not any(name in text for name in known):
+        return PythonSource(ParsedSource(path, (), ()), {})
     screening = screen(text, known)
     if not screening.read:
         problems = (_unparsable(path, text, screening),) if screening.problem else ()
         return PythonSource(ParsedSource(path, (), problems), {})
     try:
-        return _read(path, text, known)
+        return _read(path, text, known, screening.tree)
     except (RecursionError, MemoryError):
         unreadable = Screening(False, "nested too deeply for kefix to read")
         return PythonSource(ParsedSource(path, (), (_unparsable(path, text, unreadable),)), {})
 
 
-def _read(path: str, text: str, known: frozenset[str]) -> PythonSource:
+# Substrings of every word ``screen`` looks for but the project's own class names: each one is
+# a fast ``in`` test, where screen's word patterns scan the text with an alternation.
+_INGREDIENTS = ("TrainingArguments", "Config", "parse_", "subprocess", "system")
+
+
+def _may_mention_ingredients(text: str) -> bool:
+    """A cheap superset of ``screen``'s text search without the project's classes: False means
+    screen would turn the file away before parsing it."""
+    return any(word in text for word in _INGREDIENTS)
+
+
+def _read(path: str, text: str, known: frozenset[str], tree: ast.Module | None) -> PythonSource:
     # libcst is imported only here, once a file may hold a launch.
     from kefix.sources.python.argv import find_command_launches, find_parser_inputs
     from kefix.sources.python.calls import find_training_calls, local_training_classes
     from kefix.sources.python.syntax import PythonSyntaxError, parse_python
 
     try:
-        syntax = parse_python(text)
+        syntax = parse_python(text, tree)
     except PythonSyntaxError as error:
         screening = Screening(False, str(error), error.line)
         return PythonSource(ParsedSource(path, (), (_unparsable(path, text, screening),)), {})

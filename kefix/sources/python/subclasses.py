@@ -9,6 +9,7 @@ lookup, never a finding.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from pathlib import Path
@@ -51,16 +52,24 @@ def project_root(path: Path) -> Path:
     working directory when ``path`` lies under it (kefix reads nothing outside the given paths
     and the working directory); without a marker, the working directory, or the file's own
     directory when it lies elsewhere."""
-    absolute = Path(os.path.abspath(path))
-    here = Path.cwd()
-    for level, directory in enumerate(absolute.parents):
-        if any((directory / marker).exists() for marker in _PROJECT_MARKERS):
-            return directory
-        if directory == here:
+    return Path(_root_of_directory(os.path.dirname(os.path.abspath(path)), os.getcwd()))
+
+
+@functools.lru_cache(maxsize=4096)
+def _root_of_directory(directory: str, here: str) -> str:
+    """``project_root`` of every file in ``directory``: asked once per directory, not once per
+    file (a tree's files share their few directories, and each answer costs up to 32 stats)."""
+    current = directory
+    for _ in range(_MAX_LEVELS):
+        if any(os.path.exists(os.path.join(current, marker)) for marker in _PROJECT_MARKERS):
+            return current
+        if current == here:
             return here
-        if level + 1 >= _MAX_LEVELS:
+        parent = os.path.dirname(current)
+        if parent == current:
             break
-    return absolute.parent
+        current = parent
+    return directory
 
 
 def training_subclasses(root: Path) -> frozenset[str]:
