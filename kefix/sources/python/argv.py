@@ -29,6 +29,7 @@ from kefix.sources.python.syntax import (
     list_with_extensions,
     only_assignment,
     references,
+    string_literal_value,
     string_value,
 )
 
@@ -408,7 +409,7 @@ def _plain_string(syntax: PythonSyntax, node: cst.BaseExpression) -> StringLiter
     if content is None:
         return None
     try:
-        value = node.evaluated_value
+        value = string_literal_value(node)
     except Exception:  # an escape Python itself would reject
         return None
     if value != syntax.text[content.start : content.end]:

@@ -42,7 +42,7 @@ def read_python(path: str, text: str) -> PythonSource:
     """Every launch in ``text``; a file that names a training class but does not parse is one
     KF901 finding."""
     known = project_classes(path)
-    if not _may_mention_ingredients(text) and not any(name in text for name in known):
+    if not _may_mention_ingredients(text) and not any(name in text for name in _others(known)):
         return PythonSource(ParsedSource(path, (), ()), {})
     screening = screen(text, known)
     if not screening.read:
@@ -58,6 +58,13 @@ def read_python(path: str, text: str) -> PythonSource:
 # Substrings of every word ``screen`` looks for but the project's own class names: each one is
 # a fast ``in`` test, where screen's word patterns scan the text with an alternation.
 _INGREDIENTS = ("TrainingArguments", "Config", "parse_", "subprocess", "system")
+
+
+@functools.lru_cache(maxsize=64)
+def _others(known: frozenset[str]) -> tuple[str, ...]:
+    """The project's class names the ingredients do not cover (most are ``...Arguments`` or
+    ``...Config``): the only ones worth a search of their own."""
+    return tuple(name for name in sorted(known) if not _may_mention_ingredients(name))
 
 
 def _may_mention_ingredients(text: str) -> bool:

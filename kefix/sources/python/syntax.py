@@ -307,10 +307,10 @@ def _literal(syntax: PythonSyntax, node: cst.BaseExpression, depth: int) -> Fiel
             return constants[node.value]
         return _constant(syntax, node, depth) if depth < _MAX_CONSTANT_DEPTH else unknown
     if isinstance(node, (cst.Integer, cst.Float)):
-        return node.evaluated_value
+        return number_value(node)
     if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
         try:
-            value = node.evaluated_value
+            value = string_literal_value(node)
         except Exception:  # an escape Python itself would reject
             return unknown
         return value if isinstance(value, str) else unknown
@@ -329,6 +329,28 @@ def _literal(syntax: PythonSyntax, node: cst.BaseExpression, depth: int) -> Fiel
         strings = tuple(item for item in items if isinstance(item, str))
         return strings if len(strings) == len(items) else unknown
     return unknown
+
+
+def number_value(node: cst.Integer | cst.Float) -> int | float:
+    """The number a literal writes: libcst's ``evaluated_value`` without its ``literal_eval``
+    (a compile per literal), for the spellings ``int``/``float`` read the same way."""
+    try:
+        return int(node.value, 0) if isinstance(node, cst.Integer) else float(node.value)
+    except ValueError:
+        return node.evaluated_value
+
+
+def string_literal_value(
+    node: cst.SimpleString | cst.ConcatenatedString,
+) -> str | bytes | None:
+    """A string literal's value, as libcst's ``evaluated_value`` gives it; a text string with
+    no escapes and no carriage return (which Python's reading turns into a newline) is its own
+    characters, read without a ``literal_eval``."""
+    if isinstance(node, cst.SimpleString):
+        body = node.raw_value
+        if "b" not in node.prefix.lower() and "\\" not in body and "\r" not in body:
+            return body
+    return node.evaluated_value
 
 
 def _constant(syntax: PythonSyntax, name: cst.Name, depth: int) -> FieldValue:
