@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import functools
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,12 +30,18 @@ class PythonSource:
 
 def project_classes(path: str) -> frozenset[str]:
     """The project's own training-arguments subclasses, when ``path`` is a file on disk."""
+    if not os.path.isfile(path):
+        return frozenset()
+    return _classes_of_directory(os.path.dirname(os.path.abspath(path)), os.getcwd())
+
+
+@functools.lru_cache(maxsize=4096)
+def _classes_of_directory(directory: str, here: str) -> frozenset[str]:
+    """``project_classes`` of the files in ``directory`` (with ``here`` the working directory):
+    the same for all of them, so found once per directory."""
     from kefix.sources.python.subclasses import project_root, training_subclasses
 
-    file = Path(path)
-    if not file.is_file():
-        return frozenset()
-    return training_subclasses(project_root(file))
+    return training_subclasses(project_root(Path(directory) / "_"))
 
 
 @functools.lru_cache(maxsize=16)
