@@ -83,9 +83,11 @@ MODULES = [
 ]
 
 
+@pytest.mark.parametrize("newline", ["\n", "\r", "\r\n"])
 @pytest.mark.parametrize("source", MODULES)
-def test_names_read_from_the_bindings_are_what_the_scopes_say(source: str) -> None:
-    text = textwrap.dedent(source)
+def test_names_read_from_the_bindings_are_what_the_scopes_say(source: str, newline: str) -> None:
+    # Lines as Python counts them (a lone CR ends one too): the order check compares lines.
+    text = textwrap.dedent(source).replace("\n", newline)
     quick = parse_python(text, ast.parse(text))
     scoped = PythonSyntax(text, quick.tree)  # no ast: every answer from the scopes
     names = [node for node in quick.parents if isinstance(node, (cst.Name, cst.Attribute))]
