@@ -379,3 +379,48 @@ def test_suppression_comments_work_on_python_lines() -> None:
     assert [(f.code, f.launch.ordinal if f.launch else None) for f in analysis.findings] == [
         ("KF201", 2)
     ]
+
+
+def test_a_file_without_any_word_of_the_precheck_is_not_even_screened(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from kefix.sources.python import reader
+
+    def screened(text: str, known: frozenset[str]) -> None:
+        raise AssertionError("screened")
+
+    monkeypatch.setattr(reader, "screen", screened)
+    assert read_python("util.py", "import json\n\ndef f(:\n").parsed.problems == ()
+    with pytest.raises(AssertionError, match="screened"):
+        read_python("util.py", "import subprocess\n")
+
+
+def test_the_cheap_gate_lets_through_every_word_the_precheck_looks_for() -> None:
+    from kefix.knowledge.training_classes import TRAINING_CLASS_NAMES
+    from kefix.sources.python.precheck import PARSER_METHODS
+    from kefix.sources.python.reader import _may_mention_ingredients
+
+    for word in (*TRAINING_CLASS_NAMES, *PARSER_METHODS, "subprocess", "os.system"):
+        assert _may_mention_ingredients(f"x = {word}\n"), word
+
+
+def test_the_project_root_is_looked_up_once_per_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from kefix.resolve import filesystem
+    from kefix.sources.python.subclasses import project_root
+
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "src" / "deep").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)
+    looked: list[object] = []
+    stat = os.stat
+    monkeypatch.setattr(os, "stat", lambda path, **kw: looked.append(path) or stat(path, **kw))
+    with filesystem.snapshot():  # as during a run
+        assert project_root(tmp_path / "src" / "deep" / "a.py") == tmp_path
+        assert looked  # the markers were looked for
+        looked.clear()
+        assert project_root(tmp_path / "src" / "deep" / "b.py") == tmp_path
+        assert looked == []

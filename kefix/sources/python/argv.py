@@ -29,6 +29,7 @@ from kefix.sources.python.syntax import (
     list_with_extensions,
     only_assignment,
     references,
+    string_literal_value,
     string_value,
 )
 
@@ -166,9 +167,9 @@ def _list_of(
         return node, False
     if isinstance(node, cst.Name):
         found = only_assignment(syntax, node)
-        if found is not None and isinstance(found[1], (cst.List, cst.Tuple)):
+        if found is not None and isinstance(found.value, (cst.List, cst.Tuple)):
             uses = references(syntax, node)
-            return found[1], len(uses) != 1
+            return found.value, len(uses) != 1
         extended = list_with_extensions(syntax, node)
         if extended is not None:
             return extended, True
@@ -378,7 +379,7 @@ def _shell_launches(
         if isinstance(command, cst.Name):
             found = only_assignment(syntax, command)
             if found is not None:
-                literal = _plain_string(syntax, found[1])
+                literal = _plain_string(syntax, found.value)
         if literal is None:
             return
     offset = literal.content.start
@@ -408,7 +409,7 @@ def _plain_string(syntax: PythonSyntax, node: cst.BaseExpression) -> StringLiter
     if content is None:
         return None
     try:
-        value = node.evaluated_value
+        value = string_literal_value(node)
     except Exception:  # an escape Python itself would reject
         return None
     if value != syntax.text[content.start : content.end]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import libcst as cst
-from libcst.metadata import GlobalScope
 
 from kefix.model import Arg, ArgStyle, FieldValue, Span, TypedValue, Unknown
 from kefix.sources.python.containers import call_container, dict_container
@@ -96,13 +95,11 @@ def read_mapping(
     if isinstance(node, cst.Name):
         found = only_assignment(syntax, node)
         uses = references(syntax, node)
-        same_scope = found is not None and (
-            found[0] is syntax.scope(node) or isinstance(found[0], GlobalScope)
-        )
+        same_scope = found is not None and (found.module_level or found.scope is syntax.scope(node))
         if found is None or not same_scope or not _only_used_by(syntax, uses, used_by):
             reading.opaque.append(_span_of_use(syntax, node, used_by))
             return None
-        source = found[1]
+        source = found.value
     if isinstance(source, cst.Dict):
         container = dict_container(syntax, source)
         for element in source.elements:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import ast
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from kefix.knowledge.training_classes import TRAINING_CLASS_NAMES
 from kefix.word_set import word_pattern
@@ -52,11 +52,13 @@ def may_start_commands(text: str) -> bool:
 
 @dataclass(frozen=True)
 class Screening:
-    """Whether libcst should read a file, and, when Python cannot parse it, why (and where)."""
+    """Whether libcst should read a file, and, when Python cannot parse it, why (and where);
+    the module as Python parsed it, for the reading to use."""
 
     read: bool
     problem: str = ""
     line: int = 1
+    tree: ast.Module | None = field(default=None, compare=False, repr=False)
 
 
 def screen(text: str, known: frozenset[str]) -> Screening:
@@ -77,7 +79,7 @@ def screen(text: str, known: frozenset[str]) -> Screening:
     except (ValueError, RecursionError, MemoryError) as error:
         reason = "nested too deeply" if not isinstance(error, ValueError) else str(error)
         return Screening(False, reason if training else "")
-    return Screening(_has_candidate_call(tree, known))
+    return Screening(_has_candidate_call(tree, known), tree=tree)
 
 
 def may_hold_a_launch(text: str, known: frozenset[str]) -> bool:

@@ -5,8 +5,10 @@ Only files ``kefix.sources.python.precheck`` lets through are read with libcst.
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import functools
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,10 +32,12 @@ def project_classes(path: str) -> frozenset[str]:
     """The project's own training-arguments subclasses, when ``path`` is a file on disk."""
     from kefix.sources.python.subclasses import project_root, training_subclasses
 
-    file = Path(path)
-    if not file.is_file():
+    if not os.path.isfile(path):
         return frozenset()
-    return training_subclasses(project_root(file))
+    # Not memoised here: each call records the project root and its index as facts of the check
+    # under way (``kefix.resolve.filesystem``), which the cache keys the result by; both are
+    # answered once per run there.
+    return training_subclasses(project_root(Path(path)))
 
 
 def read_python(path: str, text: str) -> PythonSource:
@@ -46,25 +50,45 @@ def read_python(path: str, text: str) -> PythonSource:
 
 @functools.lru_cache(maxsize=16)
 def _read_python(path: str, text: str, known: frozenset[str]) -> PythonSource:
+    if not _may_mention_ingredients(text) and not any(name in text for name in _others(known)):
+        return PythonSource(ParsedSource(path, (), ()), {})
     screening = screen(text, known)
     if not screening.read:
         problems = (_unparsable(path, text, screening),) if screening.problem else ()
         return PythonSource(ParsedSource(path, (), problems), {})
     try:
-        return _read(path, text, known)
+        return _read(path, text, known, screening.tree)
     except (RecursionError, MemoryError):
         unreadable = Screening(False, "nested too deeply for kefix to read")
         return PythonSource(ParsedSource(path, (), (_unparsable(path, text, unreadable),)), {})
 
 
-def _read(path: str, text: str, known: frozenset[str]) -> PythonSource:
+# Substrings of every word ``screen`` looks for but the project's own class names: each one is
+# a fast ``in`` test, where screen's word patterns scan the text with an alternation.
+_INGREDIENTS = ("TrainingArguments", "Config", "parse_", "subprocess", "system")
+
+
+@functools.lru_cache(maxsize=64)
+def _others(known: frozenset[str]) -> tuple[str, ...]:
+    """The project's class names the ingredients do not cover (most are ``...Arguments`` or
+    ``...Config``): the only ones worth a search of their own."""
+    return tuple(name for name in sorted(known) if not _may_mention_ingredients(name))
+
+
+def _may_mention_ingredients(text: str) -> bool:
+    """A cheap superset of ``screen``'s text search without the project's classes: False means
+    screen would turn the file away before parsing it."""
+    return any(word in text for word in _INGREDIENTS)
+
+
+def _read(path: str, text: str, known: frozenset[str], tree: ast.Module | None) -> PythonSource:
     # libcst is imported only here, once a file may hold a launch.
     from kefix.sources.python.argv import find_command_launches, find_parser_inputs
     from kefix.sources.python.calls import find_training_calls, local_training_classes
     from kefix.sources.python.syntax import PythonSyntaxError, parse_python
 
     try:
-        syntax = parse_python(text)
+        syntax = parse_python(text, tree)
     except PythonSyntaxError as error:
         screening = Screening(False, str(error), error.line)
         return PythonSource(ParsedSource(path, (), (_unparsable(path, text, screening),)), {})

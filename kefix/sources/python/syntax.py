@@ -6,8 +6,11 @@ Values are read, never computed: a literal, or a name bound exactly once at modu
 
 from __future__ import annotations
 
+import ast
+import builtins
 import functools
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import libcst as cst
 from libcst.metadata import (
@@ -21,6 +24,7 @@ from libcst.metadata import (
 )
 
 from kefix.model import FieldValue, Span, Unknown
+from kefix.sources.python.bindings import BindingKind, ModuleBindings, imported_names
 from kefix.sources.python.lines import PythonLines
 
 _MAX_CONSTANT_DEPTH = 8  # A = B, B = C, ... followed this far
@@ -43,6 +47,7 @@ class _Nodes(cst.CSTVisitor):
         self.calls: list[cst.Call] = []
         self.classes: list[cst.ClassDef] = []
         self.statements: list[cst.Assign | cst.AugAssign] = []
+        self.annotated: list[cst.AnnAssign] = []
         self.comments: list[cst.Comment] = []
         self.aliases: dict[str, str] = {}  # from m import Name as Alias: Alias -> Name
         self._stack: list[cst.CSTNode] = []
@@ -57,6 +62,8 @@ class _Nodes(cst.CSTVisitor):
             self.classes.append(node)
         elif isinstance(node, (cst.Assign, cst.AugAssign)):
             self.statements.append(node)
+        elif isinstance(node, cst.AnnAssign):
+            self.annotated.append(node)
         elif isinstance(node, cst.Comment):
             self.comments.append(node)
         elif isinstance(node, cst.ImportAlias) and node.asname is not None:
@@ -72,9 +79,10 @@ class _Nodes(cst.CSTVisitor):
 class PythonSyntax:
     """One parsed module: its calls, classes, assignments and comments in source order, each
     node's parent, and (computed on first use: they cost more than parsing) positions and
-    scopes."""
+    scopes. With the module's ``ast`` too, most names are resolved from its bindings
+    (``kefix.sources.python.bindings``) and the scopes are computed only for the others."""
 
-    def __init__(self, text: str, tree: cst.Module) -> None:
+    def __init__(self, text: str, tree: cst.Module, python: ast.Module | None = None) -> None:
         self.text = text
         self.tree = tree
         self.lines = PythonLines(text)
@@ -85,7 +93,9 @@ class PythonSyntax:
         self.classes: tuple[cst.ClassDef, ...] = tuple(nodes.classes)
         self.statements: tuple[cst.Assign | cst.AugAssign, ...] = tuple(nodes.statements)
         self.comments: tuple[cst.Comment, ...] = tuple(nodes.comments)
+        self.annotated: tuple[cst.AnnAssign, ...] = tuple(nodes.annotated)
         self.aliases: Mapping[str, str] = nodes.aliases
+        self.bindings = ModuleBindings(python) if python is not None else None
         self._wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
 
     @functools.cached_property
@@ -118,21 +128,58 @@ class PythonSyntax:
     def qualified_names(self, node: cst.CSTNode) -> set[str]:
         """Dotted names an expression may refer to (``transformers.TrainingArguments`` for
         ``TA`` after ``from transformers import TrainingArguments as TA``)."""
+        quick = self._qualified_names_from_bindings(node)
+        if quick is not None:
+            return quick
         scope = self.scope(node)
         if scope is None:
             return set()
         return {qualified.name for qualified in scope.get_qualified_names_for(node)}
 
+    def _qualified_names_from_bindings(self, node: cst.CSTNode) -> set[str] | None:
+        """libcst's answer, from the ast bindings when the name's first part is bound once at
+        module level or not at all; None when only the scopes can tell."""
+        full = _dotted_name(node) if self.bindings is not None else None
+        if full is None or self.bindings is None:
+            return None
+        first = full.split(".", 1)[0]
+        if self.bindings.free(first):
+            return {f"builtins.{first}"} if hasattr(builtins, first) else set()
+        binding = self.bindings.only(first)
+        if binding is None or binding.kind is BindingKind.DOTTED_IMPORT:
+            return None
+        if isinstance(node, cst.Name) and self.positions[node].start.line <= getattr(
+            binding.statement, "end_lineno", 0
+        ):
+            # libcst does not count a module-level binding for a use written before it ends
+            # (a use in a function is another matter; the scopes tell).
+            return None
+        if binding.kind is BindingKind.IMPORT:
+            assert isinstance(binding.statement, (ast.Import, ast.ImportFrom))
+            return imported_names(binding.statement, full)
+        return {full}  # a module-level assignment or definition: its own name
 
-def parse_python(text: str) -> PythonSyntax:
-    """Parse ``text``; raises ``PythonSyntaxError`` for text libcst cannot read."""
+
+def parse_python(text: str, python: ast.Module | None = None) -> PythonSyntax:
+    """Parse ``text`` (``python``: its ``ast``, when at hand); raises ``PythonSyntaxError`` for
+    text libcst cannot read."""
     try:
         tree = cst.parse_module(text)
     except cst.ParserSyntaxError as error:
         raise PythonSyntaxError(str(error).splitlines()[0], error.raw_line) from None
     except Exception as error:  # libcst raises assorted errors on odd input; none may escape
         raise PythonSyntaxError(type(error).__name__, 1) from None
-    return PythonSyntax(text, tree)
+    return PythonSyntax(text, tree, python)
+
+
+def _dotted_name(node: cst.CSTNode) -> str | None:
+    """``a.b.c`` for a name or a chain of attributes on a name; None for anything else."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        base = _dotted_name(node.value)
+        return None if base is None else f"{base}.{node.attr.value}"
+    return None
 
 
 def last_name(expression: cst.BaseExpression) -> str:
@@ -152,12 +199,26 @@ def callee_name(call: cst.Call) -> str:
 # ----------------------------------------------------------------------------- bindings
 
 
-def only_assignment(
-    syntax: PythonSyntax, name: cst.Name
-) -> tuple[Scope, cst.BaseExpression] | None:
+@dataclass(frozen=True, eq=False)
+class OnlyAssignment:
+    """The value a name is bound to once, and where: at module level (a constant), or in the
+    libcst ``scope`` it was found in (None when read from the module's bindings)."""
+
+    value: cst.BaseExpression
+    module_level: bool
+    scope: Scope | None
+
+
+def only_assignment(syntax: PythonSyntax, name: cst.Name) -> OnlyAssignment | None:
     """The value ``name`` holds where it is used, when it is bound exactly once, by a plain
     ``name = value`` (or ``name: T = value``); None otherwise (a parameter, a loop variable,
     an import, two assignments...)."""
+    if syntax.bindings is not None:
+        if syntax.bindings.free(name.value):
+            return None
+        binding = syntax.bindings.only(name.value)
+        if binding is not None:
+            return _module_assignment(syntax, name.value, binding.kind)
     scope = syntax.scope(name)
     if scope is None:
         return None
@@ -165,13 +226,31 @@ def only_assignment(
     if len(assignments) != 1 or not isinstance(assignments[0], Assignment):
         return None
     target = assignments[0].node
+    found = assignments[0].scope
     holder = syntax.parents.get(target)
     if isinstance(holder, cst.AssignTarget):
         statement = syntax.parents.get(holder)
         if isinstance(statement, cst.Assign) and len(statement.targets) == 1:
-            return assignments[0].scope, statement.value
+            return OnlyAssignment(statement.value, isinstance(found, GlobalScope), found)
     elif isinstance(holder, cst.AnnAssign) and holder.target is target and holder.value:
-        return assignments[0].scope, holder.value
+        return OnlyAssignment(holder.value, isinstance(found, GlobalScope), found)
+    return None
+
+
+def _module_assignment(syntax: PythonSyntax, name: str, kind: BindingKind) -> OnlyAssignment | None:
+    """The statement of the one (module-level) binding of ``name``, when it is a plain
+    assignment: the only statement in the module assigning to ``name`` alone."""
+    if kind is BindingKind.ASSIGN:
+        for statement in syntax.statements:
+            if isinstance(statement, cst.Assign) and len(statement.targets) == 1:
+                target = statement.targets[0].target
+                if isinstance(target, cst.Name) and target.value == name:
+                    return OnlyAssignment(statement.value, True, None)
+    elif kind is BindingKind.ANNOTATED:
+        for annotated in syntax.annotated:
+            target = annotated.target
+            if isinstance(target, cst.Name) and target.value == name and annotated.value:
+                return OnlyAssignment(annotated.value, True, None)
     return None
 
 
@@ -228,10 +307,10 @@ def _literal(syntax: PythonSyntax, node: cst.BaseExpression, depth: int) -> Fiel
             return constants[node.value]
         return _constant(syntax, node, depth) if depth < _MAX_CONSTANT_DEPTH else unknown
     if isinstance(node, (cst.Integer, cst.Float)):
-        return node.evaluated_value
+        return number_value(node)
     if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
         try:
-            value = node.evaluated_value
+            value = string_literal_value(node)
         except Exception:  # an escape Python itself would reject
             return unknown
         return value if isinstance(value, str) else unknown
@@ -252,12 +331,34 @@ def _literal(syntax: PythonSyntax, node: cst.BaseExpression, depth: int) -> Fiel
     return unknown
 
 
+def number_value(node: cst.Integer | cst.Float) -> int | float:
+    """The number a literal writes: libcst's ``evaluated_value`` without its ``literal_eval``
+    (a compile per literal), for the spellings ``int``/``float`` read the same way."""
+    try:
+        return int(node.value, 0) if isinstance(node, cst.Integer) else float(node.value)
+    except ValueError:
+        return node.evaluated_value
+
+
+def string_literal_value(
+    node: cst.SimpleString | cst.ConcatenatedString,
+) -> str | bytes | None:
+    """A string literal's value, as libcst's ``evaluated_value`` gives it; a text string with
+    no escapes and no carriage return (which Python's reading turns into a newline) is its own
+    characters, read without a ``literal_eval``."""
+    if isinstance(node, cst.SimpleString):
+        body = node.raw_value
+        if "b" not in node.prefix.lower() and "\\" not in body and "\r" not in body:
+            return body
+    return node.evaluated_value
+
+
 def _constant(syntax: PythonSyntax, name: cst.Name, depth: int) -> FieldValue:
     """A module-level name bound once to a literal: a constant."""
     found = only_assignment(syntax, name)
-    if found is None or not isinstance(found[0], GlobalScope):
+    if found is None or not found.module_level:
         return Unknown(name.value)
-    value = _literal(syntax, found[1], depth + 1)
+    value = _literal(syntax, found.value, depth + 1)
     return Unknown(name.value) if isinstance(value, Unknown) else value
 
 
