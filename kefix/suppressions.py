@@ -120,6 +120,8 @@ def read_suppressions(
 ) -> FileSuppressions:
     """The directives among ``comments`` (spans of ``#`` comments in ``text``); ``lines`` are
     the lines they cover when those are not the file's own (a notebook's cells)."""
+    if "kefix:" not in text:
+        return _NONE  # every directive spells it: most files need no line index or comment scan
     lines = lines or LineIndex.of(text)
     comment_lines: dict[int, Span] = {}
     ordered = sorted(comments, key=lambda span: span.start)
@@ -148,6 +150,9 @@ def read_suppressions(
                 target = None
         ignores.append(Suppression(directive, comment, line, own_line, target))
     return FileSuppressions(skip_file, tuple(ignores))
+
+
+_NONE = FileSuppressions(skip_file=False, ignores=())
 
 
 def _line_text(text: str, lines: Lines, line: int) -> str:
