@@ -181,6 +181,8 @@ def apply_suppressions(
     """``findings`` without those a directive covers (see the module docstring for the scope)."""
     if suppressions.skip_file:
         return Applied((), frozenset())
+    if not suppressions.ignores:
+        return Applied(tuple(findings), frozenset())
     lines = lines or LineIndex.of(text)
     kept: list[Finding] = []
     used: set[tuple[int, str]] = set()
