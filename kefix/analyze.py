@@ -65,7 +65,7 @@ def analyze_text(
 ) -> FileAnalysis:
     """Findings of a source's text for each release in ``versions`` (default: the newest);
     ``kind`` names its adapter, ``path`` locates the entry scripts its launches run."""
-    targets = tuple(sorted(versions or (newest_version(),), key=Version))
+    targets = _in_release_order(tuple(versions or (newest_version(),)))
     parsed = adapter_for(kind).parse(display, text)
     suppressions = read_suppressions(text, parsed.comments, parsed.cells)
     if suppressions.skip_file:
@@ -124,6 +124,12 @@ def analyze_text(
         kind,
         parsed.cells,
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _in_release_order(versions: tuple[str, ...]) -> tuple[str, ...]:
+    # Every file of a project targets the same releases: sorted once, not per file.
+    return tuple(sorted(versions, key=Version))
 
 
 @functools.lru_cache(maxsize=64)

@@ -6,6 +6,8 @@ from typing import Any
 
 import bashlex
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kefix.sources.bash import crosscheck
 
@@ -24,6 +26,11 @@ STATEMENTS = {
     "blank_continuation_line": "python t.py \\\n \\\n --b",
     "reserved_word_starting_a_line": "python t.py \\\n  done --a \\\n  --b",
     "pipe_at_a_line_end": "python t.py --a | \\\n  tee --b",
+    # Found by a property test comparing both readings (each line reads fine alone, the whole
+    # does not parse):
+    "continuation_ending_the_statement": "python t.py --a \\\n",
+    "subshell_then_words": "(--a) \\\n--a",
+    "compound_command_on_a_line": "python t.py \\\n  if x; then --a; fi",
 }
 
 
@@ -54,7 +61,7 @@ def test_a_statement_read_line_by_line_reads_as_the_whole(statement: str) -> Non
 
 def test_a_line_already_read_is_not_parsed_again(monkeypatch: pytest.MonkeyPatch) -> None:
     # Each fix of a launch re-reads it with a line or two changed: the rest is remembered.
-    crosscheck._line_flags.cache_clear()
+    crosscheck._line_words.cache_clear()
     before = "torchrun src/train.py \\\n  --lr 1 \\\n  --save_steps 500 \\\n  --seed 42"
     after = "torchrun src/train.py \\\n  --lr 1 \\\n  --save_steps 400 \\\n  --seed 42"
     parsed: list[str] = []
@@ -69,3 +76,20 @@ def test_a_line_already_read_is_not_parsed_again(monkeypatch: pytest.MonkeyPatch
     parsed.clear()
     assert crosscheck.flags_read_by_bashlex(after) == ["--lr", "--save_steps", "--seed"]
     assert parsed == ["  --save_steps 400"]
+
+
+# Pieces of launch lines and of everything that makes a line read otherwise alone than within
+# its statement: quotes, substitutions, comments, operators, reserved words, compound commands.
+_PIECES = [
+    *("--a", "--b=1", "x", "train.py", "$X", "${Y}", '"q"', "0.03", "A=1", "--c\\ d", "2>&1"),
+    *('"', "'", "$(", ")", "${", "}", "`", "#", "\\", "\\ ", "$'", "(", "((", "[[", "]]", "{"),
+    *("|", "&&", ";", "&", ">", "!", "<<EOF", "EOF", "done", "then", "if", "fi", "time", "in"),
+    *(" ", "\t", "\n", "\\\n", " \\\n", "\t\\\n", "(x)", "x;", "--d $(date)"),
+]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(_PIECES), min_size=1, max_size=12).map("".join))
+def test_any_statement_read_line_by_line_reads_as_the_whole(statement: str) -> None:
+    crosscheck._line_words.cache_clear()
+    assert crosscheck.flags_read_by_bashlex(statement) == _read_whole(statement)
