@@ -19,6 +19,7 @@ from kefix.knowledge.training_args import known_versions, newest_version
 from kefix.model import CellLines, EffectiveConfig, Finding, Launch
 from kefix.resolve import Resolution, Resolver, filesystem
 from kefix.rules import RULES
+from kefix.rules.base import Rule
 from kefix.sources import adapter_for, kind_of_suffix
 from kefix.suppressions import (
     UNUSED_SUPPRESSION,
@@ -64,7 +65,7 @@ def analyze_text(
 ) -> FileAnalysis:
     """Findings of a source's text for each release in ``versions`` (default: the newest);
     ``kind`` names its adapter, ``path`` locates the entry scripts its launches run."""
-    targets = tuple(sorted(versions or (newest_version(),), key=Version))
+    targets = _in_release_order(tuple(versions or (newest_version(),)))
     parsed = adapter_for(kind).parse(display, text)
     suppressions = read_suppressions(text, parsed.comments, parsed.cells)
     if suppressions.skip_file:
@@ -74,7 +75,7 @@ def analyze_text(
     def reported(code: str) -> bool:
         return not any(code.startswith(prefix) for prefix in left_out)
 
-    rules = [rule for rule in RULES if settings.is_selected(rule.code) and reported(rule.code)]
+    rules = checked_rules(settings, left_out)
     by_key: dict[tuple[str, int, str], tuple[Finding, list[str]]] = {}
     resolutions: tuple[Resolution, ...] = ()
     for version in targets:
@@ -125,6 +126,24 @@ def analyze_text(
     )
 
 
+@functools.lru_cache(maxsize=64)
+def _in_release_order(versions: tuple[str, ...]) -> tuple[str, ...]:
+    # Every file of a project targets the same releases: sorted once, not per file.
+    return tuple(sorted(versions, key=Version))
+
+
+@functools.lru_cache(maxsize=64)
+def checked_rules(settings: Settings, left_out: tuple[str, ...]) -> tuple[Rule, ...]:
+    """The rules ``settings`` select, less the codes ``left_out`` (``per-file-ignores``):
+    the same for nearly every file, so worked out once, not once per file."""
+    return tuple(
+        rule
+        for rule in RULES
+        if settings.is_selected(rule.code)
+        and not any(rule.code.startswith(prefix) for prefix in left_out)
+    )
+
+
 def _in_framework_terms(config: EffectiveConfig, finding: Finding) -> Finding:
     """A fix an axolotl config cannot carry in its own keys is dropped: the finding stays."""
     if config.launch.launcher != "axolotl" or config.launch.entry_kind != "config":
@@ -161,11 +180,10 @@ def _own_findings(
     found: set[tuple[str, str]] = set()
     for launch in adapter_for(kind).parse(display, text).launches:
         config = resolver.resolve_launch(launch, path, text, version).config
-        if config is None:
+        if config is None or launch.entry_kind == "deepspeed":
             continue
-        for rule in RULES:
-            if settings.is_selected(rule.code) and launch.entry_kind != "deepspeed":
-                found.update((f.code, f.subject or f.message) for f in rule.check(config, settings))
+        for rule in checked_rules(settings, ()):
+            found.update((f.code, f.subject or f.message) for f in rule.check(config, settings))
     return found
 
 

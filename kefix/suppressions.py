@@ -120,6 +120,8 @@ def read_suppressions(
 ) -> FileSuppressions:
     """The directives among ``comments`` (spans of ``#`` comments in ``text``); ``lines`` are
     the lines they cover when those are not the file's own (a notebook's cells)."""
+    if "kefix:" not in text:
+        return _NONE  # every directive spells it: most files need no line index or comment scan
     lines = lines or LineIndex.of(text)
     comment_lines: dict[int, Span] = {}
     ordered = sorted(comments, key=lambda span: span.start)
@@ -150,6 +152,9 @@ def read_suppressions(
     return FileSuppressions(skip_file, tuple(ignores))
 
 
+_NONE = FileSuppressions(skip_file=False, ignores=())
+
+
 def _line_text(text: str, lines: Lines, line: int) -> str:
     return text[lines.line_start(line) : lines.line_end(line)]
 
@@ -176,6 +181,8 @@ def apply_suppressions(
     """``findings`` without those a directive covers (see the module docstring for the scope)."""
     if suppressions.skip_file:
         return Applied((), frozenset())
+    if not suppressions.ignores:
+        return Applied(tuple(findings), frozenset())
     lines = lines or LineIndex.of(text)
     kept: list[Finding] = []
     used: set[tuple[int, str]] = set()

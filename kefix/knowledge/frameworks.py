@@ -15,7 +15,7 @@ from __future__ import annotations
 import difflib
 import functools
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from types import MappingProxyType
@@ -120,8 +120,14 @@ def known_versions(framework: str) -> tuple[str, ...]:
     return _document()[framework].versions
 
 
+@functools.lru_cache(maxsize=1024)
+def _version(text: str) -> Version:
+    """A release number parsed once: the segments of every option name the same few."""
+    return Version(text)
+
+
 def _between(segment: Mapping[str, Any], version: Version) -> bool:
-    return Version(segment["from"]) <= version <= Version(segment["to"])
+    return _version(segment["from"]) <= version <= _version(segment["to"])
 
 
 def _segment(
@@ -152,7 +158,7 @@ def _plain(value: Any) -> FieldValue:
 
 
 def _read(framework: _Framework, command: str, version: str) -> CommandOptions | None:
-    wanted = Version(version)
+    wanted = _version(version)
     parser = _segment(framework.commands.get(command, ()), command, wanted)
     if parser is None:
         return None
@@ -172,6 +178,7 @@ def _read(framework: _Framework, command: str, version: str) -> CommandOptions |
     )
 
 
+@functools.lru_cache(maxsize=256)  # the bundled data never changes; the result is immutable
 def command_options(framework: str, command: str, version: str) -> CommandOptions | None:
     """The options of ``command`` at ``version``, or None when kefix cannot know them: a framework
     or command it has no data for, or a release outside the range it read."""
@@ -184,8 +191,8 @@ def command_options(framework: str, command: str, version: str) -> CommandOption
         return None
     if version in data.versions:
         return _read(data, command, version)
-    below = [v for v in data.versions if Version(v) < wanted]
-    above = [v for v in data.versions if Version(v) > wanted]
+    below = [v for v in data.versions if _version(v) < wanted]
+    above = [v for v in data.versions if _version(v) > wanted]
     if not below or not above:
         return None
     older, newer = _read(data, command, below[-1]), _read(data, command, above[0])
@@ -212,6 +219,7 @@ def command_options(framework: str, command: str, version: str) -> CommandOption
     )
 
 
+@functools.lru_cache(maxsize=4096)  # the bundled data never changes; the result is immutable
 def option_history(framework: str, command: str, name: str) -> OptionHistory | None:
     """Where ``name`` is an option of ``command`` among the releases read (None: in none)."""
     data = _document().get(framework)
@@ -220,22 +228,27 @@ def option_history(framework: str, command: str, name: str) -> OptionHistory | N
     having = [
         version
         for version in data.versions
-        if _segment(data.fields.get(name, ()), command, Version(version)) is not None
+        if _segment(data.fields.get(name, ()), command, _version(version)) is not None
     ]
     if not having:
         return None
     with_command = [
         version
         for version in data.versions
-        if _segment(data.commands.get(command, ()), command, Version(version)) is not None
+        if _segment(data.commands.get(command, ()), command, _version(version)) is not None
     ]
     first, last = having[0], having[-1]
     added_in = first if with_command and first != with_command[0] else None
-    later = [version for version in with_command if Version(version) > Version(last)]
+    later = [version for version in with_command if _version(version) > _version(last)]
     return OptionHistory(name, first, last, added_in, later[0] if later else None)
 
 
-def close_option(name: str, options: list[str] | tuple[str, ...] | frozenset[str]) -> str | None:
+def close_option(name: str, options: Iterable[str]) -> str | None:
     """The option ``name`` most likely misspells, if one is close enough."""
+    return _closest(name, frozenset(options))
+
+
+@functools.lru_cache(maxsize=4096)  # a misspelt flag recurs in every script copied from one
+def _closest(name: str, options: frozenset[str]) -> str | None:
     found = difflib.get_close_matches(name, sorted(options), n=1, cutoff=CLOSE_ENOUGH)
     return found[0] if found else None

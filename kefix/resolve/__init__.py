@@ -555,7 +555,7 @@ def read_flags(
         other_fields = framework.options | framework.uncertain
         options = other_fields
         if framework.training_base is not None:
-            options = options | {o.lstrip("-") for o in option_strings(version=version)}
+            options = options | _option_names(version)
     records = []
     # ms-swift 2.x builds TrainingArguments from its own fields: only those are options.
     framework_only = framework is not None and framework.known and framework.training_base is None

@@ -107,6 +107,11 @@ class ParserSpec:
 
     def field_names(self) -> frozenset[str]:
         """Every field of the local dataclasses: the options this entry script accepts itself."""
+        return self._field_names
+
+    @functools.cached_property
+    def _field_names(self) -> frozenset[str]:
+        # Asked for by every launch of the entry script: worked out once per spec.
         return frozenset(item.name for parsed in self.dataclasses for item in parsed.fields)
 
     def training_defaults(self) -> Mapping[str, FieldDefault]:

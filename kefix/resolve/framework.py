@@ -401,20 +401,14 @@ def framework_layer(
         _hide(values, f"{use.framework} {use.version} sets its own defaults".replace("  ", " "))
         if options is None:
             return use
-    fields = training_fields(version=transformers_version)
-    detail = f"({use.framework} {options.version or 'source'})"
-    own: dict[str, ResolvedValue] = {}
-    for name, option in options.options.items():
-        value: FieldValue = option.default
-        if option.required:
-            value = Unknown(f"{use.framework} requires --{name}")
-        default = ResolvedValue(name, value, Origin(Layer.DATACLASS_DEFAULT, detail=detail))
-        if name not in fields:
-            own[name] = default
-        elif options.training_base is not None and _written(values.get(name)):
+    defaults = _framework_defaults(use.framework, options, transformers_version)
+    own = dict(defaults.own)
+    for default in defaults.training if options.training_base is not None else ():
+        name = default.name
+        if _written(values.get(name)):
             # Written over the framework's default: it is among what the value overrides.
             values[name] = _under(values[name], default)
-        elif options.training_base is not None:
+        else:
             previous = values.get(name)
             if previous is not None and _project_default(previous):
                 # The script's own subclass of the trl config overrides trl's default.
@@ -476,6 +470,48 @@ def framework_layer(
 
             precision_unknown(values)
     return replace(use, values=MappingProxyType(own), config_keys=MappingProxyType(config_keys))
+
+
+@dataclass(frozen=True)
+class _Defaults:
+    """A command's option defaults as resolved values, split by whether they are
+    TrainingArguments fields (those layer over transformers' defaults)."""
+
+    options: CommandOptions  # held, so that its id is not reused while cached
+    own: Mapping[str, ResolvedValue]
+    training: tuple[ResolvedValue, ...]
+
+
+# The same few commands' defaults serve every launch of a run: built once each, not per launch
+# (hundreds of options each). Keyed by the options' identity: they are not hashable.
+_DEFAULTS: dict[tuple[str, int, str], _Defaults] = {}
+_MAX_DEFAULTS = 64
+
+
+def _framework_defaults(
+    framework: str, options: CommandOptions, transformers_version: str
+) -> _Defaults:
+    key = (framework, id(options), transformers_version)
+    cached = _DEFAULTS.get(key)
+    if cached is not None and cached.options is options:
+        return cached
+    fields = training_fields(version=transformers_version)
+    detail = f"({framework} {options.version or 'source'})"
+    own: dict[str, ResolvedValue] = {}
+    training: list[ResolvedValue] = []
+    for name, option in options.options.items():
+        value: FieldValue = option.default
+        if option.required:
+            value = Unknown(f"{framework} requires --{name}")
+        default = ResolvedValue(name, value, Origin(Layer.DATACLASS_DEFAULT, detail=detail))
+        if name not in fields:
+            own[name] = default
+        else:
+            training.append(default)
+    if len(_DEFAULTS) >= _MAX_DEFAULTS:
+        _DEFAULTS.clear()
+    _DEFAULTS[key] = defaults = _Defaults(options, MappingProxyType(own), tuple(training))
+    return defaults
 
 
 _CONFIG_WORD = re.compile(r"""(?<![=\w/.-])["']?([^\s"'=]+\.(?:ya?ml|json))["']?(?=\s|$)""")

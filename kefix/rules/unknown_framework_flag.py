@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -124,11 +125,9 @@ class UnknownFrameworkFlag(Rule):
             return
         if use.framework == "axolotl" and any(a.name == "plugins" for a in config.launch.args):
             return  # plugins add fields to axolotl's config model (merge_input_args)
-        options = set(use.options | use.uncertain)
-        if use.framework == "axolotl":
-            options |= AXOLOTL_ALIASES
-        if use.training_base is not None:
-            options |= {o.lstrip("-") for o in option_strings(version=config.version)}
+        options = _known_options(
+            use.framework, use.options | use.uncertain, use.training_base, config.version
+        )
         for record in unknown_flags(config):
             name = record.arg.name
             underscored = name.replace("-", "_")
@@ -143,7 +142,7 @@ class UnknownFrameworkFlag(Rule):
             yield from self._recipe_keys(config, use, options)
 
     def _recipe_keys(
-        self, config: EffectiveConfig, use: FrameworkUse, options: set[str]
+        self, config: EffectiveConfig, use: FrameworkUse, options: frozenset[str]
     ) -> Iterator[Finding]:
         """Keys of the ``--config`` recipe TrlParser reads: it makes each a default of its
         parser and hands the ones no option takes on as flags (trl/scripts/utils.py,
@@ -165,7 +164,7 @@ class UnknownFrameworkFlag(Rule):
             if history is not None and use.version:
                 message += _history_text(use, history)
             message += f"; {unknown_flag_error(use.framework)}"
-            guess = close_option(name, frozenset(options))
+            guess = close_option(name, options)
             if guess is not None:
                 message += f"; did you mean {guess}?"
             span = None
@@ -174,7 +173,7 @@ class UnknownFrameworkFlag(Rule):
             yield self.finding(config, message, span=span, subject=f"{where} {name}")
 
     def _finding(
-        self, config: EffectiveConfig, use: FrameworkUse, arg: Arg, options: set[str]
+        self, config: EffectiveConfig, use: FrameworkUse, arg: Arg, options: frozenset[str]
     ) -> Finding:
         # Framework knowledge loads only for framework launches.
         from kefix.knowledge.frameworks import close_option, option_history
@@ -194,11 +193,25 @@ class UnknownFrameworkFlag(Rule):
             message += f"; {proof}: use --{new}"
             fix = Fix(f"rename to --{new}", (RenameArg(name, new),), Applicability.SAFE)
         else:
-            guess = close_option(name, frozenset(options))
+            guess = close_option(name, options)
             if guess is not None:
                 message += f"; did you mean --{guess}?"
                 fix = Fix(f"rename to --{guess}", (RenameArg(name, guess),), Applicability.UNSAFE)
         return self.finding(config, message, span=arg.flag_span, fix=fix, subject=name)
+
+
+@functools.lru_cache(maxsize=64)
+def _known_options(
+    framework: str, own: frozenset[str], training_base: str | None, version: str
+) -> frozenset[str]:
+    """The names a command takes: its own options and, when it parses TrainingArguments, their
+    flags too. The same few per run, and each a few hundred names: built once."""
+    options = set(own)
+    if framework == "axolotl":
+        options |= AXOLOTL_ALIASES
+    if training_base is not None:
+        options |= {o.lstrip("-") for o in option_strings(version=version)}
+    return frozenset(options)
 
 
 def _ignores_unknown_flags(config: EffectiveConfig) -> bool:

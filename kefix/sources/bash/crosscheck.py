@@ -5,24 +5,73 @@ word boundaries differ from bash's in corners (it reads ``0.03\\<newline>--fp16`
 and a fix written on a misread launch would be wrong. bashlex rejects a quarter of whole real
 scripts, yet parses 884 of 887 real launch statements on their own; so every launch a fix
 rewrites is read again by bashlex, and a disagreement on its flags drops the fix.
+
+bashlex is slow (~1 ms per launch statement), and each fix of a file re-reads a statement that
+differs from the last one in a line or two. So a statement that is one simple command written
+over several lines is read line by line, each line's reading kept (``_line_words``): bash reads
+its words as the lines' words one after the other. Any other statement is read whole.
 """
 
 from __future__ import annotations
 
+import functools
+import re
 from typing import Any
 
 from kefix.model import Launch
 
+# A line continuation after an unescaped blank: outside quotes, substitutions and comments bash
+# deletes the ``\<newline>`` and the blank before it ends a word. Inside a quote or a substitution
+# the line before it is left unterminated, and bashlex rejects it alone.
+_WORD_BREAK_CONTINUATION = re.compile(r"(?<!\\)[ \t]\\\n")
+# A continuation line must start with a word that is an argument wherever it stands: not a
+# reserved word, subshell, group or test that only the start of a command would make it.
+_ARGUMENT_START = re.compile(r"[ \t]*[-\w./$\"'~@%+,:=]")
+_RESERVED = frozenset(
+    {"!", "case", "coproc", "do", "done", "elif", "else", "esac", "fi", "for", "function", "if"}
+    | {"in", "select", "then", "time", "until", "while", "{", "}", "[[", "]]"}
+)
+
 
 def flags_read_by_bashlex(statement: str) -> list[str] | None:
     """The ``--flag`` words bashlex reads in ``statement``; None when bashlex cannot parse it."""
+    lines = _WORD_BREAK_CONTINUATION.split(statement)
+    if len(lines) > 1 and "<<" not in statement and all(map(_continues, lines[1:])):
+        read = [_line_words(line) for line in lines]
+        if all(flags is not None for flags in read):
+            return [flag for flags in read if flags is not None for flag in flags]
+    trees = _parse(statement)
+    return None if trees is None else _flags(trees)
+
+
+def _continues(line: str) -> bool:
+    """Whether a continuation line's first word reads as a plain argument."""
+    words = line.split(None, 1)
+    return bool(words) and words[0] not in _RESERVED and _ARGUMENT_START.match(line) is not None
+
+
+@functools.lru_cache(maxsize=8192)
+def _line_words(line: str) -> tuple[str, ...] | None:
+    """One line's ``--flag`` words when bashlex reads it alone as one simple command (words,
+    assignments, redirections); None otherwise (a quote or substitution spanning lines, a
+    compound command, a list): then the statement is read whole."""
+    trees = _parse(line)
+    if trees is None or len(trees) != 1 or trees[0].kind != "command":
+        return None
+    return tuple(_flags(trees))
+
+
+def _parse(statement: str) -> list[Any] | None:
     # Imported here: bashlex costs ~0.1 s to import and is needed only when a fix is verified.
     import bashlex
 
     try:
-        trees = bashlex.parse(statement)
+        return list(bashlex.parse(statement))
     except Exception:  # bashlex raises assorted errors (and asserts) on valid bash
         return None
+
+
+def _flags(trees: list[Any]) -> list[str]:
     flags: list[str] = []
 
     def visit(node: Any) -> None:

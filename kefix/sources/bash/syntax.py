@@ -288,14 +288,15 @@ class _Reader:
         # written: only a variable assigned once in the whole file has a certain value there.
         position = len(self.text) + 1 if in_function else at
         self._in_function = in_function
-        value, splat = self._value(node, position, quoted=False)
+        value, splat = self._value(node, position, quoted=False, raw=raw)
         return Word(value=value, span=span, raw=raw, splat=splat)
 
     def _value(
-        self, node: tree_sitter.Node, at: int, *, quoted: bool
+        self, node: tree_sitter.Node, at: int, *, quoted: bool, raw: str | None = None
     ) -> tuple[str | Unknown, bool]:
         kind = node.type
-        raw = self._node_text(node)
+        if raw is None:
+            raw = self._node_text(node)
         if kind in ("word", "number"):
             return _unescape_word(raw), False
         if kind == "raw_string":
@@ -312,7 +313,7 @@ class _Reader:
                 return Unknown(raw), True
             return self._variable(name, at, raw, quoted=quoted)
         if kind == "expansion":
-            match = re.fullmatch(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", raw)
+            match = _PLAIN_EXPANSION.fullmatch(raw)
             if match:
                 return self._variable(match.group(1), at, raw, quoted=quoted)
             return Unknown(raw), "[@]" in raw or "[*]" in raw
@@ -342,7 +343,7 @@ class _Reader:
         value = self.variable_at(name, at)
         if isinstance(value, Unknown):
             return Unknown(raw), False
-        if not quoted and re.search(r"\s", value):
+        if not quoted and _BLANK.search(value):
             # An unquoted expansion of a value with blanks splits into several words.
             return Unknown(raw), True
         return value, False
@@ -366,14 +367,19 @@ class _Reader:
         return earlier[-1].value
 
 
+_PLAIN_EXPANSION = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_BLANK = re.compile(r"\s")
+_CONTINUATION = re.compile(r"\\\r?\n")
+_ESCAPE = re.compile(r"\\(.)")
+_DOUBLE_QUOTED_ESCAPE = re.compile(r"\\([$`\"\\])")
+
+
 def _unescape_word(raw: str) -> str:
     """Remove the quoting a bare word carries: line continuations and backslash escapes."""
     if "\\" not in raw:
         return raw  # most words: nothing to remove
-    text = re.sub(r"\\\r?\n", "", raw)
-    return re.sub(r"\\(.)", r"\1", text)
+    return _ESCAPE.sub(r"\1", _CONTINUATION.sub("", raw))
 
 
 def _unescape_double_quoted(raw: str) -> str:
-    text = re.sub(r"\\\r?\n", "", raw)
-    return re.sub(r"\\([$`\"\\])", r"\1", text)
+    return _DOUBLE_QUOTED_ESCAPE.sub(r"\1", _CONTINUATION.sub("", raw))
