@@ -243,9 +243,12 @@ def _walk(root: Path, exclusion: Exclusion) -> Iterator[tuple[Path, bool] | Skip
         for entry in entries:
             try:
                 symlink = entry.is_symlink()
-                is_directory = entry.is_dir()  # a symlink to a directory is one, never walked
             except OSError:
-                symlink, is_directory = False, False
+                symlink = False
+            try:
+                is_directory = entry.is_dir()  # a symlink to a directory is one, never walked
+            except OSError:  # a symlink loop: discover says so
+                is_directory = False
             if is_directory and not symlink:
                 subdirectories.append(entry.name)
             elif not is_directory:
