@@ -9,6 +9,7 @@ lookup, never a finding.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import time
@@ -78,7 +79,13 @@ def training_subclasses(root: Path) -> frozenset[str]:
     transformers or trl training class (read once per run: a file-system question, see
     ``kefix.resolve.filesystem``). Recorded as a fact of the check under way: a subclass added
     anywhere in the project re-checks what used it."""
-    index = filesystem.derived("subclasses", str(root))
+    return _names(filesystem.derived("subclasses", str(root)))
+
+
+@functools.lru_cache(maxsize=64)
+def _names(index: str) -> frozenset[str]:
+    """The names of an index answer: one set per answer, not one per file that asks (a
+    monorepo's index holds hundreds of names, and the set is a memo key of every read)."""
     return frozenset(index.split("\n")) if index else frozenset()
 
 
