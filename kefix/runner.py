@@ -6,6 +6,7 @@ from an earlier run come from a cache when one is given. Either way the result i
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import copyreg
 import gc
@@ -160,6 +161,7 @@ class ResultStore(Protocol):
 POOL_THRESHOLD = 48
 _WARM_UP = 4  # files the parent checks before forking the pool
 _CHUNK = 16  # files sent to a worker at once
+_CHUNKS_IN_FLIGHT = 4  # chunks per worker sent and not collected, at most
 
 
 def run(
@@ -304,12 +306,17 @@ class FileChecker:
         self.resolver = _resolver(self.search_roots, settings)
         self._waiting: list[CheckJob] = []
         self._submitted = 0
-        self._done: list[Checked] = []  # checked here: the first files, in order
-        # then the pool's, in order, with the files they were sent
-        self._chunks: list[tuple[list[CheckJob], Future[_ChunkResult]]] = []
+        # Results in submission order: the first files, checked here, then the pool's chunks,
+        # collected in order as they finish.
+        self._done: list[Checked] = []
+        # Chunks sent to the pool and not collected yet, oldest first, with their files.
+        self._chunks: collections.deque[tuple[list[CheckJob], Future[_ChunkResult]]] = (
+            collections.deque()
+        )
         self._pool: ProcessPoolExecutor | None = None
         self._exit = contextlib.ExitStack()
         self._cores = _cores()
+        self._workers = 1
 
     def __enter__(self) -> FileChecker:
         self._exit.enter_context(filesystem.snapshot())
@@ -353,14 +360,18 @@ class FileChecker:
             self._waiting = []
             return self._done
         self._send()
-        results = list(self._done)
-        for jobs, chunk in self._chunks:
-            checked, pending = chunk.result()
-            if self.store is not None:
-                self.store.absorb(pending)
-            pairs = zip(checked, jobs, strict=True)
-            results.extend(_with_source(result, job) for result, job in pairs)
-        return results
+        while self._chunks:
+            self._collect_oldest()
+        return self._done
+
+    def _collect_oldest(self) -> None:
+        """Wait for the oldest chunk in the pool and keep its results (with their texts)."""
+        jobs, chunk = self._chunks.popleft()
+        checked, pending = chunk.result()
+        if self.store is not None:
+            self.store.absorb(pending)
+        pairs = zip(checked, jobs, strict=True)
+        self._done.extend(_with_source(result, job) for result, job in pairs)
 
     def _wants_pool(self) -> bool:
         if self.keep or self.jobs == 1 or (self.jobs is None and self._cores < 2):
@@ -388,7 +399,7 @@ class FileChecker:
         # and each worker would import bashlex (~0.1 s) itself.
         import bashlex  # noqa: F401
 
-        workers = self.jobs or self._cores
+        workers = self._workers = self.jobs or self._cores
         _worker = (self.resolver, self.settings, self.store)
         if sys.platform.startswith("linux"):
             self._pool = ProcessPoolExecutor(
@@ -410,6 +421,10 @@ class FileChecker:
         while self._waiting:
             chunk, self._waiting = self._waiting[:_CHUNK], self._waiting[_CHUNK:]
             self._chunks.append((chunk, self._pool.submit(_check_chunk, chunk)))
+        # Discovery reads files faster than the workers check them: without a bound, the texts
+        # of a whole monorepo would wait in memory. Beyond a few chunks per worker, collect.
+        while len(self._chunks) > _CHUNKS_IN_FLIGHT * self._workers:
+            self._collect_oldest()
 
 
 def _resolver(search_roots: Sequence[Path], settings: Settings) -> Resolver:
