@@ -88,8 +88,8 @@ class _Invalid(Exception):
     """An entry kefix cannot use (another layout, a damaged file): a miss."""
 
 
-# Field names of each dataclass, in declaration order; none has __slots__ or __post_init__,
-# so an instance is its __dict__ (see _build).
+# Field names of each dataclass, in declaration order; none has a __post_init__, so an instance
+# is its fields (see _filled).
 _FIELD_NAMES = {
     name: tuple(f.name for f in dataclasses.fields(cls))
     for name, cls in _TYPES.items()
@@ -152,6 +152,7 @@ class _Decoder:
 
 
 _FIELDS_OF = {_TYPES[name]: names for name, names in _FIELD_NAMES.items()}
+_SLOTTED = frozenset(cls for cls in _FIELDS_OF if "__slots__" in vars(cls))
 
 
 def _build(name: str, values: tuple[Any, ...]) -> Any:
@@ -160,9 +161,7 @@ def _build(name: str, values: tuple[Any, ...]) -> Any:
     names = _FIELD_NAMES[name]
     if len(values) != len(names):
         raise _Invalid(f"{name} takes {len(names)} fields, not {len(values)}")
-    value = object.__new__(_TYPES[name])
-    value.__dict__.update(zip(names, values, strict=True))
-    return value
+    return _filled(_TYPES[name], names, values)
 
 
 # Launches, the bulk of an entry (every flag with its spans), have a compact form of their own:
@@ -248,7 +247,8 @@ def _launch_from(data: list[Any], decode: Callable[[Any], Any]) -> model.Launch:
 def _span_from(data: list[int]) -> model.Span:
     start, end = data  # a warm run builds ~40,000 of these: no _build
     span = _object_new(model.Span)
-    span.__dict__.update(start=start, end=end)
+    _set(span, "start", start)
+    _set(span, "end", end)
     return span
 
 
@@ -256,12 +256,23 @@ def _new(cls: type[_T], *values: Any) -> _T:
     names = _FIELDS_OF[cls]
     if len(values) != len(names):
         raise _Invalid(f"{cls.__name__} takes {len(names)} fields, not {len(values)}")
+    return _filled(cls, names, values)
+
+
+def _filled(cls: type[_T], names: tuple[str, ...], values: tuple[Any, ...]) -> _T:
+    """An instance of the frozen dataclass ``cls`` with its fields set directly, without the
+    generated ``__init__``: through its ``__dict__``, or slot by slot for a slotted one."""
     value = _object_new(cls)
-    value.__dict__.update(zip(names, values, strict=True))
+    if cls in _SLOTTED:
+        for name, item in zip(names, values, strict=True):
+            _set(value, name, item)
+    else:
+        value.__dict__.update(zip(names, values, strict=True))
     return value
 
 
 _object_new = object.__new__
+_set = object.__setattr__  # past the frozen dataclass's own __setattr__, as pickle does
 
 
 def encode_result(result: FileResult | None) -> Any:

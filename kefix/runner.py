@@ -328,6 +328,7 @@ class FileChecker:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
             _worker = None
+            gc.unfreeze()
         self._exit.close()
 
     def submit(self, job: CheckJob) -> int:
@@ -402,6 +403,10 @@ class FileChecker:
         workers = self._workers = self.jobs or self._cores
         _worker = (self.resolver, self.settings, self.store)
         if sys.platform.startswith("linux"):
+            # What the workers inherit stays shared with this process only while no one writes
+            # to its pages: keep the cyclic collector's passes (which write to every object
+            # they visit) off everything that exists before the fork.
+            gc.freeze()
             self._pool = ProcessPoolExecutor(
                 workers, mp_context=multiprocessing.get_context("fork")
             )
