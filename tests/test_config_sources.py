@@ -266,3 +266,27 @@ def test_hostile_yaml_is_read_in_linear_time_or_reported_not_crashed() -> None:
             "deep.json", '{"output_dir": "o", "fp16": ' + "[" * 5000 + "]" * 5000 + "}"
         ).problems
     ] == ["KF901"]
+
+
+def test_fixing_a_config_reads_each_text_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Planning and verifying a fix read the texts the analysis has just read: from memory.
+    from kefix.analyze import analyze_text
+    from kefix.config import Settings
+    from kefix.fix import fix_file
+    from kefix.resolve import Resolver
+    from kefix.sources.config import yaml_reader
+
+    path = tmp_path / "train.yaml"
+    text = "output_dir: out\nevaluation_strategy: steps\nsave_strategy: steps\n"
+    path.write_text(text)
+    read_document.cache_clear()
+    read: list[str] = []
+    read_yaml = yaml_reader.read_yaml
+    monkeypatch.setattr(yaml_reader, "read_yaml", lambda t: read.append(t) or read_yaml(t))
+    resolver, settings = Resolver([tmp_path]), Settings()
+    analysis = analyze_text(path, "train.yaml", text, resolver, settings, kind="yaml")
+    outcome = fix_file(analysis, resolver, settings, include_unsafe=False)
+    assert outcome.final.text == text.replace("evaluation_strategy", "eval_strategy")
+    assert sorted(read) == sorted([text, outcome.final.text])

@@ -10,6 +10,12 @@ bashlex is slow (~1 ms per launch statement), and each fix of a file re-reads a 
 differs from the last one in a line or two. So a statement that is one simple command written
 over several lines is read line by line, each line's reading kept (``_line_words``): bash reads
 its words as the lines' words one after the other. Any other statement is read whole.
+
+Most launch lines are plain words (``  --learning_rate 2e-5``): letters, digits, ``-_./=,:+@%``
+and ``$NAME``/``${NAME}``, separated by blanks. Such a line has no quoting, operator, comment,
+glob or substitution that could move a word boundary, so bash (and bashlex) read it as its
+blank-separated words; it is read so without bashlex (``_plain_words``), and a launch of plain
+lines never imports it.
 """
 
 from __future__ import annotations
@@ -35,6 +41,9 @@ _RESERVED = frozenset(
 
 def flags_read_by_bashlex(statement: str) -> list[str] | None:
     """The ``--flag`` words bashlex reads in ``statement``; None when bashlex cannot parse it."""
+    plain = _plain_words(statement)
+    if plain is not None:
+        return list(plain)
     lines = _WORD_BREAK_CONTINUATION.split(statement)
     if len(lines) > 1 and "<<" not in statement and all(map(_continues, lines[1:])):
         read = [_line_words(line) for line in lines]
@@ -55,10 +64,31 @@ def _line_words(line: str) -> tuple[str, ...] | None:
     """One line's ``--flag`` words when bashlex reads it alone as one simple command (words,
     assignments, redirections); None otherwise (a quote or substitution spanning lines, a
     compound command, a list): then the statement is read whole."""
+    plain = _plain_words(line)
+    if plain is not None:
+        return plain
     trees = _parse(line)
     if trees is None or len(trees) != 1 or trees[0].kind != "command":
         return None
     return tuple(_flags(trees))
+
+
+# A word of a plain line: ordinary characters and parameter expansions by a bare name. ``$`` is
+# taken only before a name character or a braced name, so every character has one reading.
+_PLAIN_WORD = r"(?:[-\w./=,:+@%]|\$(?=\w)|\$\{\w+\})+"
+_PLAIN_LINE = re.compile(rf"[ \t]*({_PLAIN_WORD}(?:[ \t]+{_PLAIN_WORD})*)[ \t]*", re.ASCII)
+
+
+def _plain_words(line: str) -> tuple[str, ...] | None:
+    """The ``--flag`` words of a line of plain words, as bash splits it; None for any other
+    line (or one starting with a reserved word, which is no simple command)."""
+    match = _PLAIN_LINE.fullmatch(line)
+    if match is None:
+        return None
+    words = match.group(1).split()
+    if words[0] in _RESERVED:
+        return None
+    return tuple(word.split("=", 1)[0] for word in words if word.startswith("--"))
 
 
 def _parse(statement: str) -> list[Any] | None:

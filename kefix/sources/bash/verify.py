@@ -7,6 +7,7 @@ flags, every other command reads as the same words, no new syntax error appears,
 
 from __future__ import annotations
 
+import bisect
 import itertools
 from collections.abc import Sequence
 
@@ -66,12 +67,17 @@ def _merged(text: str, command: Command) -> list[Word]:
 
 def _other_words(text: str, command: Command, launch: Launch) -> list[str | Unknown]:
     """Values of the launch's words that belong to no flag: command, entry point, positionals."""
-    spans = [arg.span for arg in launch.args]
-    return [
-        word.value
-        for word in _merged(text, command)
-        if not any(span.start <= word.span.start and word.span.end <= span.end for span in spans)
-    ]
+    # A word is a flag's when some flag's span holds it: among the spans starting at or before
+    # the word, the furthest end reaches past it (a bisection, not a scan of every flag per word).
+    spans = sorted((arg.span.start, arg.span.end) for arg in launch.args)
+    starts = [start for start, _ in spans]
+    furthest = list(itertools.accumulate((end for _, end in spans), max))
+    values: list[str | Unknown] = []
+    for word in _merged(text, command):
+        index = bisect.bisect_right(starts, word.span.start) - 1
+        if index < 0 or furthest[index] < word.span.end:
+            values.append(word.value)
+    return values
 
 
 def _check_repair(

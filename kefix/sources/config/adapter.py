@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -19,8 +20,13 @@ from kefix.sources.config.schema import (
 from kefix.sources.config.verify import data_difference
 
 
+@functools.lru_cache(maxsize=32)
 def read_document(text: str, syntax: str) -> Document | ConfigSyntaxError | None:
-    """The one document of ``text``; the syntax error; or None for several (or no) documents."""
+    """The one document of ``text``; the syntax error; or None for several (or no) documents.
+
+    Cached by text (a Document is frozen): a fix plans its edits on, and verifies against, texts
+    the analysis has just read.
+    """
     try:
         if syntax == "json":
             from kefix.sources.config.json_reader import read_json
