@@ -35,23 +35,12 @@ STATEMENTS = {
 
 
 def _read_whole(statement: str) -> list[str] | None:
+    """The flags bashlex reads in the whole statement at once: what reading by lines must give."""
     try:
         trees = bashlex.parse(statement)
     except Exception:
         return None
-    flags: list[str] = []
-
-    def visit(node: Any) -> None:
-        if node.kind == "word" and node.word.startswith("--"):
-            flags.append(node.word.split("=", 1)[0])
-        elif node.kind == "commandsubstitution":
-            return
-        for part in getattr(node, "parts", ()):
-            visit(part)
-
-    for tree in trees:
-        visit(tree)
-    return flags
+    return crosscheck._flags(trees)
 
 
 @pytest.mark.parametrize("statement", STATEMENTS.values(), ids=STATEMENTS.keys())
