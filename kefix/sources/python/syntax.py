@@ -30,8 +30,11 @@ from kefix.sources.python.offsets import (
     module_offsets,
     statement_offsets,
 )
+from kefix.sources.python.walk import TooDeep, walk
 
 _MAX_CONSTANT_DEPTH = 8  # A = B, B = C, ... followed this far
+# Nodes deeper than this are left to libcst's traversal (which fails past ~250 levels).
+_MAX_WALK_DEPTH = 120
 
 
 class PythonSyntaxError(Exception):
@@ -42,8 +45,20 @@ class PythonSyntaxError(Exception):
         self.line = line
 
 
+_COLLECTED = (
+    cst.BaseSmallStatement,
+    cst.BaseCompoundStatement,
+    cst.Call,
+    cst.ClassDef,
+    cst.Comment,
+    cst.ImportAlias,
+)
+_UNCOLLECTED: set[type] = set()  # node types none of _COLLECTED's, as met (most nodes are)
+
+
 class _Nodes(cst.CSTVisitor):
-    """One pass over the module: each node's parent, and the nodes launches are made of."""
+    """One pass over the module: each node's parent, and the nodes launches are made of
+    (``add``: fed by ``kefix.sources.python.walk``; as a visitor, by libcst's traversal)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -58,9 +73,19 @@ class _Nodes(cst.CSTVisitor):
         self._stack: list[cst.CSTNode] = []
 
     def on_visit(self, node: cst.CSTNode) -> bool:
-        if self._stack:
-            self.parents[node] = self._stack[-1]
+        self.add(node, self._stack[-1] if self._stack else None)
         self._stack.append(node)
+        return True
+
+    def add(self, node: cst.CSTNode, parent: cst.CSTNode | None) -> None:
+        if parent is not None:
+            self.parents[node] = parent
+        kind = type(node)
+        if kind in _UNCOLLECTED:
+            return
+        if not isinstance(node, _COLLECTED):
+            _UNCOLLECTED.add(kind)
+            return
         if isinstance(node, (cst.BaseSmallStatement, cst.BaseCompoundStatement)):
             self.every_statement.append(node)
         if isinstance(node, cst.Call):
@@ -77,7 +102,6 @@ class _Nodes(cst.CSTVisitor):
             alias = node.asname.name
             if isinstance(alias, cst.Name) and isinstance(node.name, cst.Name):
                 self.aliases[alias.value] = node.name.value
-        return True
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
         self._stack.pop()
@@ -96,7 +120,12 @@ class PythonSyntax:
         self.tree = tree
         self.lines = PythonLines(text)
         nodes = _Nodes()
-        tree.visit(nodes)
+        try:
+            walk(tree, nodes.add, _MAX_WALK_DEPTH)
+        except TooDeep:
+            # libcst's traversal decides, as it always did, whether the tree is too deep.
+            nodes = _Nodes()
+            tree.visit(nodes)
         self.parents: Mapping[cst.CSTNode, cst.CSTNode] = nodes.parents
         self.calls: tuple[cst.Call, ...] = tuple(nodes.calls)
         self.classes: tuple[cst.ClassDef, ...] = tuple(nodes.classes)
