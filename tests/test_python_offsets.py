@@ -143,3 +143,15 @@ def test_a_scan_that_finds_other_comments_is_refused() -> None:
     comments = (cst.Comment("# two"),)
     assert comment_offsets(text, comments) is None
     assert comment_offsets(text, (cst.Comment("# one"),)) == [(7, 12)]
+
+
+@pytest.mark.parametrize("text", MODULES[:3])
+def test_starting_after_a_line_is_told_as_the_span_tells(text: str) -> None:
+    tree, expected = _expected(text)
+    syntax = PythonSyntax(text, tree, ast.parse(text))
+    lines = PythonLines(text)
+    names = [node for node in expected if isinstance(node, cst.Name)]
+    for node in names:
+        line = lines.line_of(expected[node].start)
+        for limit in (line - 2, line - 1, line, line + 1):
+            assert syntax.starts_after_line(node, limit) == (line > limit)

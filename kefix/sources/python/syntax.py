@@ -151,9 +151,15 @@ class PythonSyntax:
             found = self._locate(node)
         return Span(*found)
 
-    def line(self, node: cst.CSTNode) -> int:
-        """The (1-based, as Python counts lines) line the node starts on."""
-        return self.lines.line_of(self.span(node).start)
+    def starts_after_line(self, node: cst.CSTNode, line: int) -> bool:
+        """Whether the node starts after (1-based) ``line``: told by where its statement starts
+        when that is after it (no span needed), unless decorators come before that start."""
+        statement = self._statement_of(node)
+        start = self._statement_starts.get(statement) if statement is not None else None
+        decorated = bool(getattr(statement, "decorators", ()))
+        if start is not None and not decorated and self.lines.line_of(start) > line:
+            return True
+        return self.lines.line_of(self.span(node).start) > line
 
     def comment_spans(self) -> tuple[Span, ...]:
         """The spans of ``comments``, from a scan of the text when it finds exactly them."""
@@ -258,8 +264,8 @@ class PythonSyntax:
         binding = self.bindings.only(first)
         if binding is None or binding.kind is BindingKind.DOTTED_IMPORT:
             return None
-        if isinstance(node, cst.Name) and self.line(node) <= getattr(
-            binding.statement, "end_lineno", 0
+        if isinstance(node, cst.Name) and not self.starts_after_line(
+            node, getattr(binding.statement, "end_lineno", 0)
         ):
             # libcst does not count a module-level binding for a use written before it ends
             # (a use in a function is another matter; the scopes tell).

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import typing
 from collections.abc import Callable
+from typing import TypeGuard
 
 import libcst as cst
 
@@ -37,12 +38,27 @@ class _Recorder(cst.CSTVisitor):
         return False
 
 
+# Node types and other types of field values, as met: ``isinstance`` against libcst's abstract
+# node class is slow, and every field of every node is tested.
+_NODE_TYPES: set[type] = set()
+_OTHER_TYPES: set[type] = {str, type(None), cst.MaybeSentinel}
+
+
+def _is_node(value: object) -> TypeGuard[cst.CSTNode]:
+    kind = type(value)
+    if kind in _NODE_TYPES:
+        return True
+    if kind in _OTHER_TYPES:
+        return False
+    node = isinstance(value, cst.CSTNode)
+    (_NODE_TYPES if node else _OTHER_TYPES).add(kind)
+    return node
+
+
 def _held(value: object) -> list[cst.CSTNode]:
-    if isinstance(value, cst.CSTNode):
-        return [value]
-    if isinstance(value, (list, tuple)):
-        return [item for item in value if isinstance(item, cst.CSTNode)]
-    return []
+    if isinstance(value, (tuple, list)):
+        return [item for item in value if _is_node(item)]
+    return [value] if _is_node(value) else []
 
 
 def _may_hold_nodes(annotation: object) -> bool:
