@@ -155,3 +155,31 @@ def test_starting_after_a_line_is_told_as_the_span_tells(text: str) -> None:
         line = lines.line_of(expected[node].start)
         for limit in (line - 2, line - 1, line, line + 1):
             assert syntax.starts_after_line(node, limit) == (line > limit)
+
+
+def test_reading_a_launch_regenerates_only_its_statements(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kefix.sources.python.reader import read_python
+
+    _never_whole(monkeypatch)
+    text = (
+        "import os  # é\r\n"
+        "from transformers import TrainingArguments\r\n"
+        "class Mine(TrainingArguments):\r\n"
+        "\tpass\r\n"
+        "def main():\r\n"
+        "\targs = Mine(\r\n"
+        "\t\toutput_dir='ü',  # kefix: ignore\r\n"
+        "\t\t**{'fp16': True},\r\n"
+        "\t)\r\n"
+    )
+    parsed = read_python("offsets_train.py", text).parsed
+    (launch,) = parsed.launches
+    assert text[launch.span.start : launch.span.end].startswith("Mine(")
+    assert [text[arg.span.start : arg.span.end] for arg in launch.args] == [
+        "output_dir='ü'",
+        "'fp16': True",
+    ]
+    assert [text[span.start : span.end] for span in parsed.comments] == [
+        "# é",
+        "# kefix: ignore",
+    ]
