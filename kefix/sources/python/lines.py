@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 
 # Python's tokenizer ends a line at \r\n, \n and a lone \r alike.
@@ -13,6 +14,7 @@ class PythonLines:
     positions use these lines; ``LineIndex`` counts ``\\n`` only)."""
 
     def __init__(self, text: str) -> None:
+        self._text = text
         self._starts = [0, *(match.end() for match in _PYTHON_NEWLINE.finditer(text))]
         self._ends = [match.start() for match in _PYTHON_NEWLINE.finditer(text)] + [len(text)]
 
@@ -23,3 +25,16 @@ class PythonLines:
     def line_end(self, line: int) -> int:
         """Offset just past the last character of ``line``, before its newline (if any)."""
         return self._ends[line - 1]
+
+    def line_of(self, offset: int) -> int:
+        """The 1-based line holding the character at ``offset``."""
+        return bisect.bisect_right(self._starts, offset)
+
+    def offset(self, line: int, byte_column: int) -> int:
+        """An ``ast`` position (1-based line, UTF-8 byte column) as a character offset."""
+        start = self._starts[line - 1]
+        text = self._text[start : self._ends[line - 1]]
+        if text.isascii():
+            return start + byte_column
+        encoded = text.encode("utf-8", "surrogatepass")[:byte_column]
+        return start + len(encoded.decode("utf-8", "replace"))

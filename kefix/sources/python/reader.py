@@ -107,7 +107,7 @@ def _read(path: str, text: str, known: frozenset[str], tree: ast.Module | None) 
     )
     sites = {launch.span: site for launch, (_, site) in zip(launches, found, strict=True)}
     # Comments matter for suppressions of findings, and only launches have findings.
-    comments = tuple(syntax.span(node) for node in syntax.comments) if found or problems else ()
+    comments = syntax.comment_spans() if found or problems else ()
     return PythonSource(ParsedSource(path, launches, tuple(problems), comments), sites)
 
 

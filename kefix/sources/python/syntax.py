@@ -15,10 +15,8 @@ from dataclasses import dataclass
 import libcst as cst
 from libcst.metadata import (
     Assignment,
-    CodeRange,
     GlobalScope,
     MetadataWrapper,
-    PositionProvider,
     Scope,
     ScopeProvider,
 )
@@ -26,8 +24,17 @@ from libcst.metadata import (
 from kefix.model import FieldValue, Span, Unknown
 from kefix.sources.python.bindings import BindingKind, ModuleBindings, imported_names
 from kefix.sources.python.lines import PythonLines
+from kefix.sources.python.offsets import (
+    Offsets,
+    comment_offsets,
+    module_offsets,
+    statement_offsets,
+)
+from kefix.sources.python.walk import TooDeep, walk
 
 _MAX_CONSTANT_DEPTH = 8  # A = B, B = C, ... followed this far
+# Nodes deeper than this are left to libcst's traversal (which fails past ~250 levels).
+_MAX_WALK_DEPTH = 120
 
 
 class PythonSyntaxError(Exception):
@@ -38,8 +45,20 @@ class PythonSyntaxError(Exception):
         self.line = line
 
 
+_COLLECTED = (
+    cst.BaseSmallStatement,
+    cst.BaseCompoundStatement,
+    cst.Call,
+    cst.ClassDef,
+    cst.Comment,
+    cst.ImportAlias,
+)
+_UNCOLLECTED: set[type] = set()  # node types none of _COLLECTED's, as met (most nodes are)
+
+
 class _Nodes(cst.CSTVisitor):
-    """One pass over the module: each node's parent, and the nodes launches are made of."""
+    """One pass over the module: each node's parent, and the nodes launches are made of
+    (``add``: fed by ``kefix.sources.python.walk``; as a visitor, by libcst's traversal)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -50,12 +69,25 @@ class _Nodes(cst.CSTVisitor):
         self.annotated: list[cst.AnnAssign] = []
         self.comments: list[cst.Comment] = []
         self.aliases: dict[str, str] = {}  # from m import Name as Alias: Alias -> Name
+        self.every_statement: list[cst.CSTNode] = []  # small and compound, in file order
         self._stack: list[cst.CSTNode] = []
 
     def on_visit(self, node: cst.CSTNode) -> bool:
-        if self._stack:
-            self.parents[node] = self._stack[-1]
+        self.add(node, self._stack[-1] if self._stack else None)
         self._stack.append(node)
+        return True
+
+    def add(self, node: cst.CSTNode, parent: cst.CSTNode | None) -> None:
+        if parent is not None:
+            self.parents[node] = parent
+        kind = type(node)
+        if kind in _UNCOLLECTED:
+            return
+        if not isinstance(node, _COLLECTED):
+            _UNCOLLECTED.add(kind)
+            return
+        if isinstance(node, (cst.BaseSmallStatement, cst.BaseCompoundStatement)):
+            self.every_statement.append(node)
         if isinstance(node, cst.Call):
             self.calls.append(node)
         elif isinstance(node, cst.ClassDef):
@@ -70,7 +102,6 @@ class _Nodes(cst.CSTVisitor):
             alias = node.asname.name
             if isinstance(alias, cst.Name) and isinstance(node.name, cst.Name):
                 self.aliases[alias.value] = node.name.value
-        return True
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
         self._stack.pop()
@@ -78,16 +109,23 @@ class _Nodes(cst.CSTVisitor):
 
 class PythonSyntax:
     """One parsed module: its calls, classes, assignments and comments in source order, each
-    node's parent, and (computed on first use: they cost more than parsing) positions and
+    node's parent, and (computed on first use: they cost more than parsing) spans and
     scopes. With the module's ``ast`` too, most names are resolved from its bindings
-    (``kefix.sources.python.bindings``) and the scopes are computed only for the others."""
+    (``kefix.sources.python.bindings``) and the scopes are computed only for the others, and
+    a node's span is found by regenerating only the statement holding it, placed where ``ast``
+    says that statement starts (``kefix.sources.python.offsets``)."""
 
     def __init__(self, text: str, tree: cst.Module, python: ast.Module | None = None) -> None:
         self.text = text
         self.tree = tree
         self.lines = PythonLines(text)
         nodes = _Nodes()
-        tree.visit(nodes)
+        try:
+            walk(tree, nodes.add, _MAX_WALK_DEPTH)
+        except TooDeep:
+            # libcst's traversal decides, as it always did, whether the tree is too deep.
+            nodes = _Nodes()
+            tree.visit(nodes)
         self.parents: Mapping[cst.CSTNode, cst.CSTNode] = nodes.parents
         self.calls: tuple[cst.Call, ...] = tuple(nodes.calls)
         self.classes: tuple[cst.ClassDef, ...] = tuple(nodes.classes)
@@ -96,21 +134,99 @@ class PythonSyntax:
         self.annotated: tuple[cst.AnnAssign, ...] = tuple(nodes.annotated)
         self.aliases: Mapping[str, str] = nodes.aliases
         self.bindings = ModuleBindings(python) if python is not None else None
+        self._python = python
+        self._every_statement = nodes.every_statement
         self._wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
-
-    @functools.cached_property
-    def positions(self) -> Mapping[cst.CSTNode, CodeRange]:
-        return self._wrapper.resolve(PositionProvider)
+        self._offsets: Offsets = {}
+        self._placed: set[cst.CSTNode] = set()  # statements regenerated (placed or not)
+        self._whole = False
 
     @functools.cached_property
     def scopes(self) -> Mapping[cst.CSTNode, Scope | None]:
         return self._wrapper.resolve(ScopeProvider)
 
     def span(self, node: cst.CSTNode) -> Span:
-        where = self.positions[node]
-        start = self.lines.line_start(where.start.line) + where.start.column
-        end = self.lines.line_start(where.end.line) + where.end.column
-        return Span(start, end)
+        found = self._offsets.get(node)
+        if found is None:
+            found = self._locate(node)
+        return Span(*found)
+
+    def starts_after_line(self, node: cst.CSTNode, line: int) -> bool:
+        """Whether the node starts after (1-based) ``line``: told by where its statement starts
+        when that is after it (no span needed), unless decorators come before that start."""
+        statement = self._statement_of(node)
+        start = self._statement_starts.get(statement) if statement is not None else None
+        decorated = bool(getattr(statement, "decorators", ()))
+        if start is not None and not decorated and self.lines.line_of(start) > line:
+            return True
+        return self.lines.line_of(self.span(node).start) > line
+
+    def comment_spans(self) -> tuple[Span, ...]:
+        """The spans of ``comments``, from a scan of the text when it finds exactly them."""
+        scanned = comment_offsets(self.text, self.comments)
+        if scanned is None:
+            return tuple(self.span(node) for node in self.comments)
+        return tuple(Span(start, end) for start, end in scanned)
+
+    def _locate(self, node: cst.CSTNode) -> tuple[int, int]:
+        statement = self._statement_of(node)
+        if statement is not None and statement not in self._placed:
+            self._placed.add(statement)
+            start = self._statement_starts.get(statement)
+            if start is not None:
+                placed = statement_offsets(
+                    self.tree, statement, self._indents(statement), start, self.text
+                )
+                if placed is not None:
+                    self._offsets.update(placed)
+        found = self._offsets.get(node)
+        if found is None and not self._whole:
+            self._whole = True
+            self._offsets.update(module_offsets(self.tree))
+            found = self._offsets.get(node)
+        if found is None:
+            raise KeyError(node)
+        return found
+
+    def _statement_of(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        """The innermost statement (small or compound) holding ``node``."""
+        current: cst.CSTNode | None = node
+        while current is not None and not isinstance(
+            current, (cst.BaseSmallStatement, cst.BaseCompoundStatement)
+        ):
+            current = self.parents.get(current)
+        return current
+
+    def _indents(self, node: cst.CSTNode) -> list[str]:
+        """The indentation of each block around ``node``, outermost first (as libcst's
+        codegen stacks them)."""
+        indents: list[str] = []
+        current = self.parents.get(node)
+        while current is not None:
+            if isinstance(current, cst.IndentedBlock):
+                indent = current.indent
+                indents.append(self.tree.default_indent if indent is None else indent)
+            current = self.parents.get(current)
+        return indents[::-1]
+
+    @functools.cached_property
+    def _statement_starts(self) -> Mapping[cst.CSTNode, int]:
+        """Where each libcst statement starts, from the ``ast`` statement at the same place in
+        file order (both trees have one statement node per statement, each starting at its
+        first token); empty when they do not pair up."""
+        if self._python is None:
+            return {}
+        starts = sorted(
+            (node.lineno, node.col_offset)
+            for node in ast.walk(self._python)
+            if isinstance(node, ast.stmt)
+        )
+        if len(starts) != len(self._every_statement):
+            return {}
+        return {
+            statement: self.lines.offset(line, column)
+            for statement, (line, column) in zip(self._every_statement, starts, strict=True)
+        }
 
     def code(self, node: cst.CSTNode) -> str:
         span = self.span(node)
@@ -148,8 +264,8 @@ class PythonSyntax:
         binding = self.bindings.only(first)
         if binding is None or binding.kind is BindingKind.DOTTED_IMPORT:
             return None
-        if isinstance(node, cst.Name) and self.positions[node].start.line <= getattr(
-            binding.statement, "end_lineno", 0
+        if isinstance(node, cst.Name) and not self.starts_after_line(
+            node, getattr(binding.statement, "end_lineno", 0)
         ):
             # libcst does not count a module-level binding for a use written before it ends
             # (a use in a function is another matter; the scopes tell).
