@@ -485,11 +485,15 @@ class ResultCache:
         shard_name, name = self._names(job, variant)
         try:
             shard = self._shard(shard_name)
-            entry = shard["entries"][name]
+            # Each file's entry is asked for once a run: let it go once read (a monorepo's
+            # shards would otherwise stay in memory, as Python objects, to the end).
+            entry = shard["entries"].pop(name)
             if entry["key"] != self._key(job, variant) or not self._still_true(
                 shard_name, shard, entry
             ):
                 raise _Invalid("stale")
+            if not shard["entries"]:
+                shard["groups"] = {}  # every entry read: its shared facts are settled
             result = decode_result(entry["result"], job)
         except Exception:  # absent, damaged, stale or another layout: a miss, never a failure
             self.misses += 1
@@ -536,17 +540,20 @@ class ResultCache:
             inline = dict(seen.facts)
             for group, facts in seen.groups.items():
                 if len(facts) > _INLINE_FACTS:
-                    pending["groups"][group] = _fact_list(facts)
+                    pending["groups"][group] = _compact(_fact_list(facts))
                     shared.append(group)
                 else:
                     inline.update(facts)
-            pending["entries"][name] = {
+            entry = {
                 "path": os.path.abspath(job.source.path),
                 "key": self._key(job, variant),
                 "groups": sorted(shared),
                 "facts": _fact_list(inline),
                 "result": encode_result(result),
             }
+            # Kept as JSON text until ``flush``: a monorepo's entries as Python lists and dicts
+            # would take several times the memory (and cost more to send from a worker).
+            pending["entries"][name] = (entry["groups"], _compact(entry))
         except Exception:  # a result the cache cannot hold is just not kept
             return
 
@@ -576,18 +583,15 @@ class ResultCache:
                 path = self.directory / f"{shard_name}.json"
                 shard = _read_shard(path)  # as it is now: another run may have written it
                 entries = {
-                    name: entry
+                    name: (entry.get("groups", ()), _compact(entry))
                     for name, entry in shard["entries"].items()
                     if isinstance(entry, dict) and os.path.exists(str(entry.get("path")))
                 }
                 entries.update(new["entries"])
-                groups = {**shard["groups"], **new["groups"]}
-                used = {group for entry in entries.values() for group in entry.get("groups", ())}
-                document = {
-                    "entries": entries,
-                    "groups": {group: groups[group] for group in sorted(used) if group in groups},
-                }
-                _write_json(path, document)
+                groups = {group: _compact(facts) for group, facts in shard["groups"].items()}
+                groups.update(new["groups"])
+                used = {group for uses, _ in entries.values() for group in uses}
+                _write_text(path, _shard_text(entries, groups, used))
         except Exception:  # a full disk, a read-only directory: no cache, never a failure
             return
 
@@ -657,9 +661,23 @@ def _kept(answer: object) -> object:
     return answer
 
 
+def _compact(data: Any) -> str:
+    return json.dumps(data, separators=(",", ":"))
+
+
+def _shard_text(entries: dict[str, tuple[Any, str]], groups: dict[str, str], used: set[str]) -> str:
+    """A shard document from its entries and groups already written as JSON text (only the
+    groups some entry uses)."""
+    entry_items = ",".join(f"{_compact(name)}:{text}" for name, (_, text) in entries.items())
+    group_items = ",".join(
+        f"{_compact(group)}:{groups[group]}" for group in sorted(used) if group in groups
+    )
+    return f'{{"entries":{{{entry_items}}},"groups":{{{group_items}}}}}'
+
+
 def _write_json(path: Path, data: Any) -> None:
     """Write ``data`` to ``path`` atomically: concurrent readers see the old file or the new."""
-    _write_text(path, json.dumps(data, separators=(",", ":")))
+    _write_text(path, _compact(data))
 
 
 _temporary_names = itertools.count()
