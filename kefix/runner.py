@@ -764,18 +764,21 @@ class TargetCache:
         self.explicit = explicit
         self._by_directory: dict[Path, TargetVersions] = {}
         self._pins: DirectoryPins = {}
-        self._real: dict[Path, Path] = {}  # a script's directory as named -> resolved
+        # A file's directory as named -> its releases (every file of a tree asks: strings, no
+        # Path per file).
+        self._by_name: dict[str, TargetVersions] = {}
 
     def for_file(self, path: Path) -> TargetVersions:
-        named = path.parent
-        directory = self._real.get(named)
-        if directory is None:
-            directory = self._real[named] = named.resolve()
-        if directory not in self._by_directory:
-            self._by_directory[directory] = target_versions(
-                directory, known_versions(), self.explicit, read=self._pins
-            )
-        return self._by_directory[directory]
+        named = os.path.dirname(path)
+        found = self._by_name.get(named)
+        if found is None:
+            directory = Path(named or ".").resolve()
+            if directory not in self._by_directory:
+                self._by_directory[directory] = target_versions(
+                    directory, known_versions(), self.explicit, read=self._pins
+                )
+            found = self._by_name[named] = self._by_directory[directory]
+        return found
 
 
 # Values people keep out of logs: variables and flags named like credentials, and tokens whose
