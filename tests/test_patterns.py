@@ -47,7 +47,9 @@ def test_verdict_is_pathspecs(lines: tuple[str, ...], path: str) -> None:
     assert GitIgnorePatterns(lines).verdict(path) is expected
 
 
-_PART = st.sampled_from(["a", "b", "logs", "run.sh", "x.py", "__pycache__", ".git", "*"])
+_PART = st.sampled_from(
+    ["a", "b", "logs", "run.sh", "x.py", "__pycache__", ".git", "*", "*.py", "a*", "x-y_z", "."]
+)
 
 
 @settings(max_examples=200, deadline=None)
@@ -74,3 +76,19 @@ def test_any_patterns_agree_with_pathspec(lines: list[str], path: str, directory
     path += "/" if directory else ""
     expected = pathspec.GitIgnoreSpec.from_lines(lines).check_file(path).include
     assert GitIgnorePatterns(tuple(lines)).verdict(path) is expected
+
+
+def test_simple_names_are_matched_without_importing_pathspec() -> None:
+    """The default excludes and a typical .gitignore cost a pre-commit run no pathspec import."""
+    import subprocess
+    import sys
+
+    program = (
+        "import sys; from kefix.patterns import GitIgnorePatterns; "
+        "p = GitIgnorePatterns(('__pycache__/', '*.pyc', '.venv', '/build', 'wandb/', '# c', '')); "
+        "assert p.match_file('src/__pycache__/') and p.match_file('a/b.pyc'); "
+        "assert not p.match_file('src/build/x.sh') and p.match_file('build/x.sh'); "
+        "print('pathspec' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
+    assert out.stdout.strip() == "False", out.stderr
