@@ -25,7 +25,7 @@ from kefix.config import Settings
 from kefix.discover import MAX_FILE_BYTES, Exclusion, Roots, Skipped, discover
 from kefix.fix import FixOutcome, OverlappingEdits, fix_file, plan_edits
 from kefix.knowledge.training_args import known_versions
-from kefix.model import Edit, Finding
+from kefix.model import Edit, Finding, Launch
 from kefix.paths import display_path
 from kefix.report.text import ReportedFinding
 from kefix.resolve import Resolver, filesystem
@@ -584,13 +584,47 @@ def _check_file(
         and config.deepspeed.path is not None
     )
     if not keep_resolutions and not deepspeed_files:
-        analysis = replace(analysis, launches=(), resolutions=())
-        final = replace(outcome.final, launches=(), resolutions=())
-        outcome = replace(outcome, original=analysis, final=final)
+        slim = _FindingsWithoutArguments()
+        analysis = replace(
+            analysis, launches=(), resolutions=(), findings=slim.all(analysis.findings)
+        )
+        final = replace(
+            outcome.final, launches=(), resolutions=(), findings=slim.all(outcome.final.findings)
+        )
+        outcome = FixOutcome(
+            analysis,
+            final,
+            slim.all(outcome.applied),
+            tuple(replace(drop, finding=slim.one(drop.finding)) for drop in outcome.dropped),
+        )
     return FileResult(
         source, analysis, outcome, diff, unsafe_diff, target, fix_edits=fix_edits,
         kind=job.kind, named=named, deepspeed_files=deepspeed_files,
     )  # fmt: skip
+
+
+class _FindingsWithoutArguments:
+    """Findings whose launch keeps what reports and keys use (where it is, what it runs, its
+    ordinal) but not its arguments: a detached result's findings are only reported, and a
+    monorepo's launches, every flag with its spans, were most of what a run kept in memory and
+    in the cache. One slim launch per launch, so findings of a launch still share it."""
+
+    def __init__(self) -> None:
+        self._launches: dict[int, Launch] = {}
+
+    def all(self, findings: tuple[Finding, ...]) -> tuple[Finding, ...]:
+        return tuple(self.one(finding) for finding in findings)
+
+    def one(self, finding: Finding) -> Finding:
+        launch = finding.launch
+        if launch is None:
+            return finding
+        slim = self._launches.get(id(launch))
+        if slim is None:
+            slim = self._launches[id(launch)] = replace(
+                launch, args=(), workdir_hints=(), opaque=(), detached=(), config_files=()
+            )
+        return replace(finding, launch=slim)
 
 
 def _planned(analysis: FileAnalysis, finding: Finding) -> tuple[Edit, ...]:
