@@ -21,7 +21,17 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Protocol
 
-from kefix.model import Arg, CellLines, DetachedArgs, Edit, Finding, Intent, Launch, Span
+from kefix.model import (
+    Arg,
+    CellLines,
+    DetachedArgs,
+    Edit,
+    Finding,
+    Intent,
+    Launch,
+    Severity,
+    Span,
+)
 
 
 @dataclass(frozen=True)
@@ -33,6 +43,18 @@ class ParsedSource:
     problems: tuple[Finding, ...] = ()
     comments: tuple[Span, ...] = ()  # every comment, for suppression directives
     cells: CellLines | None = None  # a notebook's cell lines; None: the file's own lines
+
+
+def could_not_parse(path: str, span: Span, message: str) -> Finding:
+    """The KF901 finding of a file (or a statement in it) its adapter cannot read."""
+    return Finding(
+        code="KF901",
+        name="could-not-parse",
+        message=message,
+        path=path,
+        span=span,
+        severity=Severity.ERROR,
+    )
 
 
 class CannotRender(Exception):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from kefix.knowledge.training_args import field_for_option, field_history
-from kefix.model import Finding, Severity
-from kefix.sources import ParsedSource
+from kefix.model import Finding
+from kefix.sources import ParsedSource, could_not_parse
 from kefix.sources.bash.launchers import LAUNCHERS, EntryRule
 from kefix.sources.bash.launches import find_launches, looks_like_launch
 from kefix.sources.bash.syntax import BashSyntax, parse_bash
@@ -71,15 +71,5 @@ def _unparsed_launches(path: str, syntax: BashSyntax) -> tuple[Finding, ...]:
     problems: dict[int, Finding] = {}
     for span, message in sorted(suspects, key=lambda suspect: suspect[0].start):
         line = syntax.text.count("\n", 0, span.start)
-        problems.setdefault(
-            line,
-            Finding(
-                code="KF901",
-                name="could-not-parse",
-                message=message,
-                path=path,
-                span=span,
-                severity=Severity.ERROR,
-            ),
-        )
+        problems.setdefault(line, could_not_parse(path, span, message))
     return tuple(problems.values())

@@ -6,8 +6,8 @@ import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from kefix.model import Arg, DetachedArgs, Edit, Finding, Intent, Launch, Severity, Span
-from kefix.sources import CannotRender, ParsedSource
+from kefix.model import Arg, DetachedArgs, Edit, Finding, Intent, Launch, Span
+from kefix.sources import CannotRender, ParsedSource, could_not_parse
 from kefix.sources.config import render
 from kefix.sources.config.document import ConfigSyntaxError, Document
 from kefix.sources.config.launches import config_launch, deepspeed_launch
@@ -124,14 +124,7 @@ class ConfigAdapter:
 
 
 def _could_not_parse(path: str, error: ConfigSyntaxError) -> Finding:
-    return Finding(
-        code="KF901",
-        name="could-not-parse",
-        message=str(error),
-        path=path,
-        span=Span(error.offset, error.offset),
-        severity=Severity.ERROR,
-    )
+    return could_not_parse(path, Span(error.offset, error.offset), str(error))
 
 
 YAML = ConfigAdapter("yaml", "yaml")

@@ -17,8 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar, cast
 
-from kefix.model import Finding, Launch, Severity, Span, Unknown
-from kefix.sources import ParsedSource, SourceAdapter, adapter_for, has_adapter
+from kefix.model import Finding, Launch, Span, Unknown
+from kefix.sources import ParsedSource, SourceAdapter, adapter_for, could_not_parse, has_adapter
 from kefix.sources.notebook.cell_code import (
     CellCode,
     Piece,
@@ -76,14 +76,7 @@ def _read_notebook(path: str, text: str, readable: frozenset[str]) -> NotebookRe
     try:
         notebook = read_notebook_json(text)
     except NotANotebook as error:
-        problem = Finding(
-            code="KF901",
-            name="could-not-parse",
-            message=str(error),
-            path=path,
-            span=Span(error.offset, error.offset),
-            severity=Severity.ERROR,
-        )
+        problem = could_not_parse(path, Span(error.offset, error.offset), str(error))
         return NotebookReading(ParsedSource(path, (), (problem,)), ())
     cells = tuple(read_cell_text(text, cell, notebook.ensure_ascii) for cell in notebook.cells)
     embedded: list[EmbeddedLaunch] = []

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from kefix.model import Finding, Launch, LineIndex, Severity, Span
-from kefix.sources import ParsedSource
+from kefix.model import Finding, Launch, LineIndex, Span
+from kefix.sources import ParsedSource, could_not_parse
 from kefix.sources.python.precheck import Screening, screen
 from kefix.sources.python.sites import Site
 
@@ -115,11 +115,6 @@ def _unparsable(path: str, text: str, screening: Screening) -> Finding:
     lines = LineIndex.of(text)
     line = max(1, min(screening.line, lines.location(len(text)).line))
     start = lines.line_start(line)
-    return Finding(
-        code="KF901",
-        name="could-not-parse",
-        message=f"could not parse this Python file: {screening.problem}",
-        path=path,
-        span=Span(start, start),
-        severity=Severity.ERROR,
+    return could_not_parse(
+        path, Span(start, start), f"could not parse this Python file: {screening.problem}"
     )
