@@ -29,7 +29,7 @@ class LaunchStyle:
         self.bare_bools = bare_bools_preferred(launch)
         self.dashes = _dashes_preferred(launch)
         self.quote = _quote_preferred(text, launch)
-        self.true_word, self.false_word = _bool_words(launch)
+        self.true_word, self.false_word = bool_words(launch)
         # llamafactory-cli after its YAML reads OmegaConf ``key=value`` overrides, not flags.
         self.overrides = any(arg.style is ArgStyle.OVERRIDE for arg in launch.args) or (
             bool(launch.config_files) and launch.launcher in ("llamafactory-cli train", "lmf train")
@@ -116,7 +116,9 @@ def _quote_preferred(text: str, launch: Launch) -> bool:
     return quoted > plain
 
 
-def _bool_words(launch: Launch) -> tuple[str, str]:
+def bool_words(launch: Launch) -> tuple[str, str]:
+    """How the launch spells booleans in its arguments (``true``/``false`` if it ever does so,
+    else Python's ``True``/``False``): a written value follows the launch's own style."""
     for arg in launch.args:
         for value in arg.values:
             if value in ("true", "false"):

@@ -192,17 +192,9 @@ def _at(text: str, span: Span) -> str:
     return text[span.start : span.end]
 
 
-def _bool_words(launch: Launch) -> tuple[str, str]:
-    for arg in launch.args:
-        for value in arg.values:
-            if value in ("true", "false"):
-                return "true", "false"
-    return "True", "False"
-
-
 def _argv_word(launch: Launch, value: str | bool) -> str:
     if isinstance(value, bool):
-        true_word, false_word = _bool_words(launch)
+        true_word, false_word = bash_render.bool_words(launch)
         return true_word if value else false_word
     return value
 
