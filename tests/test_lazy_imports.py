@@ -3,10 +3,13 @@ libcst, bashlex or the report formats it did not ask for (issue 8, single-file t
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 # Modules a plain start-up must not load; each is imported where it is first needed.
 HEAVY = (
@@ -165,3 +168,27 @@ def test_framework_knowledge_is_loaded_only_for_a_framework_launch(tmp_path: Pat
     script.write_text("#!/bin/bash\nswift sft --model Qwen/Qwen2.5-7B-Instruct --train_type lora\n")
     modules = _modules_after(_RUN_CLI.format(args=[str(script), "--no-color"]), tmp_path)
     assert "kefix.resolve.framework" in modules
+
+
+def test_the_model_family_table_is_read_only_for_an_fp16_launch(tmp_path: Path) -> None:
+    script = tmp_path / "run.sh"
+    launch = "torchrun train.py --model_name_or_path Qwen/Qwen3.5-9B --{} --output_dir o\n"
+    script.write_text(launch.format("bf16"))
+    modules = _modules_after(_RUN_CLI.format(args=[str(script), "--no-cache"]), tmp_path)
+    assert "kefix.knowledge.model_families" not in modules
+    script.write_text(launch.format("fp16"))
+    modules = _modules_after(_RUN_CLI.format(args=[str(script), "--no-cache"]), tmp_path)
+    assert "kefix.knowledge.model_families" in modules
+
+
+def test_a_framework_that_is_not_installed_is_not_looked_up_in_package_metadata(
+    tmp_path: Path,
+) -> None:
+    # importlib.metadata (and the email parser it imports) answers only where the package is.
+    if importlib.util.find_spec("swift") is not None:
+        pytest.skip("ms-swift is installed here")
+    script = tmp_path / "run.sh"
+    script.write_text("#!/bin/bash\nswift sft --model Qwen/Qwen2.5-7B-Instruct --train_type lora\n")
+    modules = _modules_after(_RUN_CLI.format(args=[str(script), "--no-cache"]), tmp_path)
+    assert "kefix.resolve.framework" in modules
+    assert "importlib.metadata" not in modules

@@ -19,7 +19,7 @@ conventions (ms-swift evaluates on its save schedule) instead of hiding them all
 from __future__ import annotations
 
 import functools
-import importlib.metadata
+import importlib.util
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -288,9 +288,14 @@ def pins_answer(subject: str) -> str:
 def installed_answer(framework: str) -> str:
     """The installed release of ``framework`` and the directory holding its package
     ("version\\0directory"), or "" when it is not installed (see ``_installed``)."""
+    if importlib.util.find_spec(package(framework)) is None:
+        return ""  # no package to locate on sys.path, whatever the metadata says
+    # importlib.metadata imports email and more (~10 ms): only when the package is there.
+    from importlib import metadata
+
     try:
-        found = importlib.metadata.distribution(distribution(framework))
-    except importlib.metadata.PackageNotFoundError:
+        found = metadata.distribution(distribution(framework))
+    except metadata.PackageNotFoundError:
         return ""
     located = Path(str(found.locate_file(package(framework))))
     if not (located / "__init__.py").is_file():
