@@ -165,6 +165,7 @@ def test_framework_knowledge_is_loaded_only_for_a_framework_launch(tmp_path: Pat
     modules = _modules_after(_RUN_CLI.format(args=[str(script), "--no-color"]), tmp_path)
     assert "kefix.resolve.framework" not in modules
     assert "kefix.knowledge.frameworks" not in modules
+    assert "kefix.knowledge.framework_conventions" not in modules
     script.write_text("#!/bin/bash\nswift sft --model Qwen/Qwen2.5-7B-Instruct --train_type lora\n")
     modules = _modules_after(_RUN_CLI.format(args=[str(script), "--no-color"]), tmp_path)
     assert "kefix.resolve.framework" in modules
@@ -192,3 +193,31 @@ def test_a_framework_that_is_not_installed_is_not_looked_up_in_package_metadata(
     modules = _modules_after(_RUN_CLI.format(args=[str(script), "--no-cache"]), tmp_path)
     assert "kefix.resolve.framework" in modules
     assert "importlib.metadata" not in modules
+
+
+def test_difflib_is_imported_only_to_suggest_a_close_match(tmp_path: Path) -> None:
+    script = tmp_path / "run.sh"
+    script.write_text("torchrun train.py --output_dir o --learning_rate 1e-4\n")
+    modules = _modules_after(_RUN_CLI.format(args=[str(script), "--no-cache"]), tmp_path)
+    assert "difflib" not in modules
+    # An entry script whose parser is known makes an unknown flag a finding with a guess.
+    (tmp_path / "train.py").write_text(
+        "from transformers import HfArgumentParser, TrainingArguments\n"
+        "HfArgumentParser((TrainingArguments,)).parse_args_into_dataclasses()\n"
+    )
+    script.write_text("torchrun train.py --output_dir o --learnig_rate 1e-4\n")
+    modules = _modules_after(_RUN_CLI.format(args=[str(script), "--no-cache"]), tmp_path)
+    assert "difflib" in modules
+
+
+def test_the_config_file_reader_is_loaded_only_for_a_launch_that_names_a_config_file(
+    tmp_path: Path,
+) -> None:
+    script = tmp_path / "run.sh"
+    script.write_text("torchrun train.py --output_dir o --learning_rate 1e-4\n")
+    modules = _modules_after(_RUN_CLI.format(args=[str(script), "--no-cache"]), tmp_path)
+    assert "kefix.resolve.config_files" not in modules
+    (tmp_path / "args.json").write_text('{"output_dir": "o", "fp16": true}\n')
+    script.write_text("python train.py args.json\n")
+    modules = _modules_after(_RUN_CLI.format(args=[str(script), "--no-cache"]), tmp_path)
+    assert "kefix.resolve.config_files" in modules

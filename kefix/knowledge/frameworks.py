@@ -12,7 +12,6 @@ unknown; a default both agree on is the default. A release outside the range rea
 
 from __future__ import annotations
 
-import difflib
 import functools
 import json
 from collections.abc import Iterable, Mapping
@@ -250,5 +249,7 @@ def close_option(name: str, options: Iterable[str]) -> str | None:
 
 @functools.lru_cache(maxsize=4096)  # a misspelt flag recurs in every script copied from one
 def _closest(name: str, options: frozenset[str]) -> str | None:
+    import difflib  # ~1 ms to import: only once an option is unknown
+
     found = difflib.get_close_matches(name, sorted(options), n=1, cutoff=CLOSE_ENOUGH)
     return found[0] if found else None
