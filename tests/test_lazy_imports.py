@@ -221,3 +221,24 @@ def test_the_config_file_reader_is_loaded_only_for_a_launch_that_names_a_config_
     script.write_text("python train.py args.json\n")
     modules = _modules_after(_RUN_CLI.format(args=[str(script), "--no-cache"]), tmp_path)
     assert "kefix.resolve.config_files" in modules
+
+
+def test_no_garbage_collection_runs_while_the_cli_is_imported(tmp_path: Path) -> None:
+    # Start-up's objects live to the end: collecting among them frees nothing.
+    body = """
+import gc
+during_import = []
+def watch(phase, info):
+    if phase == "start" and not hasattr(sys.modules.get("kefix.cli"), "main"):
+        during_import.append(info["generation"])
+from kefix.__main__ import main
+gc.callbacks.append(watch)
+sys.argv = ["kefix", "--version"]
+try:
+    main()
+except SystemExit:
+    pass
+assert gc.isenabled()
+assert during_import == [], during_import
+"""
+    assert "kefix.cli" in _modules_after(body, tmp_path)
