@@ -223,7 +223,9 @@ def test_the_config_file_reader_is_loaded_only_for_a_launch_that_names_a_config_
     assert "kefix.resolve.config_files" in modules
 
 
-def test_no_garbage_collection_runs_while_the_cli_is_imported(tmp_path: Path) -> None:
+def test_the_cli_is_imported_without_collections_and_then_kept_out_of_them(
+    tmp_path: Path,
+) -> None:
     # Start-up's objects live to the end: collecting among them frees nothing.
     body = """
 import gc
@@ -240,5 +242,7 @@ except SystemExit:
     pass
 assert gc.isenabled()
 assert during_import == [], during_import
+cli_namespace = vars(sys.modules["kefix.cli"])
+assert not any(tracked is cli_namespace for tracked in gc.get_objects()), "not frozen"
 """
     assert "kefix.cli" in _modules_after(body, tmp_path)
