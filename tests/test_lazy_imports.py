@@ -169,6 +169,8 @@ def test_framework_knowledge_is_loaded_only_for_a_framework_launch(tmp_path: Pat
     script.write_text("#!/bin/bash\nswift sft --model Qwen/Qwen2.5-7B-Instruct --train_type lora\n")
     modules = _modules_after(_RUN_CLI.format(args=[str(script), "--no-color"]), tmp_path)
     assert "kefix.resolve.framework" in modules
+    # Only a framework copy kept as an archive (rare) needs these.
+    assert _loaded_of(modules, ("tarfile", "zipfile")) == []
 
 
 def test_the_model_family_table_is_read_only_for_an_fp16_launch(tmp_path: Path) -> None:
@@ -246,3 +248,15 @@ cli_namespace = vars(sys.modules["kefix.cli"])
 assert not any(tracked is cli_namespace for tracked in gc.get_objects()), "not frozen"
 """
     assert "kefix.cli" in _modules_after(body, tmp_path)
+
+
+def test_the_bash_grammar_is_loaded_only_when_a_shell_script_is_read(tmp_path: Path) -> None:
+    config = tmp_path / "train.yaml"
+    config.write_text("output_dir: out\nfp16: true\n")
+    modules = _modules_after(_RUN_CLI.format(args=[str(config), "--no-cache"]), tmp_path)
+    # tree_sitter_bash imports importlib.resources; kefix reads its own data files directly.
+    assert _loaded_of(modules, ("tree_sitter", "tree_sitter_bash", "importlib.resources")) == []
+    script = tmp_path / "run.sh"
+    script.write_text("torchrun train.py --output_dir out\n")
+    modules = _modules_after(_RUN_CLI.format(args=[str(script), "--no-cache"]), tmp_path)
+    assert "tree_sitter_bash" in modules
