@@ -30,7 +30,6 @@ from types import MappingProxyType
 from packaging.version import InvalidVersion, Version
 
 from kefix.knowledge import framework_conventions as conventions
-from kefix.knowledge.framework_source import SourceTree, SourceUnreadable, read_command
 from kefix.knowledge.frameworks import (
     CommandOptions,
     FrameworkOption,
@@ -214,6 +213,10 @@ class FrameworkCatalogue:
     def _from_source(
         self, framework: str, command: str, root: Path, version: str, label: str
     ) -> tuple[FrameworkUse, CommandOptions | None]:
+        # Reading a framework's source (~4 ms to import) only for a copy kept in the project or
+        # installed: most launches are checked against the knowledge kefix ships.
+        from kefix.knowledge.framework_source import SourceTree, SourceUnreadable, read_command
+
         # The options are read from this copy's source: its files are part of what depends on it.
         filesystem.derived("tree", str(root / package(framework)))
         where = display_path(root / package(framework))
