@@ -260,6 +260,7 @@ def test_the_bash_grammar_is_loaded_only_when_a_shell_script_is_read(tmp_path: P
     script.write_text("torchrun train.py --output_dir out\n")
     modules = _modules_after(_RUN_CLI.format(args=[str(script), "--no-cache"]), tmp_path)
     assert "tree_sitter_bash" in modules
+    assert "signal" not in modules  # names how a crashed parser child ended; none crashed
 
 
 def test_suppressions_are_read_only_in_a_file_that_has_a_directive(tmp_path: Path) -> None:
