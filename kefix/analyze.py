@@ -18,15 +18,9 @@ from kefix.config import Settings
 from kefix.knowledge.training_args import known_versions, newest_version
 from kefix.model import CellLines, EffectiveConfig, Finding, Launch
 from kefix.resolve import Resolution, Resolver, filesystem
-from kefix.rules import RULES
+from kefix.rules import RULES, UNUSED_SUPPRESSION
 from kefix.rules.base import Rule
 from kefix.sources import adapter_for, kind_of_suffix
-from kefix.suppressions import (
-    UNUSED_SUPPRESSION,
-    apply_suppressions,
-    read_suppressions,
-    unused_suppressions,
-)
 
 
 @dataclass(frozen=True)
@@ -67,9 +61,15 @@ def analyze_text(
     ``kind`` names its adapter, ``path`` locates the entry scripts its launches run."""
     targets = _in_release_order(tuple(versions or (newest_version(),)))
     parsed = adapter_for(kind).parse(display, text)
-    suppressions = read_suppressions(text, parsed.comments, parsed.cells)
-    if suppressions.skip_file:
-        return FileAnalysis(path, display, text, (), (), (), targets, kind)
+    # Every directive spells "kefix:" (read_suppressions finds none without it): most files need
+    # no suppression machinery, nor its import (~3 ms of a one-file run).
+    suppressions = None
+    if "kefix:" in text:
+        from kefix.suppressions import read_suppressions
+
+        suppressions = read_suppressions(text, parsed.comments, parsed.cells)
+        if suppressions.skip_file:
+            return FileAnalysis(path, display, text, (), (), (), targets, kind)
     left_out = settings.ignored_in(path)
 
     def reported(code: str) -> bool:
@@ -103,14 +103,18 @@ def analyze_text(
     findings = [
         _in_file_terms(_with_versions(finding, held, targets)) for finding, held in by_key.values()
     ] + [problem for problem in parsed.problems if reported(problem.code)]
-    applied = apply_suppressions(text, findings, suppressions, parsed.cells)
-    findings = list(applied.kept)
-    if settings.is_selected(UNUSED_SUPPRESSION) and reported(UNUSED_SUPPRESSION):
-        checked = [rule.code for rule in rules] + [code for code in ("KF901",) if reported(code)]
-        known = [rule.code for rule in RULES] + ["KF901"]
-        findings += unused_suppressions(
-            display, text, suppressions, applied.used, checked, known, parsed.cells
-        )
+    if suppressions is not None:
+        from kefix.suppressions import apply_suppressions, unused_suppressions
+
+        applied = apply_suppressions(text, findings, suppressions, parsed.cells)
+        findings = list(applied.kept)
+        if settings.is_selected(UNUSED_SUPPRESSION) and reported(UNUSED_SUPPRESSION):
+            checked = [rule.code for rule in rules]
+            checked += [code for code in ("KF901",) if reported(code)]
+            known = [rule.code for rule in RULES] + ["KF901"]
+            findings += unused_suppressions(
+                display, text, suppressions, applied.used, checked, known, parsed.cells
+            )
     findings = [_with_settled_applicability(finding, settings) for finding in findings]
     findings.sort(key=lambda finding: (finding.span.start, finding.code))
     return FileAnalysis(

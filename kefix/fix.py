@@ -42,8 +42,8 @@ from kefix.resolve import (
     spelled_for,
     training_field_name,
 )
+from kefix.rules import UNUSED_SUPPRESSION
 from kefix.sources import CannotRender, ParserCrashed, SourceAdapter, adapter_for
-from kefix.suppressions import UNUSED_SUPPRESSION
 
 # Applied and dropped fixes together; a dropped fix is retried after each applied one.
 _MAX_FIX_ATTEMPTS_PER_FILE = 200

@@ -31,9 +31,9 @@ from kefix.model import (
     Severity,
     Span,
 )
+from kefix.rules import UNUSED_SUPPRESSION
 
 SKIP_FILE_LINES = 10
-UNUSED_SUPPRESSION = "KF904"
 
 # `kefix:` right after a `#` (the comment's own, or one inside it: `# shellcheck ... # kefix: ...`).
 _DIRECTIVE = re.compile(

@@ -3,10 +3,13 @@ libcst, bashlex or the report formats it did not ask for (issue 8, single-file t
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 # Modules a plain start-up must not load; each is imported where it is first needed.
 HEAVY = (
@@ -162,6 +165,109 @@ def test_framework_knowledge_is_loaded_only_for_a_framework_launch(tmp_path: Pat
     modules = _modules_after(_RUN_CLI.format(args=[str(script), "--no-color"]), tmp_path)
     assert "kefix.resolve.framework" not in modules
     assert "kefix.knowledge.frameworks" not in modules
+    assert "kefix.knowledge.framework_conventions" not in modules
     script.write_text("#!/bin/bash\nswift sft --model Qwen/Qwen2.5-7B-Instruct --train_type lora\n")
     modules = _modules_after(_RUN_CLI.format(args=[str(script), "--no-color"]), tmp_path)
     assert "kefix.resolve.framework" in modules
+    # Checked against the knowledge kefix ships: no framework source is read, archived or not.
+    assert _loaded_of(modules, ("kefix.knowledge.framework_source", "tarfile", "zipfile")) == []
+
+
+def test_the_model_family_table_is_read_only_for_an_fp16_launch(tmp_path: Path) -> None:
+    script = tmp_path / "run.sh"
+    launch = "torchrun train.py --model_name_or_path Qwen/Qwen3.5-9B --{} --output_dir o\n"
+    script.write_text(launch.format("bf16"))
+    modules = _modules_after(_RUN_CLI.format(args=[str(script), "--no-cache"]), tmp_path)
+    assert "kefix.knowledge.model_families" not in modules
+    script.write_text(launch.format("fp16"))
+    modules = _modules_after(_RUN_CLI.format(args=[str(script), "--no-cache"]), tmp_path)
+    assert "kefix.knowledge.model_families" in modules
+
+
+def test_a_framework_that_is_not_installed_is_not_looked_up_in_package_metadata(
+    tmp_path: Path,
+) -> None:
+    # importlib.metadata (and the email parser it imports) answers only where the package is.
+    if importlib.util.find_spec("swift") is not None:
+        pytest.skip("ms-swift is installed here")
+    script = tmp_path / "run.sh"
+    script.write_text("#!/bin/bash\nswift sft --model Qwen/Qwen2.5-7B-Instruct --train_type lora\n")
+    modules = _modules_after(_RUN_CLI.format(args=[str(script), "--no-cache"]), tmp_path)
+    assert "kefix.resolve.framework" in modules
+    assert "importlib.metadata" not in modules
+
+
+def test_difflib_is_imported_only_to_suggest_a_close_match(tmp_path: Path) -> None:
+    script = tmp_path / "run.sh"
+    script.write_text("torchrun train.py --output_dir o --learning_rate 1e-4\n")
+    modules = _modules_after(_RUN_CLI.format(args=[str(script), "--no-cache"]), tmp_path)
+    assert "difflib" not in modules
+    # An entry script whose parser is known makes an unknown flag a finding with a guess.
+    (tmp_path / "train.py").write_text(
+        "from transformers import HfArgumentParser, TrainingArguments\n"
+        "HfArgumentParser((TrainingArguments,)).parse_args_into_dataclasses()\n"
+    )
+    script.write_text("torchrun train.py --output_dir o --learnig_rate 1e-4\n")
+    modules = _modules_after(_RUN_CLI.format(args=[str(script), "--no-cache"]), tmp_path)
+    assert "difflib" in modules
+
+
+def test_the_config_file_reader_is_loaded_only_for_a_launch_that_names_a_config_file(
+    tmp_path: Path,
+) -> None:
+    script = tmp_path / "run.sh"
+    script.write_text("torchrun train.py --output_dir o --learning_rate 1e-4\n")
+    modules = _modules_after(_RUN_CLI.format(args=[str(script), "--no-cache"]), tmp_path)
+    assert "kefix.resolve.config_files" not in modules
+    (tmp_path / "args.json").write_text('{"output_dir": "o", "fp16": true}\n')
+    script.write_text("python train.py args.json\n")
+    modules = _modules_after(_RUN_CLI.format(args=[str(script), "--no-cache"]), tmp_path)
+    assert "kefix.resolve.config_files" in modules
+
+
+def test_the_cli_is_imported_without_collections_and_then_kept_out_of_them(
+    tmp_path: Path,
+) -> None:
+    # Start-up's objects live to the end: collecting among them frees nothing.
+    body = """
+import gc
+during_import = []
+def watch(phase, info):
+    if phase == "start" and not hasattr(sys.modules.get("kefix.cli"), "main"):
+        during_import.append(info["generation"])
+from kefix.__main__ import main
+gc.callbacks.append(watch)
+sys.argv = ["kefix", "--version"]
+try:
+    main()
+except SystemExit:
+    pass
+assert gc.isenabled()
+assert during_import == [], during_import
+cli_namespace = vars(sys.modules["kefix.cli"])
+assert not any(tracked is cli_namespace for tracked in gc.get_objects()), "not frozen"
+"""
+    assert "kefix.cli" in _modules_after(body, tmp_path)
+
+
+def test_the_bash_grammar_is_loaded_only_when_a_shell_script_is_read(tmp_path: Path) -> None:
+    config = tmp_path / "train.yaml"
+    config.write_text("output_dir: out\nfp16: true\n")
+    modules = _modules_after(_RUN_CLI.format(args=[str(config), "--no-cache"]), tmp_path)
+    # tree_sitter_bash imports importlib.resources; kefix reads its own data files directly.
+    assert _loaded_of(modules, ("tree_sitter", "tree_sitter_bash", "importlib.resources")) == []
+    script = tmp_path / "run.sh"
+    script.write_text("torchrun train.py --output_dir out\n")
+    modules = _modules_after(_RUN_CLI.format(args=[str(script), "--no-cache"]), tmp_path)
+    assert "tree_sitter_bash" in modules
+    assert "signal" not in modules  # names how a crashed parser child ended; none crashed
+
+
+def test_suppressions_are_read_only_in_a_file_that_has_a_directive(tmp_path: Path) -> None:
+    script = tmp_path / "run.sh"
+    script.write_text("torchrun train.py --output_dir o --fp16 --bf16\n")
+    modules = _modules_after(_RUN_CLI.format(args=[str(script), "--no-cache"]), tmp_path)
+    assert "kefix.suppressions" not in modules
+    script.write_text("torchrun train.py --output_dir o --fp16 --bf16  # kefix: ignore\n")
+    modules = _modules_after(_RUN_CLI.format(args=[str(script), "--no-cache"]), tmp_path)
+    assert "kefix.suppressions" in modules

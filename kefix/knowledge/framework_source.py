@@ -15,12 +15,13 @@ pipeline classes (``get_sft_main(SftArguments, ...)`` in 2.x), TRL's ``dataclass
 from __future__ import annotations
 
 import ast
-import tarfile
-import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import tarfile
 
 # transformers classes a framework's arguments may derive from: their fields are kefix's
 # transformers knowledge, not the framework's.
@@ -88,6 +89,8 @@ class SourceTree:
 
     @classmethod
     def from_wheel(cls, path: Path) -> SourceTree:
+        import zipfile  # archives are rare (a vendored copy is a directory): ~1 ms to import
+
         archive = zipfile.ZipFile(path)
         names = [name for name in archive.namelist() if name.endswith(".py")]
         return cls(names, lambda name: archive.read(name).decode("utf-8"))
@@ -95,6 +98,8 @@ class SourceTree:
     @classmethod
     def from_sdist(cls, path: Path) -> SourceTree:
         """An sdist (``axolotl-0.8.1/src/axolotl/...``): paths lose the top folder and ``src/``."""
+        import tarfile  # archives are rare (a vendored copy is a directory): ~3 ms to import
+
         archive = tarfile.open(path)  # noqa: SIM115 - read lazily for the tree's lifetime
         members: dict[str, tarfile.TarInfo] = {}
         for member in archive.getmembers():

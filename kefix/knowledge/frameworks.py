@@ -12,12 +12,11 @@ unknown; a default both agree on is the default. A release outside the range rea
 
 from __future__ import annotations
 
-import difflib
 import functools
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from importlib import resources
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
@@ -86,7 +85,14 @@ class _Framework:
 
 @functools.lru_cache(maxsize=1)
 def _document() -> Mapping[str, _Framework]:
-    text = resources.files(__package__).joinpath(_DATA_FILE).read_text(encoding="utf-8")
+    # As training_args reads its data: next to this module, importlib.resources (~2 ms to
+    # import) only for anything else, such as a zip.
+    try:
+        text = (Path(__file__).parent / _DATA_FILE).read_text(encoding="utf-8")
+    except OSError:
+        from importlib import resources
+
+        text = resources.files(__package__).joinpath(_DATA_FILE).read_text(encoding="utf-8")
     frameworks = {}
     for name, data in json.loads(text)["frameworks"].items():
         frameworks[name] = _Framework(
@@ -250,5 +256,7 @@ def close_option(name: str, options: Iterable[str]) -> str | None:
 
 @functools.lru_cache(maxsize=4096)  # a misspelt flag recurs in every script copied from one
 def _closest(name: str, options: frozenset[str]) -> str | None:
+    import difflib  # ~1 ms to import: only once an option is unknown
+
     found = difflib.get_close_matches(name, sorted(options), n=1, cutoff=CLOSE_ENOUGH)
     return found[0] if found else None

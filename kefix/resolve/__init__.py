@@ -48,15 +48,15 @@ from kefix.model import (
 )
 from kefix.paths import display_path
 from kefix.resolve import filesystem
-from kefix.resolve.config_files import NamedConfig, read_named_config
 from kefix.resolve.deepspeed import deepspeed_from_text, read_deepspeed
 from kefix.resolve.entry_script import locate_entry
 from kefix.resolve.filesystem import Facts
 from kefix.resolve.typed import typed_field_value
 
 if TYPE_CHECKING:
-    # Only a type here; the module itself is loaded when an entry script must be read, in
-    # Resolver.parser_spec.
+    # Only types here; the modules are loaded when an entry script (Resolver.parser_spec) or a
+    # config file (Resolver.named_config) must be read.
+    from kefix.resolve.config_files import NamedConfig
     from kefix.resolve.dataclasses import ParserSpec
     from kefix.resolve.framework import FrameworkCatalogue
 
@@ -142,6 +142,8 @@ class Resolver:
         return filesystem.remembered(self._deepspeed, key, read)[1]
 
     def named_config(self, ref: ConfigRef, launch: Launch, script: Path) -> NamedConfig:
+        from kefix.resolve.config_files import read_named_config
+
         key = (ref.path, script.parent.resolve(), launch.workdir_hints, launch.launcher)
         read = functools.partial(read_named_config, ref, launch, script, list(self.search_roots))
         return filesystem.remembered(self._named, key, read)

@@ -19,7 +19,7 @@ conventions (ms-swift evaluates on its save schedule) instead of hiding them all
 from __future__ import annotations
 
 import functools
-import importlib.metadata
+import importlib.util
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -30,7 +30,6 @@ from types import MappingProxyType
 from packaging.version import InvalidVersion, Version
 
 from kefix.knowledge import framework_conventions as conventions
-from kefix.knowledge.framework_source import SourceTree, SourceUnreadable, read_command
 from kefix.knowledge.frameworks import (
     CommandOptions,
     FrameworkOption,
@@ -214,6 +213,10 @@ class FrameworkCatalogue:
     def _from_source(
         self, framework: str, command: str, root: Path, version: str, label: str
     ) -> tuple[FrameworkUse, CommandOptions | None]:
+        # Reading a framework's source (~4 ms to import) only for a copy kept in the project or
+        # installed: most launches are checked against the knowledge kefix ships.
+        from kefix.knowledge.framework_source import SourceTree, SourceUnreadable, read_command
+
         # The options are read from this copy's source: its files are part of what depends on it.
         filesystem.derived("tree", str(root / package(framework)))
         where = display_path(root / package(framework))
@@ -288,9 +291,14 @@ def pins_answer(subject: str) -> str:
 def installed_answer(framework: str) -> str:
     """The installed release of ``framework`` and the directory holding its package
     ("version\\0directory"), or "" when it is not installed (see ``_installed``)."""
+    if importlib.util.find_spec(package(framework)) is None:
+        return ""  # no package to locate on sys.path, whatever the metadata says
+    # importlib.metadata imports email and more (~10 ms): only when the package is there.
+    from importlib import metadata
+
     try:
-        found = importlib.metadata.distribution(distribution(framework))
-    except importlib.metadata.PackageNotFoundError:
+        found = metadata.distribution(distribution(framework))
+    except metadata.PackageNotFoundError:
         return ""
     located = Path(str(found.locate_file(package(framework))))
     if not (located / "__init__.py").is_file():

@@ -31,12 +31,14 @@ def _discover() -> tuple[Rule, ...]:
 
 RULES: tuple[Rule, ...] = _discover()
 
+UNUSED_SUPPRESSION = "KF904"  # reported by kefix.suppressions
+
 # kefix's own diagnostics (KF9xx): not rules over a configuration, but codes users can see.
 DIAGNOSTICS: Mapping[str, str] = {
     "KF901": "could-not-parse",
     "KF902": "unreadable-file",
     "KF903": "fix-not-verified",
-    "KF904": "unused-suppression",  # opt-in: --extend-select KF904
+    UNUSED_SUPPRESSION: "unused-suppression",  # opt-in: --extend-select KF904
 }
 
 

@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from kefix.config import Settings
-from kefix.knowledge.model_families import (
-    FamilyMatch,
-    Risk,
-    family_from_model_name,
-    family_from_template,
-)
 from kefix.model import (
     Applicability,
     EffectiveConfig,
@@ -22,6 +17,9 @@ from kefix.model import (
     Severity,
 )
 from kefix.rules.base import Rule
+
+if TYPE_CHECKING:
+    from kefix.knowledge.model_families import FamilyMatch
 
 # Flags that name the trained model, strongest signal first; then framework hints that only
 # name a chat template or architecture (weak: used only when no model name says anything).
@@ -64,6 +62,9 @@ class Bf16NativeModel(Rule):
     def check(self, config: EffectiveConfig, settings: Settings) -> Iterator[Finding]:
         if config.value("fp16") is not True or config.value("bf16") is True:
             return
+        # The family table (~6 ms of rows and regexes) is read only for fp16 launches.
+        from kefix.knowledge.model_families import Risk
+
         match = model_family(config)
         if match is None or match.family.risk is Risk.NONE:
             return
@@ -81,6 +82,8 @@ class Bf16NativeModel(Rule):
 
 def model_family(config: EffectiveConfig) -> FamilyMatch | None:
     """The family of the trained model, from the launch's model flags, then its template hints."""
+    from kefix.knowledge.model_families import family_from_model_name, family_from_template
+
     values = {
         arg.name.replace("-", "_"): arg.values[0]
         for arg in config.launch.args

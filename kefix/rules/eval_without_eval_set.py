@@ -5,13 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kefix.config import Settings
-from kefix.knowledge.framework_conventions import (
-    AXOLOTL_EVAL_NEEDS_VAL_SET,
-    AXOLOTL_NO_EVAL_WITHOUT_VAL_SET,
-    LLAMAFACTORY_EVAL_MESSAGE,
-    LLAMAFACTORY_EVAL_NEEDS_DATA,
-    SWIFT_NO_EVAL_WITHOUT_DATA,
-)
 from kefix.model import (
     Applicability,
     EffectiveConfig,
@@ -100,6 +93,10 @@ class EvalWithoutEvalSet(Rule):
         """axolotl evaluates on ``val_set_size`` held out or ``test_datasets``; with neither, its
         validation rejects ``eval_steps``/``eval_strategy`` (when val_set_size is written as 0)
         and its trainer builder turns ``evals_per_epoch`` into no evaluation at all."""
+        from kefix.knowledge.framework_conventions import (
+            AXOLOTL_EVAL_NEEDS_VAL_SET,
+            AXOLOTL_NO_EVAL_WITHOUT_VAL_SET,
+        )
         from kefix.resolve.axolotl import yaml_value
 
         written = {arg.name: arg for arg in config.launch.args}
@@ -143,6 +140,11 @@ class EvalWithoutEvalSet(Rule):
         )
 
     def _llamafactory(self, config: EffectiveConfig, use: FrameworkUse) -> Iterator[Finding]:
+        from kefix.knowledge.framework_conventions import (
+            LLAMAFACTORY_EVAL_MESSAGE,
+            LLAMAFACTORY_EVAL_NEEDS_DATA,
+        )
+
         asked = _evaluation_asked(config)
         if asked is None:
             return
@@ -173,6 +175,7 @@ class EvalWithoutEvalSet(Rule):
         )
 
     def _swift(self, config: EffectiveConfig, use: FrameworkUse) -> Iterator[Finding]:
+        from kefix.knowledge.framework_conventions import SWIFT_NO_EVAL_WITHOUT_DATA
         from kefix.resolve.framework import swift_has_eval_data
 
         if not use.version or SWIFT_NO_EVAL_WITHOUT_DATA.holds(use.version) is not True:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 
 from kefix.config import Settings
@@ -61,6 +60,8 @@ class InvalidValue(Rule):
             choices = fields[record.field].choices
             fix = None
             if choices and len(arg.values) == 1:
+                import difflib  # ~1 ms to import: only once a value is invalid
+
                 lowered = {choice.lower(): choice for choice in choices}
                 guess = difflib.get_close_matches(written.lower(), list(lowered), n=1, cutoff=0.8)
                 if guess:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 
 from kefix.config import Settings
@@ -68,6 +67,8 @@ class UnknownFlag(Rule):
             name = record.arg.name
             if is_training_flag(name):
                 continue  # a TrainingArguments flag of another release: KF101/KF102
+            import difflib  # ~1 ms to import: only once a flag is unknown
+
             guess = difflib.get_close_matches(name, options, n=1, cutoff=_CLOSE_ENOUGH)
             hint = f"; did you mean {spelled(config, guess[0])}?" if guess else ""
             fix = (

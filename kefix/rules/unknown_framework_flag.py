@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 from packaging.version import InvalidVersion, Version
 
 from kefix.config import Settings
-from kefix.knowledge.framework_conventions import AXOLOTL_ALIASES, RENAMES, unknown_flag_error
 from kefix.knowledge.training_args import option_strings
 from kefix.model import (
     Applicability,
@@ -149,6 +148,7 @@ class UnknownFrameworkFlag(Rule):
         ``set_defaults_with_config``), which fail as flags do. Reported on the launch, at the
         file's name: the recipe alone cannot tell which parser reads it."""
         # Framework knowledge loads only for framework launches.
+        from kefix.knowledge import framework_conventions as conventions
         from kefix.knowledge.frameworks import close_option, option_history
         from kefix.resolve.framework import command_display
 
@@ -163,7 +163,7 @@ class UnknownFrameworkFlag(Rule):
             history = option_history(use.framework, use.command, name)
             if history is not None and use.version:
                 message += _history_text(use, history)
-            message += f"; {unknown_flag_error(use.framework)}"
+            message += f"; {conventions.unknown_flag_error(use.framework)}"
             guess = close_option(name, options)
             if guess is not None:
                 message += f"; did you mean {guess}?"
@@ -176,6 +176,7 @@ class UnknownFrameworkFlag(Rule):
         self, config: EffectiveConfig, use: FrameworkUse, arg: Arg, options: frozenset[str]
     ) -> Finding:
         # Framework knowledge loads only for framework launches.
+        from kefix.knowledge import framework_conventions as conventions
         from kefix.knowledge.frameworks import close_option, option_history
         from kefix.resolve.framework import command_display
 
@@ -185,7 +186,7 @@ class UnknownFrameworkFlag(Rule):
         history = option_history(use.framework, use.command, name)
         if history is not None and use.version:
             message += _history_text(use, history)
-        message += f"; {unknown_flag_error(use.framework)}"
+        message += f"; {conventions.unknown_flag_error(use.framework)}"
         fix = None
         renamed = _renamed(use, name)
         if renamed is not None:
@@ -206,9 +207,12 @@ def _known_options(
 ) -> frozenset[str]:
     """The names a command takes: its own options and, when it parses TrainingArguments, their
     flags too. The same few per run, and each a few hundred names: built once."""
+    # Like the frameworks' knowledge, their conventions are imported for framework launches only.
+    from kefix.knowledge import framework_conventions as conventions
+
     options = set(own)
     if framework == "axolotl":
-        options |= AXOLOTL_ALIASES
+        options |= conventions.AXOLOTL_ALIASES
     if training_base is not None:
         options |= {o.lstrip("-") for o in option_strings(version=version)}
     return frozenset(options)
@@ -238,7 +242,9 @@ def _history_text(use: FrameworkUse, history: OptionHistory) -> str:
 def _renamed(use: FrameworkUse, name: str) -> tuple[str, str] | None:
     """The option ``name`` is another spelling of in this release, when the framework's code
     maps the two onto each other (``framework_conventions.RENAMES``)."""
-    for rename in RENAMES:
+    from kefix.knowledge import framework_conventions as conventions
+
+    for rename in conventions.RENAMES:
         if rename.framework != use.framework:
             continue
         cited = (

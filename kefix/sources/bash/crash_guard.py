@@ -19,7 +19,6 @@ from __future__ import annotations
 import functools
 import json
 import re
-import signal
 import sys
 from typing import TYPE_CHECKING
 
@@ -91,6 +90,8 @@ def parse_in_child(text: str) -> BashSyntax:
 
 def _how_it_ended(returncode: int, stderr: bytes) -> str:
     if returncode < 0:
+        import signal  # only to name the signal that ended a crashed child
+
         try:
             return signal.Signals(-returncode).name
         except ValueError:

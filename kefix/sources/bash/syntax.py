@@ -12,12 +12,13 @@ import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-
-import tree_sitter
-import tree_sitter_bash
+from typing import TYPE_CHECKING
 
 from kefix.model import Span, Unknown
 from kefix.sources.bash.crash_guard import can_crash_tree_sitter_bash, parse_in_child
+
+if TYPE_CHECKING:
+    import tree_sitter
 
 _SPLAT_PARAMETERS = frozenset({"@", "*"})
 # Nodes whose bodies run conditionally, repeatedly or later: an assignment inside one of them
@@ -48,6 +49,11 @@ _LOOP_NODES = frozenset(
 
 @functools.cache
 def _parser() -> tree_sitter.Parser:
+    # Imported on the first bash file: tree_sitter_bash imports importlib.resources (~5 ms in
+    # all), which a run over Python, YAML or notebooks alone never needs.
+    import tree_sitter
+    import tree_sitter_bash
+
     return tree_sitter.Parser(tree_sitter.Language(tree_sitter_bash.language()))
 
 
