@@ -125,6 +125,7 @@ class CheckJob:
     display: str
     target: TargetVersions
     kind: str = "bash"  # the adapter reading it (``kefix.sources``)
+    digest: str = ""  # the content hash of ``source.raw``, when the run computed it already
 
 
 # What checking a file gives: its result, a KF902 line (a parser crashed on it), or None
@@ -144,6 +145,16 @@ class ResultStore(Protocol):
     ``pending``/``absorb`` carry what a worker gathered to the parent, ``flush`` writes."""
 
     def get(self, job: CheckJob, variant: str = "") -> tuple[bool, FileResult | None]: ...
+
+    def known_hash(self, path: str, stat: os.stat_result) -> tuple[str, bool] | None: ...
+
+    def remember_hash(
+        self, path: str, stat: os.stat_result, digest: str, launches: bool
+    ) -> None: ...
+
+    def get_unread(
+        self, path: str, display: str, target: TargetVersions, kind: str, digest: str
+    ) -> bool: ...
 
     def put(
         self, job: CheckJob, result: FileResult | None, seen: Observation, variant: str = ""
@@ -223,10 +234,23 @@ def _run(
                 continue
             quiet = source_file.kind in QUIET_KINDS  # a data file, not a config: nothing to say
             try:
-                if source_file.path.stat().st_size > MAX_FILE_BYTES:
+                stat = os.stat(source_file.path)
+                if stat.st_size > MAX_FILE_BYTES:
                     if not quiet:
                         result.errors.append(f"{display}:1:1: KF902 skipped: larger than 2 MiB")
                     continue
+                # An unchanged file (by its stamp) need not be read: the cache knows its hash,
+                # whether it may hold a launch, and maybe that it has nothing to report.
+                absolute = os.path.abspath(source_file.path)
+                known = None if cache is None else cache.known_hash(absolute, stat)
+                if known is not None:
+                    digest, launches = known
+                    if not launches:
+                        continue
+                    target = targets.for_file(source_file.path)
+                    assert cache is not None
+                    if cache.get_unread(absolute, display, target, source_file.kind, digest):
+                        continue
                 source = read_source(source_file.path)
             except OSError as error:
                 if not quiet:
@@ -237,9 +261,16 @@ def _run(
                 if not quiet:
                     result.errors.append(f"{display}:1:1: KF902 skipped: larger than 2 MiB")
                 continue
-            if not may_hold_launch(source_file.kind, source.raw):
+            launches = may_hold_launch(source_file.kind, source.raw)
+            digest = ""
+            if cache is not None:
+                digest = filesystem.content_hash(source.raw)
+                if known is None or known[0] != digest:
+                    cache.remember_hash(absolute, stat, digest, launches)
+            if not launches:
                 continue
-            job = CheckJob(source, display, targets.for_file(source_file.path), source_file.kind)
+            target = targets.for_file(source_file.path)
+            job = CheckJob(source, display, target, source_file.kind, digest)
             hit, cached = False, None
             if cache is not None:
                 hit, cached = cache.get(job)
