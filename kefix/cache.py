@@ -481,6 +481,7 @@ class ResultCache:
         # What derived answers keep between runs (e.g. the classes of each Python file).
         filesystem.restore_kept(_read_kept(self.directory / "kept.json"))
         self._settled = time.time_ns() - _SETTLED_NS
+        self._last_named: tuple[tuple[str, str], tuple[str, str]] = (("", "\0"), ("", ""))
         self.hits = 0
         self.misses = 0
 
@@ -680,9 +681,12 @@ class ResultCache:
     def _names_of(self, path: str, variant: str) -> tuple[str, str]:
         """The shard and the name of the entry of the file at the absolute ``path``: one entry
         per file (settings and variant), so a new version of the file replaces the old entry."""
+        if self._last_named[0] == (path, variant):  # a file's stamp, then its entry
+            return self._last_named[1]
         digest = self._named_in_context.copy()
         digest.update(f"{path}\0{variant}".encode("utf-8", "surrogateescape"))
         name = digest.hexdigest()
+        self._last_named = ((path, variant), (name[:2], name))
         return name[:2], name
 
 

@@ -26,7 +26,7 @@ from kefix.discover import MAX_FILE_BYTES, Exclusion, Roots, Skipped, discover
 from kefix.fix import FixOutcome, OverlappingEdits, fix_file, plan_edits
 from kefix.knowledge.training_args import known_versions
 from kefix.model import Edit, Finding, Launch
-from kefix.paths import display_path
+from kefix.paths import display_absolute, display_path
 from kefix.report.text import ReportedFinding
 from kefix.resolve import Resolver, filesystem
 from kefix.resolve.filesystem import Observation
@@ -227,21 +227,22 @@ def _run(
     with FileChecker(
         search_roots(paths), settings, jobs=jobs, store=cache, keep_resolutions=keep_resolutions
     ) as checker:
+        cwd = os.getcwd()
         for source_file in discover(paths, settings):
-            display = display_path(source_file.path)
+            absolute = os.path.abspath(source_file.path)
+            display = display_absolute(absolute, cwd)
             if isinstance(source_file, Skipped):
                 result.errors.append(f"{display}:1:1: KF902 {source_file.reason}")
                 continue
             quiet = source_file.kind in QUIET_KINDS  # a data file, not a config: nothing to say
             try:
-                stat = os.stat(source_file.path)
+                stat = os.stat(absolute)
                 if stat.st_size > MAX_FILE_BYTES:
                     if not quiet:
                         result.errors.append(f"{display}:1:1: KF902 skipped: larger than 2 MiB")
                     continue
                 # An unchanged file (by its stamp) need not be read: the cache knows its hash,
                 # whether it may hold a launch, and maybe that it has nothing to report.
-                absolute = os.path.abspath(source_file.path)
                 known = None if cache is None else cache.known_hash(absolute, stat)
                 if known is not None:
                     digest, launches = known
