@@ -24,10 +24,44 @@ _SHEBANG_SHELLS = frozenset({b"bash", b"sh", b"zsh"})
 MAX_FILE_BYTES = 2 * 1024 * 1024
 
 
-@dataclass(frozen=True)
 class SourceFile:
-    path: Path
-    kind: str  # an adapter's kind: "bash", ...
+    """A file to read and the kind of source it is (an adapter's kind: "bash", ...).
+
+    ``location`` is its absolute path as a string, what a run asks about every file; the
+    ``Path`` is built when first asked for (a warm run never reads most files)."""
+
+    __slots__ = ("_folder", "_name", "_path", "kind", "location")
+
+    def __init__(self, path: Path, kind: str) -> None:
+        self._path: Path | None = path
+        self._folder, self._name = path, ""
+        self.location = os.path.abspath(path)
+        self.kind = kind
+
+    @classmethod
+    def walked(cls, folder: Path, name: str, location: str, kind: str) -> SourceFile:
+        """The entry ``name`` of the walked ``folder``, at the absolute ``location``."""
+        found = cls.__new__(cls)
+        found._path, found._folder, found._name = None, folder, name
+        found.location, found.kind = location, kind
+        return found
+
+    @property
+    def path(self) -> Path:
+        if self._path is None:
+            self._path = self._folder / self._name
+        return self._path
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SourceFile):
+            return NotImplemented
+        return (self.path, self.kind) == (other.path, other.kind)
+
+    def __hash__(self) -> int:
+        return hash((self.path, self.kind))
+
+    def __repr__(self) -> str:
+        return f"SourceFile(path={self.path!r}, kind={self.kind!r})"
 
 
 @dataclass(frozen=True)
@@ -211,8 +245,8 @@ def discover(
         )
         if excluded and exclusion.settings.force_exclude:
             continue
-        candidates: Iterator[tuple[Path, bool, str, str] | Skipped] = (
-            iter([(root, root.is_symlink(), "", "")])
+        candidates: Iterator[tuple[Path, str, bool, str, str] | Skipped] = (
+            iter([(root, "", root.is_symlink(), "", "")])
             if not is_dir
             else _walk(root, unexcluded if excluded else exclusion)
         )
@@ -220,19 +254,19 @@ def discover(
             if isinstance(candidate, Skipped):
                 yield candidate
                 continue
-            path, symlink, directory, name = candidate
+            folder, name, symlink, directory, location = candidate
             explicit = not is_dir  # a walk never yields its own root
-            if symlink:
-                problem = _symlink_problem(path, roots)
+            # realpath never raises (a loop was caught above); resolve() would. A file that
+            # is no symlink is its directory's real path plus its name: one realpath per
+            # directory, not one lstat per path component per file (and no Path built).
+            if symlink or explicit:
+                path = folder / name if name else folder
+                problem = _symlink_problem(path, roots) if symlink else ""
                 if problem:
                     kind = kind_of_suffix(path)
                     if explicit or (kind is not None and kind not in QUIET_KINDS):
                         yield Skipped(path, problem)
                     continue
-            # realpath never raises (a loop was caught above); resolve() would. A file that
-            # is no symlink is its directory's real path plus its name: one realpath per
-            # directory, not one lstat per path component per file.
-            if symlink or explicit:
                 key = os.path.realpath(path)
             else:
                 key = real_directories.of(directory, name)
@@ -240,14 +274,18 @@ def discover(
                 continue
             seen.add(key)
             if explicit:
-                kind = source_kind(path, explicit=True)
-            else:  # by the name the walk gave (Path.suffix, without asking the Path)
-                suffix = _suffix(name)
-                kind = SUFFIX_KINDS.get(suffix.lower())
-                if kind is None and not suffix:
-                    kind = source_kind(path)
+                kind = source_kind(folder, explicit=True)
+                if kind is not None:
+                    yield SourceFile(folder, kind)
+                continue
+            # A walked file (a symlink too: the path it was found at), by the name the walk
+            # gave (Path.suffix, without asking the Path).
+            suffix = _suffix(name)
+            kind = SUFFIX_KINDS.get(suffix.lower())
+            if kind is None and not suffix:
+                kind = source_kind(folder / name)
             if kind is not None:
-                yield SourceFile(path, kind)
+                yield SourceFile.walked(folder, name, location, kind)
 
 
 def _posix(path: str) -> str:
@@ -281,9 +319,9 @@ def _symlink_problem(path: Path, roots: Roots) -> str:
     return ""
 
 
-def _walk(root: Path, exclusion: Exclusion) -> Iterator[tuple[Path, bool, str, str] | Skipped]:
-    """Candidate files under ``root`` with whether each is a symlink, and its directory (as a
-    string) and name, as ``os.walk`` would
+def _walk(root: Path, exclusion: Exclusion) -> Iterator[tuple[Path, str, bool, str, str] | Skipped]:
+    """Candidate files under ``root`` as (directory, name, whether it is a symlink, directory
+    as a string, absolute path), as ``os.walk`` would
     give them top-down in sorted order; the directory listing says which entries are
     directories and symlinks, so no file is stat'ed here. Symlinked directories are not
     walked: no loops, and nothing outside the root is listed through them."""
@@ -314,10 +352,11 @@ def _walk(root: Path, exclusion: Exclusion) -> Iterator[tuple[Path, bool, str, s
                 files.append((entry.name, symlink))
         directory = os.fspath(folder)
         excludes = exclusion.in_directory(directory)
+        lead = os.path.join(os.path.abspath(directory), "")
         for name, symlink in sorted(files):
             # A name no adapter reads (README.md, data.csv) is not even asked about excludes.
             if _could_be_source(name) and not excludes(name, False):
-                yield folder / name, symlink, directory, name
+                yield folder, name, symlink, directory, lead + name
         kept = [name for name in sorted(subdirectories) if not excludes(name, True)]
         pending.extend(folder / name for name in reversed(kept))
 

@@ -229,11 +229,12 @@ def _run(
     ) as checker:
         cwd = os.getcwd()
         for source_file in discover(paths, settings):
-            absolute = os.path.abspath(source_file.path)
-            display = display_absolute(absolute, cwd)
             if isinstance(source_file, Skipped):
+                display = display_path(source_file.path)
                 result.errors.append(f"{display}:1:1: KF902 {source_file.reason}")
                 continue
+            absolute = source_file.location
+            display = display_absolute(absolute, cwd)
             quiet = source_file.kind in QUIET_KINDS  # a data file, not a config: nothing to say
             try:
                 stat = os.stat(absolute)
@@ -248,7 +249,7 @@ def _run(
                     digest, launches = known
                     if not launches:
                         continue
-                    target = targets.for_file(source_file.path)
+                    target = targets.for_file(absolute)
                     assert cache is not None
                     if cache.get_unread(absolute, display, target, source_file.kind, digest):
                         continue
@@ -270,7 +271,7 @@ def _run(
                     cache.remember_hash(absolute, stat, digest, launches)
             if not launches:
                 continue
-            target = targets.for_file(source_file.path)
+            target = targets.for_file(absolute)
             job = CheckJob(source, display, target, source_file.kind, digest)
             hit, cached = False, None
             if cache is not None:
@@ -834,7 +835,7 @@ class TargetCache:
         # Path per file).
         self._by_name: dict[str, TargetVersions] = {}
 
-    def for_file(self, path: Path) -> TargetVersions:
+    def for_file(self, path: Path | str) -> TargetVersions:
         named = os.path.dirname(path)
         found = self._by_name.get(named)
         if found is None:
