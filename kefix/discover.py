@@ -183,19 +183,17 @@ class Exclusion:
         directory (every file in it asks)."""
         chain = self._chains.get(parent)
         if chain is None:
-            chain = []
-            directories = [repository]
-            below = parent[len(repository) :].strip(os.sep)
-            for part in below.split(os.sep) if below else ():
-                directories.append(os.path.join(directories[-1], part))
-            for index, directory in enumerate(directories):
-                ignore_files = [os.path.join(directory, ".gitignore")]
-                if index == 0:
-                    ignore_files.insert(0, os.path.join(directory, ".git", "info", "exclude"))
-                for ignore_file in ignore_files:
-                    spec = self._spec(ignore_file)
-                    if spec is not None:
-                        chain.append((directory, spec))
+            if parent == repository:
+                ignore_files = [os.path.join(parent, ".git", "info", "exclude")]
+                chain = []
+            else:  # the chain of the directory above, and this directory's own
+                ignore_files = []
+                chain = list(self._ignore_chain(os.path.dirname(parent), repository))
+            ignore_files.append(os.path.join(parent, ".gitignore"))
+            for ignore_file in ignore_files:
+                spec = self._spec(ignore_file)
+                if spec is not None:
+                    chain.append((parent, spec))
             self._chains[parent] = chain
         return chain
 
@@ -248,7 +246,7 @@ def discover(
         candidates: Iterator[tuple[Path, str, bool, str, str] | Skipped] = (
             iter([(root, "", root.is_symlink(), "", "")])
             if not is_dir
-            else _walk(root, unexcluded if excluded else exclusion)
+            else _walk(root, unexcluded if excluded else exclusion, real_directories)
         )
         for candidate in candidates:
             if isinstance(candidate, Skipped):
@@ -305,6 +303,16 @@ class _RealDirectories:
             real = self._directories[directory] = os.path.realpath(directory)
         return os.path.join(real, name)
 
+    def below(self, directory: str, subdirectories: list[Path]) -> None:
+        """Learn the real paths of ``directory``'s subdirectories that are no symlinks (the
+        walk enters no other): its own real path and their names, without an ``lstat`` of
+        every component of each."""
+        real = self._directories.get(directory)
+        if real is None:
+            real = self._directories[directory] = os.path.realpath(directory)
+        for subdirectory in subdirectories:
+            self._directories[os.fspath(subdirectory)] = os.path.join(real, subdirectory.name)
+
 
 def _symlink_problem(path: Path, roots: Roots) -> str:
     """Why a symlink must not be followed ('' when its target is a file inside the roots)."""
@@ -319,7 +327,9 @@ def _symlink_problem(path: Path, roots: Roots) -> str:
     return ""
 
 
-def _walk(root: Path, exclusion: Exclusion) -> Iterator[tuple[Path, str, bool, str, str] | Skipped]:
+def _walk(
+    root: Path, exclusion: Exclusion, real_directories: _RealDirectories | None = None
+) -> Iterator[tuple[Path, str, bool, str, str] | Skipped]:
     """Candidate files under ``root`` as (directory, name, whether it is a symlink, directory
     as a string, absolute path), as ``os.walk`` would
     give them top-down in sorted order; the directory listing says which entries are
@@ -357,8 +367,10 @@ def _walk(root: Path, exclusion: Exclusion) -> Iterator[tuple[Path, str, bool, s
             # A name no adapter reads (README.md, data.csv) is not even asked about excludes.
             if _could_be_source(name) and not excludes(name, False):
                 yield folder, name, symlink, directory, lead + name
-        kept = [name for name in sorted(subdirectories) if not excludes(name, True)]
-        pending.extend(folder / name for name in reversed(kept))
+        kept = [folder / name for name in sorted(subdirectories) if not excludes(name, True)]
+        if real_directories is not None:
+            real_directories.below(directory, kept)
+        pending.extend(reversed(kept))
 
 
 def _could_be_source(name: str) -> bool:

@@ -4,12 +4,14 @@ once a directory): its verdicts are exactly those of ``Exclusion.excludes`` on e
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from kefix.config import PathPatterns, Settings
-from kefix.discover import Exclusion
+from kefix.discover import Exclusion, SourceFile, discover
 
 NAMES = ("run.sh", "train.py", "build", "legacy", "keep.sh", "a.yaml", "sub", "x")
 
@@ -71,3 +73,45 @@ def test_verdicts_per_directory_are_those_per_path(
                 )
                 compared += 1
     assert compared == len(folders) * len(NAMES) * 2
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_a_walk_of_nested_ignore_files_finds_what_git_does_not_ignore(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ignore chain of each directory is its parent's plus its own ``.gitignore``."""
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / ".git" / "info" / "exclude").write_text("*.yaml\n")
+    (tmp_path / ".gitignore").write_text("build/\n*.sh\n!keep.sh\n/x.py\n")
+    ignores = {
+        "sub": "legacy/deep\n!run.sh\ntrain.py\n",
+        "sub/legacy": "!*.yaml\nkeep.sh\n",
+        "other": "sub\n",
+        "other/deeper/still": "*.py\n!x.py\n",
+    }
+    for folder, text in ignores.items():
+        (tmp_path / folder).mkdir(parents=True, exist_ok=True)
+        (tmp_path / folder / ".gitignore").write_text(text)
+    folders = ["", "sub", "sub/legacy", "sub/legacy/deep", "other", "other/sub", "build"]
+    folders += ["other/deeper", "other/deeper/still", "sub/build"]
+    files = []
+    for folder in folders:
+        (tmp_path / folder).mkdir(parents=True, exist_ok=True)
+        for name in ("run.sh", "keep.sh", "train.py", "x.py", "a.yaml"):
+            (tmp_path / folder / name).write_text("#\n")
+            files.append(f"{folder}/{name}".lstrip("/"))
+    monkeypatch.chdir(tmp_path)
+    ignored = subprocess.run(
+        ["git", "check-ignore", "--no-index", "--stdin"],
+        input="\n".join(files),
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    found = {
+        item.path.relative_to(tmp_path).as_posix()
+        for item in discover([tmp_path], Settings(exclude=()))
+        if isinstance(item, SourceFile)
+    }
+
+    assert found == set(files) - set(ignored)
+    assert found and ignored  # both sides are exercised
