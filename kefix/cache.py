@@ -144,6 +144,8 @@ class _Decoder:
         if not isinstance(data, dict):
             return data
         ((name, value),) = data.items()
+        if name == "Span":  # the commonest value (every finding, edit and fix has one)
+            return _span_from(value)
         if name == "#":
             launch = self._launches.get(value)
             if launch is None:
@@ -288,12 +290,15 @@ def encode_result(result: FileResult | None) -> Any:
         return None
     analysis, final = result.analysis, result.outcome.final
     encoder = _Encoder()
+    findings = encoder.encode(analysis.findings)
+    final_findings = encoder.encode(final.findings)
     data = {
         "display": analysis.display,
         "versions": list(analysis.versions),
-        "findings": encoder.encode(analysis.findings),
+        "findings": findings,
         "final_text": None if final.text == analysis.text else final.text,
-        "final_findings": encoder.encode(final.findings),
+        # None: the same as ``findings`` (no fix applied: most results), kept and decoded once
+        "final_findings": None if final_findings == findings else final_findings,
         "applied": encoder.encode(result.outcome.applied),
         "dropped": encoder.encode(result.outcome.dropped),
         "diff": result.diff,
@@ -319,16 +324,17 @@ def decode_result(data: Any, job: CheckJob) -> FileResult | None:
         versions = tuple(data["versions"])
         located = data["cells"]
         cells = None if located is None else _StoredCellLines(source.text, located)
+        findings = decoder.decode(data["findings"])
         analysis = FileAnalysis(
-            source.path, data["display"], source.text, (), (), decoder.decode(data["findings"]),
-            versions, job.kind, cells,
-        )  # fmt: skip
+            source.path, data["display"], source.text, (), (), findings, versions, job.kind, cells
+        )
         final_text = source.text if data["final_text"] is None else data["final_text"]
         if located is not None and final_text != source.text:
             cells = _StoredCellLines(final_text, {})  # the stored offsets are the read text's
         final = FileAnalysis(
             source.path, data["display"], final_text, (), (),
-            decoder.decode(data["final_findings"]), versions, job.kind, cells,
+            findings if data["final_findings"] is None else decoder.decode(data["final_findings"]),
+            versions, job.kind, cells,
         )  # fmt: skip
         outcome = FixOutcome(
             analysis, final, decoder.decode(data["applied"]), decoder.decode(data["dropped"])
