@@ -37,6 +37,7 @@ import itertools
 import json
 import os
 import sys
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import astuple, replace
 from pathlib import Path
@@ -49,8 +50,13 @@ from kefix.fix import DroppedFix, FixOutcome
 from kefix.resolve import filesystem
 from kefix.resolve.filesystem import Facts, Observation
 from kefix.runner import CheckJob, FileResult, search_roots
+from kefix.target import TargetVersions
 
-_FORMAT = 3  # bump when the layout of an entry changes
+_FORMAT = 4  # bump when the layout of an entry changes
+# A file's stamp is trusted only when it was recorded this long after the file last changed:
+# within the clock's resolution the file could change again and keep its stamp (git's "racily
+# clean" files). Measured from the run's start, so a record is never younger than its file.
+_SETTLED_NS = 2_000_000_000
 _INLINE_FACTS = 12  # fact groups up to this size are kept in each entry, not shared
 
 # Every type a result holds, by name: decoding builds only these (and never runs other code).
@@ -138,6 +144,8 @@ class _Decoder:
         if not isinstance(data, dict):
             return data
         ((name, value),) = data.items()
+        if name == "Span":  # the commonest value (every finding, edit and fix has one)
+            return _span_from(value)
         if name == "#":
             launch = self._launches.get(value)
             if launch is None:
@@ -282,12 +290,15 @@ def encode_result(result: FileResult | None) -> Any:
         return None
     analysis, final = result.analysis, result.outcome.final
     encoder = _Encoder()
+    findings = encoder.encode(analysis.findings)
+    final_findings = encoder.encode(final.findings)
     data = {
         "display": analysis.display,
         "versions": list(analysis.versions),
-        "findings": encoder.encode(analysis.findings),
+        "findings": findings,
         "final_text": None if final.text == analysis.text else final.text,
-        "final_findings": encoder.encode(final.findings),
+        # None: the same as ``findings`` (no fix applied: most results), kept and decoded once
+        "final_findings": None if final_findings == findings else final_findings,
         "applied": encoder.encode(result.outcome.applied),
         "dropped": encoder.encode(result.outcome.dropped),
         "diff": result.diff,
@@ -313,16 +324,17 @@ def decode_result(data: Any, job: CheckJob) -> FileResult | None:
         versions = tuple(data["versions"])
         located = data["cells"]
         cells = None if located is None else _StoredCellLines(source.text, located)
+        findings = decoder.decode(data["findings"])
         analysis = FileAnalysis(
-            source.path, data["display"], source.text, (), (), decoder.decode(data["findings"]),
-            versions, job.kind, cells,
-        )  # fmt: skip
+            source.path, data["display"], source.text, (), (), findings, versions, job.kind, cells
+        )
         final_text = source.text if data["final_text"] is None else data["final_text"]
         if located is not None and final_text != source.text:
             cells = _StoredCellLines(final_text, {})  # the stored offsets are the read text's
         final = FileAnalysis(
             source.path, data["display"], final_text, (), (),
-            decoder.decode(data["final_findings"]), versions, job.kind, cells,
+            findings if data["final_findings"] is None else decoder.decode(data["final_findings"]),
+            versions, job.kind, cells,
         )  # fmt: skip
         outcome = FixOutcome(
             analysis, final, decoder.decode(data["applied"]), decoder.decode(data["dropped"])
@@ -474,16 +486,64 @@ class ResultCache:
         self._groups: dict[tuple[str, str], bool] = {}  # (shard, group) checked: still true?
         # What derived answers keep between runs (e.g. the classes of each Python file).
         filesystem.restore_kept(_read_kept(self.directory / "kept.json"))
+        self._settled = time.time_ns() - _SETTLED_NS
+        self._last_named: tuple[tuple[str, str], tuple[str, str]] = (("", "\0"), ("", ""))
         self.hits = 0
         self.misses = 0
 
     # -- lookup
 
+    def known_hash(self, path: str, stat: os.stat_result) -> tuple[str, bool] | None:
+        """The content hash of the file at the absolute ``path`` and whether it may hold a
+        launch, as recorded by an earlier run, when the file still has the stamp it had then
+        (size, times, inode: as git's index trusts a file). None when it must be read."""
+        try:
+            record = self._shard(self._names_of(path, "")[0])["stamps"].get(path)
+        except Exception:  # a damaged shard: read the file
+            return None
+        # [*stamp, digest, may hold a launch]
+        if isinstance(record, list) and record[:-2] == _stamp(stat) and isinstance(record[-2], str):
+            return record[-2], record[-1] is True
+        return None
+
+    def remember_hash(self, path: str, stat: os.stat_result, digest: str, launches: bool) -> None:
+        """Record that the file at ``path``, stamped ``stat`` (taken before it was read), held
+        bytes hashing to ``digest`` (``launches``: whether it may hold a launch). A file that
+        changed too recently to trust its stamp is not recorded: it is read again next time."""
+        if max(stat.st_mtime_ns, stat.st_ctime_ns) >= self._settled:
+            return
+        shard_name = self._names_of(path, "")[0]
+        pending = self._pending.setdefault(shard_name, _empty_pending())
+        pending["stamps"][path] = [*_stamp(stat), digest, launches]
+
+    def get_unread(
+        self, path: str, display: str, target: TargetVersions, kind: str, digest: str
+    ) -> bool:
+        """Whether the file at the absolute ``path``, known (``known_hash``) to hash to
+        ``digest``, has an entry saying it has nothing to report that still holds: then it
+        need not be read at all. False when it must be read (and ``get`` asked)."""
+        try:
+            shard_name, name = self._names_of(path, "")
+            shard = self._shard(shard_name)
+            entry = shard["entries"].get(name)
+            if entry is None or entry["result"] is not None:
+                return False
+            key = self._key_of("", kind, display, target, digest)
+            if entry["key"] != key or not self._still_true(shard_name, shard, entry):
+                return False
+            del shard["entries"][name]
+            if not shard["entries"]:
+                shard["groups"] = {}
+        except Exception:
+            return False
+        self.hits += 1
+        return True
+
     def get(self, job: CheckJob, variant: str = "") -> tuple[bool, FileResult | None]:
         """(True, the stored result) when an entry for exactly this file (checked as
         ``variant`` says) and everything it depends on exists; (False, None) otherwise."""
-        shard_name, name = self._names(job, variant)
         try:
+            shard_name, name = self._names(job, variant)
             shard = self._shard(shard_name)
             # Each file's entry is asked for once a run: let it go once read (a monorepo's
             # shards would otherwise stay in memory, as Python objects, to the end).
@@ -533,7 +593,7 @@ class ResultCache:
         just not kept)."""
         try:
             shard_name, name = self._names(job, variant)
-            pending = self._pending.setdefault(shard_name, {"entries": {}, "groups": {}})
+            pending = self._pending.setdefault(shard_name, _empty_pending())
             # Large groups (an entry script's reading) are stored once per shard and named;
             # small ones (where an entry was found) go into the entry itself.
             shared: list[str] = []
@@ -565,9 +625,9 @@ class ResultCache:
     def absorb(self, pending: dict[str, dict[str, Any]]) -> None:
         """Entries a worker gathered, to be written by ``flush``."""
         for shard_name, new in pending.items():
-            mine = self._pending.setdefault(shard_name, {"entries": {}, "groups": {}})
-            mine["entries"].update(new["entries"])
-            mine["groups"].update(new["groups"])
+            mine = self._pending.setdefault(shard_name, _empty_pending())
+            for part in ("entries", "groups", "stamps"):
+                mine[part].update(new[part])
 
     def flush(self) -> None:
         """Write every shard that has new entries, and what derived answers keep if it changed;
@@ -591,7 +651,13 @@ class ResultCache:
                 groups = {group: _compact(facts) for group, facts in shard["groups"].items()}
                 groups.update(new["groups"])
                 used = {group for uses, _ in entries.values() for group in uses}
-                _write_text(path, _shard_text(entries, groups, used))
+                stamps = {
+                    where: record
+                    for where, record in shard["stamps"].items()
+                    if where not in new["stamps"] and os.path.exists(where)
+                }
+                stamps.update(new["stamps"])
+                _write_text(path, _shard_text(entries, groups, used, stamps))
         except Exception:  # a full disk, a read-only directory: no cache, never a failure
             return
 
@@ -606,37 +672,50 @@ class ResultCache:
     # -- names
 
     def _key(self, job: CheckJob, variant: str) -> str:
-        parts = (
-            self._context,
-            variant,
-            job.kind,
-            job.display,
-            job.target.versions,
-            job.target.reason,
-            filesystem.content_hash(job.source.raw),
-        )
+        digest = job.digest or filesystem.content_hash(job.source.raw)
+        return self._key_of(variant, job.kind, job.display, job.target, digest)
+
+    def _key_of(
+        self, variant: str, kind: str, display: str, target: TargetVersions, digest: str
+    ) -> str:
+        parts = (self._context, variant, kind, display, target.versions, target.reason, digest)
         return hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
     def _names(self, job: CheckJob, variant: str) -> tuple[str, str]:
-        """The shard and the name of the file's entry: one entry per file (settings and
-        variant), so a new version of the file replaces the old entry."""
+        return self._names_of(os.path.abspath(job.source.path), variant)
+
+    def _names_of(self, path: str, variant: str) -> tuple[str, str]:
+        """The shard and the name of the entry of the file at the absolute ``path``: one entry
+        per file (settings and variant), so a new version of the file replaces the old entry."""
+        if self._last_named[0] == (path, variant):  # a file's stamp, then its entry
+            return self._last_named[1]
         digest = self._named_in_context.copy()
-        where = f"{os.path.abspath(job.source.path)}\0{variant}"
-        digest.update(where.encode("utf-8", "surrogateescape"))
+        digest.update(f"{path}\0{variant}".encode("utf-8", "surrogateescape"))
         name = digest.hexdigest()
+        self._last_named = ((path, variant), (name[:2], name))
         return name[:2], name
 
 
 def _read_shard(path: Path) -> dict[str, Any]:
-    """A shard's entries and groups; an empty shard when it is absent or damaged."""
+    """A shard's entries, groups and stamps; an empty shard when it is absent or damaged."""
     try:
         with open(path, encoding="utf-8") as handle:
             document = json.load(handle)
-        if isinstance(document.get("entries"), dict) and isinstance(document.get("groups"), dict):
-            return {"entries": document["entries"], "groups": document["groups"]}
+        parts = {part: document.get(part) for part in ("entries", "groups", "stamps")}
+        if all(isinstance(value, dict) for value in parts.values()):
+            return parts
     except (OSError, ValueError, AttributeError):
         pass
-    return {"entries": {}, "groups": {}}
+    return _empty_pending()
+
+
+def _empty_pending() -> dict[str, Any]:
+    return {"entries": {}, "groups": {}, "stamps": {}}
+
+
+def _stamp(stat: os.stat_result) -> list[int]:
+    """What says a file is unchanged without reading it, as git's index keeps it."""
+    return [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, stat.st_dev]
 
 
 def _read_kept(path: Path) -> dict[str, Any]:
@@ -665,14 +744,19 @@ def _compact(data: Any) -> str:
     return json.dumps(data, separators=(",", ":"))
 
 
-def _shard_text(entries: dict[str, tuple[Any, str]], groups: dict[str, str], used: set[str]) -> str:
+def _shard_text(
+    entries: dict[str, tuple[Any, str]],
+    groups: dict[str, str],
+    used: set[str],
+    stamps: dict[str, Any],
+) -> str:
     """A shard document from its entries and groups already written as JSON text (only the
-    groups some entry uses)."""
+    groups some entry uses), and its files' stamps."""
     entry_items = ",".join(f"{_compact(name)}:{text}" for name, (_, text) in entries.items())
     group_items = ",".join(
         f"{_compact(group)}:{groups[group]}" for group in sorted(used) if group in groups
     )
-    return f'{{"entries":{{{entry_items}}},"groups":{{{group_items}}}}}'
+    return f'{{"entries":{{{entry_items}}},"groups":{{{group_items}}},"stamps":{_compact(stamps)}}}'
 
 
 def _write_json(path: Path, data: Any) -> None:

@@ -395,7 +395,9 @@ def _print_findings(
 
         click.echo(markdown_report(records, result.files, apply=apply_fixes), nl=False)
         return
-    click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+    from kefix.json_text import dumps_indented
+
+    click.echo(dumps_indented(document))
 
 
 def _print_statistics(result: RunResult, *, apply_fixes: bool, as_json: bool) -> None:

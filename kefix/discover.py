@@ -12,7 +12,7 @@ also makes symlink loops harmless), and a directory that cannot be listed is rep
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,10 +24,44 @@ _SHEBANG_SHELLS = frozenset({b"bash", b"sh", b"zsh"})
 MAX_FILE_BYTES = 2 * 1024 * 1024
 
 
-@dataclass(frozen=True)
 class SourceFile:
-    path: Path
-    kind: str  # an adapter's kind: "bash", ...
+    """A file to read and the kind of source it is (an adapter's kind: "bash", ...).
+
+    ``location`` is its absolute path as a string, what a run asks about every file; the
+    ``Path`` is built when first asked for (a warm run never reads most files)."""
+
+    __slots__ = ("_folder", "_name", "_path", "kind", "location")
+
+    def __init__(self, path: Path, kind: str) -> None:
+        self._path: Path | None = path
+        self._folder, self._name = path, ""
+        self.location = os.path.abspath(path)
+        self.kind = kind
+
+    @classmethod
+    def walked(cls, folder: Path, name: str, location: str, kind: str) -> SourceFile:
+        """The entry ``name`` of the walked ``folder``, at the absolute ``location``."""
+        found = cls.__new__(cls)
+        found._path, found._folder, found._name = None, folder, name
+        found.location, found.kind = location, kind
+        return found
+
+    @property
+    def path(self) -> Path:
+        if self._path is None:
+            self._path = self._folder / self._name
+        return self._path
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SourceFile):
+            return NotImplemented
+        return (self.path, self.kind) == (other.path, other.kind)
+
+    def __hash__(self) -> int:
+        return hash((self.path, self.kind))
+
+    def __repr__(self) -> str:
+        return f"SourceFile(path={self.path!r}, kind={self.kind!r})"
 
 
 @dataclass(frozen=True)
@@ -99,24 +133,67 @@ class Exclusion:
                 verdict = found
         return verdict
 
+    def in_directory(self, folder: str) -> Callable[[str, bool], bool]:
+        """``excludes`` for the entries of ``folder`` (a name, whether it is a directory): what
+        depends only on the directory (its absolute path, the patterns' view of it, its
+        ``.gitignore`` chain) is worked out once, not once per entry."""
+        absolute = os.path.abspath(folder)
+        lead = os.path.join(absolute, "")  # an entry's absolute path is lead + name
+        # (prefix, spec): the entry's path as the patterns see it is prefix + name; a prefix
+        # None means only the name in ``only`` is seen (as "."), the others are outside.
+        patterns: list[tuple[str | None, str, GitIgnorePatterns]] = []
+        for pattern in (*self.settings.exclude, *self.settings.extend_exclude):
+            spec = path_spec(pattern.patterns)
+            if pattern.base is None:
+                patterns.append((_posix(lead.lstrip(os.sep)), "", spec))
+                continue
+            base = str(pattern.base)
+            if lead.startswith(base if base.endswith(os.sep) else base + os.sep):
+                patterns.append((_posix(lead[len(base) :].lstrip(os.sep)), "", spec))
+            elif base.startswith(lead) and os.sep not in base[len(lead) :]:
+                patterns.append((None, base[len(lead) :], spec))
+        chain: list[tuple[str, GitIgnorePatterns]] = []
+        if self.settings.respect_gitignore:
+            repository = self._repository(absolute)
+            if repository is not None:
+                chain = [
+                    (_posix(lead[len(directory) :].lstrip(os.sep)), spec)
+                    for directory, spec in self._ignore_chain(absolute, repository)
+                ]
+
+        def excludes(name: str, is_dir: bool) -> bool:
+            suffix = "/" if is_dir else ""
+            for prefix, only, spec in patterns:
+                if prefix is not None:
+                    if spec.match_file(prefix + name + suffix):
+                        return True
+                elif name == only and spec.match_file("." + suffix):
+                    return True
+            verdict = False
+            for prefix, spec in chain:
+                found = spec.verdict(prefix + name + suffix)
+                if found is not None:
+                    verdict = found
+            return verdict
+
+        return excludes
+
     def _ignore_chain(self, parent: str, repository: str) -> list[tuple[str, GitIgnorePatterns]]:
         """The ignore files that apply in ``parent``, outermost first, found once per
         directory (every file in it asks)."""
         chain = self._chains.get(parent)
         if chain is None:
-            chain = []
-            directories = [repository]
-            below = parent[len(repository) :].strip(os.sep)
-            for part in below.split(os.sep) if below else ():
-                directories.append(os.path.join(directories[-1], part))
-            for index, directory in enumerate(directories):
-                ignore_files = [os.path.join(directory, ".gitignore")]
-                if index == 0:
-                    ignore_files.insert(0, os.path.join(directory, ".git", "info", "exclude"))
-                for ignore_file in ignore_files:
-                    spec = self._spec(ignore_file)
-                    if spec is not None:
-                        chain.append((directory, spec))
+            if parent == repository:
+                ignore_files = [os.path.join(parent, ".git", "info", "exclude")]
+                chain = []
+            else:  # the chain of the directory above, and this directory's own
+                ignore_files = []
+                chain = list(self._ignore_chain(os.path.dirname(parent), repository))
+            ignore_files.append(os.path.join(parent, ".gitignore"))
+            for ignore_file in ignore_files:
+                spec = self._spec(ignore_file)
+                if spec is not None:
+                    chain.append((parent, spec))
             self._chains[parent] = chain
         return chain
 
@@ -166,34 +243,51 @@ def discover(
         )
         if excluded and exclusion.settings.force_exclude:
             continue
-        candidates: Iterator[tuple[Path, bool] | Skipped] = (
-            iter([(root, root.is_symlink())])
+        candidates: Iterator[tuple[Path, str, bool, str, str] | Skipped] = (
+            iter([(root, "", root.is_symlink(), "", "")])
             if not is_dir
-            else _walk(root, unexcluded if excluded else exclusion)
+            else _walk(root, unexcluded if excluded else exclusion, real_directories)
         )
         for candidate in candidates:
             if isinstance(candidate, Skipped):
                 yield candidate
                 continue
-            path, symlink = candidate
+            folder, name, symlink, directory, location = candidate
             explicit = not is_dir  # a walk never yields its own root
-            if symlink:
-                problem = _symlink_problem(path, roots)
+            # realpath never raises (a loop was caught above); resolve() would. A file that
+            # is no symlink is its directory's real path plus its name: one realpath per
+            # directory, not one lstat per path component per file (and no Path built).
+            if symlink or explicit:
+                path = folder / name if name else folder
+                problem = _symlink_problem(path, roots) if symlink else ""
                 if problem:
                     kind = kind_of_suffix(path)
                     if explicit or (kind is not None and kind not in QUIET_KINDS):
                         yield Skipped(path, problem)
                     continue
-            # realpath never raises (a loop was caught above); resolve() would. A file that
-            # is no symlink is its directory's real path plus its name: one realpath per
-            # directory, not one lstat per path component per file.
-            key = os.path.realpath(path) if symlink or explicit else real_directories.of(path)
+                key = os.path.realpath(path)
+            else:
+                key = real_directories.of(directory, name)
             if key in seen:
                 continue
             seen.add(key)
-            kind = source_kind(path, explicit=explicit)
+            if explicit:
+                kind = source_kind(folder, explicit=True)
+                if kind is not None:
+                    yield SourceFile(folder, kind)
+                continue
+            # A walked file (a symlink too: the path it was found at), by the name the walk
+            # gave (Path.suffix, without asking the Path).
+            suffix = _suffix(name)
+            kind = SUFFIX_KINDS.get(suffix.lower())
+            if kind is None and not suffix:
+                kind = source_kind(folder / name)
             if kind is not None:
-                yield SourceFile(path, kind)
+                yield SourceFile.walked(folder, name, location, kind)
+
+
+def _posix(path: str) -> str:
+    return path if os.sep == "/" else path.replace(os.sep, "/")
 
 
 class _RealDirectories:
@@ -202,12 +296,22 @@ class _RealDirectories:
     def __init__(self) -> None:
         self._directories: dict[str, str] = {}
 
-    def of(self, path: Path) -> str:
-        directory, name = os.path.split(os.fspath(path))
+    def of(self, directory: str, name: str) -> str:
+        """The real path of the entry ``name`` of the walked ``directory``."""
         real = self._directories.get(directory)
         if real is None:
             real = self._directories[directory] = os.path.realpath(directory)
         return os.path.join(real, name)
+
+    def below(self, directory: str, subdirectories: list[Path]) -> None:
+        """Learn the real paths of ``directory``'s subdirectories that are no symlinks (the
+        walk enters no other): its own real path and their names, without an ``lstat`` of
+        every component of each."""
+        real = self._directories.get(directory)
+        if real is None:
+            real = self._directories[directory] = os.path.realpath(directory)
+        for subdirectory in subdirectories:
+            self._directories[os.fspath(subdirectory)] = os.path.join(real, subdirectory.name)
 
 
 def _symlink_problem(path: Path, roots: Roots) -> str:
@@ -223,8 +327,11 @@ def _symlink_problem(path: Path, roots: Roots) -> str:
     return ""
 
 
-def _walk(root: Path, exclusion: Exclusion) -> Iterator[tuple[Path, bool] | Skipped]:
-    """Candidate files under ``root`` with whether each is a symlink, as ``os.walk`` would
+def _walk(
+    root: Path, exclusion: Exclusion, real_directories: _RealDirectories | None = None
+) -> Iterator[tuple[Path, str, bool, str, str] | Skipped]:
+    """Candidate files under ``root`` as (directory, name, whether it is a symlink, directory
+    as a string, absolute path), as ``os.walk`` would
     give them top-down in sorted order; the directory listing says which entries are
     directories and symlinks, so no file is stat'ed here. Symlinked directories are not
     walked: no loops, and nothing outside the root is listed through them."""
@@ -253,24 +360,29 @@ def _walk(root: Path, exclusion: Exclusion) -> Iterator[tuple[Path, bool] | Skip
                 subdirectories.append(entry.name)
             elif not is_directory:
                 files.append((entry.name, symlink))
-        prefix = os.path.join(folder, "")
+        directory = os.fspath(folder)
+        excludes = exclusion.in_directory(directory)
+        lead = os.path.join(os.path.abspath(directory), "")
         for name, symlink in sorted(files):
             # A name no adapter reads (README.md, data.csv) is not even asked about excludes.
-            if _could_be_source(name) and not exclusion.excludes(prefix + name, is_dir=False):
-                yield folder / name, symlink
-        kept = [
-            name
-            for name in sorted(subdirectories)
-            if not exclusion.excludes(prefix + name, is_dir=True)
-        ]
-        pending.extend(folder / name for name in reversed(kept))
+            if _could_be_source(name) and not excludes(name, False):
+                yield folder, name, symlink, directory, lead + name
+        kept = [folder / name for name in sorted(subdirectories) if not excludes(name, True)]
+        if real_directories is not None:
+            real_directories.below(directory, kept)
+        pending.extend(reversed(kept))
 
 
 def _could_be_source(name: str) -> bool:
     """False for names ``source_kind`` rejects without reading the file (by suffix alone)."""
-    dot = name.rfind(".")  # Path.suffix, without building a Path for each of 10,000 names
-    suffix = name[dot:] if 0 < dot < len(name) - 1 else ""
+    suffix = _suffix(name)
     return not suffix or suffix.lower() in SUFFIX_KINDS
+
+
+def _suffix(name: str) -> str:
+    """``Path(name).suffix``, without building a Path for each of 10,000 names."""
+    dot = name.rfind(".")
+    return name[dot:] if 0 < dot < len(name) - 1 else ""
 
 
 def source_kind(path: Path, *, explicit: bool = False) -> str | None:

@@ -26,7 +26,7 @@ from kefix.discover import MAX_FILE_BYTES, Exclusion, Roots, Skipped, discover
 from kefix.fix import FixOutcome, OverlappingEdits, fix_file, plan_edits
 from kefix.knowledge.training_args import known_versions
 from kefix.model import Edit, Finding, Launch
-from kefix.paths import display_path
+from kefix.paths import display_absolute, display_path
 from kefix.report.text import ReportedFinding
 from kefix.resolve import Resolver, filesystem
 from kefix.resolve.filesystem import Observation
@@ -125,6 +125,7 @@ class CheckJob:
     display: str
     target: TargetVersions
     kind: str = "bash"  # the adapter reading it (``kefix.sources``)
+    digest: str = ""  # the content hash of ``source.raw``, when the run computed it already
 
 
 # What checking a file gives: its result, a KF902 line (a parser crashed on it), or None
@@ -144,6 +145,16 @@ class ResultStore(Protocol):
     ``pending``/``absorb`` carry what a worker gathered to the parent, ``flush`` writes."""
 
     def get(self, job: CheckJob, variant: str = "") -> tuple[bool, FileResult | None]: ...
+
+    def known_hash(self, path: str, stat: os.stat_result) -> tuple[str, bool] | None: ...
+
+    def remember_hash(
+        self, path: str, stat: os.stat_result, digest: str, launches: bool
+    ) -> None: ...
+
+    def get_unread(
+        self, path: str, display: str, target: TargetVersions, kind: str, digest: str
+    ) -> bool: ...
 
     def put(
         self, job: CheckJob, result: FileResult | None, seen: Observation, variant: str = ""
@@ -216,17 +227,32 @@ def _run(
     with FileChecker(
         search_roots(paths), settings, jobs=jobs, store=cache, keep_resolutions=keep_resolutions
     ) as checker:
+        cwd = os.getcwd()
         for source_file in discover(paths, settings):
-            display = display_path(source_file.path)
             if isinstance(source_file, Skipped):
+                display = display_path(source_file.path)
                 result.errors.append(f"{display}:1:1: KF902 {source_file.reason}")
                 continue
+            absolute = source_file.location
+            display = display_absolute(absolute, cwd)
             quiet = source_file.kind in QUIET_KINDS  # a data file, not a config: nothing to say
             try:
-                if source_file.path.stat().st_size > MAX_FILE_BYTES:
+                stat = os.stat(absolute)
+                if stat.st_size > MAX_FILE_BYTES:
                     if not quiet:
                         result.errors.append(f"{display}:1:1: KF902 skipped: larger than 2 MiB")
                     continue
+                # An unchanged file (by its stamp) need not be read: the cache knows its hash,
+                # whether it may hold a launch, and maybe that it has nothing to report.
+                known = None if cache is None else cache.known_hash(absolute, stat)
+                if known is not None:
+                    digest, launches = known
+                    if not launches:
+                        continue
+                    target = targets.for_file(absolute)
+                    assert cache is not None
+                    if cache.get_unread(absolute, display, target, source_file.kind, digest):
+                        continue
                 source = read_source(source_file.path)
             except OSError as error:
                 if not quiet:
@@ -237,9 +263,16 @@ def _run(
                 if not quiet:
                     result.errors.append(f"{display}:1:1: KF902 skipped: larger than 2 MiB")
                 continue
-            if not may_hold_launch(source_file.kind, source.raw):
+            launches = may_hold_launch(source_file.kind, source.raw)
+            digest = ""
+            if cache is not None:
+                digest = filesystem.content_hash(source.raw)
+                if known is None or known[0] != digest:
+                    cache.remember_hash(absolute, stat, digest, launches)
+            if not launches:
                 continue
-            job = CheckJob(source, display, targets.for_file(source_file.path), source_file.kind)
+            target = targets.for_file(absolute)
+            job = CheckJob(source, display, target, source_file.kind, digest)
             hit, cached = False, None
             if cache is not None:
                 hit, cached = cache.get(job)
@@ -802,7 +835,7 @@ class TargetCache:
         # Path per file).
         self._by_name: dict[str, TargetVersions] = {}
 
-    def for_file(self, path: Path) -> TargetVersions:
+    def for_file(self, path: Path | str) -> TargetVersions:
         named = os.path.dirname(path)
         found = self._by_name.get(named)
         if found is None:

@@ -28,6 +28,14 @@ DEEPKE = ROOT / "fixtures" / "deepke"
 FIXTURES = ROOT / "fixtures"
 
 
+@pytest.fixture(autouse=True, params=["fresh", "settled"])
+def stamps(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test twice: with the stamps of the files it just wrote distrusted (racily clean:
+    each file is read and hashed) and trusted, as for a tree written long before the run."""
+    if request.param == "settled":
+        monkeypatch.setattr(cache_module, "_SETTLED_NS", 0)
+
+
 @pytest.fixture
 def deepke(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The DeepKE-shaped project: its scripts launch src/finetune.py, whose TrainingArguments

@@ -101,18 +101,32 @@ _observing: list[Observation] = []
 _answers: dict[tuple[str, str], object] | None = None
 
 
+# Memos of the run under way (see ``run_memo``); None outside one.
+_memos: dict[str, dict[Any, Any]] | None = None
+
+
 @contextmanager
 def snapshot() -> Iterator[None]:
     """Answer each question once for the rest of the block: a run reads the project as it was
     when the run began (it writes fixes only after every check), and a monorepo's launches ask
     the same questions about the same directories thousands of times."""
-    global _answers
-    outer = _answers
+    global _answers, _memos
+    outer, outer_memos = _answers, _memos
     _answers = {} if outer is None else outer
+    _memos = {} if outer_memos is None else outer_memos
     try:
         yield
     finally:
-        _answers = outer
+        _answers, _memos = outer, outer_memos
+
+
+def run_memo(name: str) -> dict[Any, Any]:
+    """A memo named ``name`` for deriving an answer (``_DERIVED``) that shares reads between
+    subjects, kept as long as the run's snapshot: within a run the project is read as it was
+    when the run began, as every answer is. Outside a run, a fresh dict: nothing is kept."""
+    if _memos is None:
+        return {}
+    return _memos.setdefault(name, {})
 
 
 @contextmanager

@@ -279,7 +279,10 @@ def pins_answer(subject: str) -> str:
     framework, _, directory = subject.partition("\0")
     try:
         pinned = target_versions(
-            Path(directory), known_versions(framework), package=distribution(framework)
+            Path(directory),
+            known_versions(framework),
+            package=distribution(framework),
+            read=filesystem.run_memo("pins"),  # a project's subjects share its directories
         )
     except (TargetVersionError, ValueError):
         return "null"

@@ -1,0 +1,150 @@
+"""File stamps: a warm run does not read a file whose size, times and inode are those the cache
+recorded with its hash, unless the file changed too recently for its stamp to be trusted (git's
+"racily clean" files)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kefix import cache as cache_module
+from kefix import runner
+from kefix.cli import main
+from kefix.write import SourceText, read_source
+
+ROOT = Path(__file__).resolve().parent.parent
+
+QUIET_SCRIPT = "#!/bin/bash\ntorchrun train.py --output_dir out --learning_rate 2e-5\n"
+NOISY_SCRIPT = "#!/bin/bash\ntorchrun train.py --output_dir out --fp16 --bf16\n"
+
+
+def _kefix(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, [*args, "--no-color"])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result.exit_code, result.output
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the files the run's loop reads."""
+    read: list[str] = []
+
+    def recording(path: Path) -> SourceText:
+        read.append(Path(path).name)
+        return read_source(path)
+
+    monkeypatch.setattr(runner, "read_source", recording)
+    return read
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "quiet.sh").write_text(QUIET_SCRIPT)
+    (project / "noisy.sh").write_text(NOISY_SCRIPT)
+    (project / "notes.sh").write_text("#!/bin/bash\necho no launch here\n")
+    # Names a launcher (so it is parsed) but launches nothing: nothing to report.
+    (project / "mention.sh").write_text("#!/bin/bash\n# start torchrun by hand\necho done\n")
+    monkeypatch.chdir(project)
+    monkeypatch.delenv("KEFIX_NO_CACHE", raising=False)
+    monkeypatch.delenv("KEFIX_CACHE_DIR", raising=False)
+    return project
+
+
+def test_an_unchanged_file_with_a_trusted_stamp_is_not_read_on_a_warm_run(
+    project: Path, reads: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Stamps recorded at least no time after the files changed count as settled (as for a
+    # tree written long before the run).
+    monkeypatch.setattr(cache_module, "_SETTLED_NS", 0)
+    cold = _kefix("--format", "json", ".")
+    assert sorted(reads) == ["mention.sh", "noisy.sh", "notes.sh", "quiet.sh"]
+    reads.clear()
+
+    warm = _kefix("--format", "json", ".")
+
+    assert warm == cold
+    # Files with nothing to report (no launch, or not even a launcher's name) are not read;
+    # files with launches are (their results hold the text).
+    assert sorted(reads) == ["noisy.sh", "quiet.sh"]
+    assert warm == _kefix("--no-cache", "--format", "json", ".")
+
+
+def test_a_file_rewritten_within_the_same_mtime_tick_is_read_again(
+    project: Path, reads: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A file system whose change time says nothing (coarse, or not kept): the stamp is size,
+    # modification time and inode alone, and a same-size rewrite that keeps the modification
+    # time keeps the stamp. Only the racily-clean rule tells the rewrite apart.
+    monkeypatch.setattr(
+        cache_module, "_stamp", lambda stat: [stat.st_size, stat.st_mtime_ns, stat.st_ino]
+    )
+    # Commented out: nothing to report, so a trusted stamp would let the warm run skip it.
+    commented = project / "commented.sh"
+    commented.write_text("#!/bin/bash\n# torchrun train.py --output_dir o --fp16 --bf16\n")
+    before = commented.stat()
+    cold = _kefix("--format", "concise", ".")
+    assert "commented.sh" not in cold[1]
+    with open(commented, "r+") as handle:  # in place (the same inode), the same size
+        handle.write("#!/bin/bash\ntorchrun train.py --output_dir o --fp16 --bf16  \n")
+    os.utime(commented, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = commented.stat()
+    assert (after.st_size, after.st_mtime_ns, after.st_ino) == (
+        before.st_size,
+        before.st_mtime_ns,
+        before.st_ino,
+    )
+    reads.clear()
+
+    warm = _kefix("--format", "concise", ".")
+
+    assert "commented.sh" in reads
+    assert "commented.sh" in warm[1]
+    assert warm == _kefix("--no-cache", "--format", "concise", ".")
+
+
+def test_a_settled_file_changed_in_place_is_read_again(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A trusted stamp is one the file still has: any write changes its change time."""
+    monkeypatch.setattr(cache_module, "_SETTLED_NS", 0)
+    _kefix("--format", "concise", ".")
+    (project / "quiet.sh").write_text(NOISY_SCRIPT)
+
+    warm = _kefix("--format", "concise", ".")
+
+    assert "quiet.sh" in warm[1]
+    assert warm == _kefix("--no-cache", "--format", "concise", ".")
+
+
+def test_touching_a_file_without_changing_it_keeps_its_results(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cache_module, "_SETTLED_NS", 0)
+    cold = _kefix("--format", "json", ".")
+    for name in ("quiet.sh", "noisy.sh", "notes.sh"):
+        os.utime(project / name)  # a new stamp, the same bytes
+
+    assert _kefix("--format", "json", ".") == cold
+    assert _kefix("--format", "json", ".") == cold
+
+
+def test_a_file_replaced_by_another_with_the_same_stamp_is_read_again(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Moving another file into place keeps size and times but not the inode."""
+    monkeypatch.setattr(cache_module, "_SETTLED_NS", 0)
+    _kefix("--format", "concise", ".")
+    quiet = project / "quiet.sh"
+    other = project.parent / "other.sh"
+    other.write_text(QUIET_SCRIPT.replace("2e-5", "3e-5"))
+    stat = quiet.stat()
+    os.utime(other, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    shutil.move(other, quiet)
+
+    assert _kefix("--format", "json", ".") == _kefix("--no-cache", "--format", "json", ".")
