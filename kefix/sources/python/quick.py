@@ -19,6 +19,7 @@ from kefix.knowledge.training_classes import TRAINING_CLASS_NAMES
 from kefix.model import Arg, ArgStyle, FieldValue, Launch, Span, TypedValue, Unknown
 from kefix.sources.python.bindings import BindingKind, ModuleBindings, imported_names
 from kefix.sources.python.lines import PythonLines
+from kefix.sources.python.nodes import ModuleNodes, module_nodes
 from kefix.sources.python.precheck import COMMAND_FUNCTIONS, PARSER_METHODS
 from kefix.sources.python.sites import Container, ContainerKind, Element, Site, SiteKind
 
@@ -52,35 +53,22 @@ def flag_words(value: FieldValue) -> tuple[str | Unknown, ...]:
 class QuickReading:
     """One module's training-arguments calls, read from its ``ast`` (raises ``NeedsLibcst``)."""
 
-    def __init__(self, text: str, tree: ast.Module) -> None:
+    def __init__(self, text: str, tree: ast.Module, nodes: ModuleNodes) -> None:
+        if nodes.depth > _MAX_DEPTH:
+            raise NeedsLibcst
         self.text = text
         self.lines = PythonLines(text)
         self.bindings = ModuleBindings(tree)
-        calls: list[ast.Call] = []
-        classes: list[ast.ClassDef] = []
-        assigns: list[ast.Assign | ast.AnnAssign] = []
-        imports: list[ast.Import | ast.ImportFrom] = []
-        stack: list[tuple[ast.AST, int]] = [(tree, 0)]
-        while stack:
-            node, depth = stack.pop()
-            if depth > _MAX_DEPTH:
-                raise NeedsLibcst
-            if isinstance(node, ast.Call):
-                calls.append(node)
-            elif isinstance(node, ast.ClassDef):
-                classes.append(node)
-            elif isinstance(node, (ast.Assign, ast.AnnAssign)):
-                assigns.append(node)
-            elif isinstance(node, (ast.Import, ast.ImportFrom)):
-                imports.append(node)
-            stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
-        self.calls = sorted(calls, key=_position)
-        self.classes = sorted(classes, key=_position)
-        self.assigns = sorted(assigns, key=_position)
+        self.calls = sorted(nodes.calls, key=_position)
+        self.classes = sorted(nodes.classes, key=_position)
+        self.assigns = sorted(
+            (node for node in nodes.assignments if not isinstance(node, ast.AugAssign)),
+            key=_position,
+        )
         # from m import Name as Alias: Alias -> Name (a later import wins, as in libcst's pass)
         self.aliases = {
             alias.asname: alias.name
-            for statement in sorted(imports, key=_position)
+            for statement in sorted(nodes.imports, key=_position)
             for alias in statement.names
             if alias.asname is not None and "." not in alias.name
         }
@@ -321,12 +309,12 @@ class QuickReading:
 
 
 def read_training_calls(
-    path: str, text: str, known: frozenset[str], tree: ast.Module
+    path: str, text: str, known: frozenset[str], tree: ast.Module, nodes: ModuleNodes | None = None
 ) -> tuple[list[Found], tuple[Span, ...]]:
     """The file's launches (all training-arguments calls) with their sites, and its comments;
     raises ``NeedsLibcst`` when the libcst reading must decide."""
     try:
-        reading = QuickReading(text, tree)
+        reading = QuickReading(text, tree, nodes or module_nodes(tree))
         if reading.starts_commands_or_parsers():
             raise NeedsLibcst
         found = reading.training_calls(path, reading.local_training_classes(known))

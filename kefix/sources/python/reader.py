@@ -59,7 +59,7 @@ def _read_python(path: str, text: str, known: frozenset[str]) -> PythonSource:
         problems = (_unparsable(path, text, screening),) if screening.problem else ()
         return PythonSource(ParsedSource(path, (), problems), {})
     try:
-        return _read(path, text, known, screening.tree)
+        return _read(path, text, known, screening)
     except (RecursionError, MemoryError):
         unreadable = Screening(False, "nested too deeply for kefix to read")
         return PythonSource(ParsedSource(path, (), (_unparsable(path, text, unreadable),)), {})
@@ -83,10 +83,11 @@ def _may_mention_ingredients(text: str) -> bool:
     return any(word in text for word in _INGREDIENTS)
 
 
-def _read(path: str, text: str, known: frozenset[str], tree: ast.Module | None) -> PythonSource:
+def _read(path: str, text: str, known: frozenset[str], screening: Screening) -> PythonSource:
+    tree = screening.tree
     if tree is not None:
         try:
-            found, comments = read_training_calls(path, text, known, tree)
+            found, comments = read_training_calls(path, text, known, tree, screening.nodes)
         except NeedsLibcst:
             pass
         else:
