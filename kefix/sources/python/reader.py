@@ -12,13 +12,13 @@ import functools
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 from kefix.model import Finding, Launch, LineIndex, Span
 from kefix.sources import ParsedSource, could_not_parse
 from kefix.sources.python.precheck import Screening, screen
 from kefix.sources.python.quick import NeedsLibcst, read_training_calls
 from kefix.sources.python.sites import Site
+from kefix.sources.python.subclasses import subclasses_around
 
 
 @dataclass(frozen=True, eq=False)
@@ -32,14 +32,12 @@ class PythonSource:
 
 def project_classes(path: str) -> frozenset[str]:
     """The project's own training-arguments subclasses, when ``path`` is a file on disk."""
-    from kefix.sources.python.subclasses import project_root, training_subclasses
-
     if not os.path.isfile(path):
         return frozenset()
     # Not memoised here: each call records the project root and its index as facts of the check
     # under way (``kefix.resolve.filesystem``), which the cache keys the result by; both are
     # answered once per run there.
-    return training_subclasses(project_root(Path(path)))
+    return subclasses_around(os.path.dirname(os.path.abspath(path)))
 
 
 def read_python(path: str, text: str) -> PythonSource:
