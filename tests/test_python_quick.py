@@ -40,6 +40,10 @@ QUICK = [
     "    ,  # three\n    b=2\n    # last\n)\n",
     "import transformers as t\n@decorate\ndef f():\n    return t.TrainingArguments(seed=1)\n",
     TA + "TrainingArguments(a=1)(b=2)\nx = [TrainingArguments(\nc=TrainingArguments(d=1))]\n",
+    TA + "def main(lr, args):\n    seed = 3\n    return TrainingArguments(\n"
+    "        learning_rate=lr, seed=seed, n=[s for s in x], **vars(args), **self.kw, m=M)\n"
+    "class C:\n    M = 1\n",
+    TA + "runs = [TrainingArguments(seed=s, lr=lr) for s in range(3)]\n",
 ]
 # Left to libcst: what only it reads, or reads differently.
 LIBCST = [
@@ -47,7 +51,9 @@ LIBCST = [
     TA + "import subprocess\n"
     "TrainingArguments(fp16=True)\nsubprocess.run(['torchrun', 'train.py'])\n",
     "from transformers import HfArgumentParser\nHfArgumentParser(A).parse_dict({'fp16': True})\n",
-    TA + "def f(lr):\n    TrainingArguments(learning_rate=lr)\n",
+    TA + "for lr in rates:\n    TrainingArguments(learning_rate=lr)\n",
+    TA + "def f(options):\n    TrainingArguments(**options)\n",
+    TA + "TrainingArguments(**dict(fp16=True))\n",
     TA + "TrainingArguments((out), fp16=True)\n",
     TA + "LR = 1\nLR = 2\nTrainingArguments(learning_rate=LR)\n",
     TA + "TrainingArguments(betas=(0.9, 0.99))\n",

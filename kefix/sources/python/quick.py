@@ -181,6 +181,10 @@ class QuickReading:
             return Unknown(name.id)
         binding = self.bindings.only(name.id)
         if binding is None:
+            if self.bindings.only_in_scopes(name.id):
+                # Every binding is local to a function, class or comprehension: whichever the
+                # scopes pick, it is no module constant.
+                return Unknown(name.id)
             raise NeedsLibcst
         value = self._module_assignment(name.id, binding.kind)
         if value is None:
@@ -248,7 +252,10 @@ class QuickReading:
                 span = self.span(argument)
                 if isinstance(argument, ast.keyword):
                     if argument.arg is None:
-                        raise NeedsLibcst  # **mapping: read through scopes
+                        if not self._passes_something_else(argument.value):
+                            raise NeedsLibcst  # a dict, or a name: read through scopes
+                        opaque.append(span)
+                        continue
                     flag = Span(span.start, span.start + len(argument.arg))
                     args.append(self._keyword_arg(argument.arg, span, flag, argument.value))
                 elif not isinstance(argument, ast.Starred) and position < len(_POSITIONAL_FIELDS):
@@ -271,6 +278,15 @@ class QuickReading:
             holders = {arg.span: container for arg in args}
             found.append((launch, Site(SiteKind.KEYWORDS, holders, container)))
         return found
+
+    def _passes_something_else(self, value: ast.expr) -> bool:
+        """Whether ``**value`` is neither a dict nor a name (``**vars(args)``,
+        ``**self.options``): ``keywords.read_mapping`` calls it opaque."""
+        if isinstance(value, (ast.Name, ast.Dict)):
+            return False
+        return not isinstance(value, ast.Call) or self.qualified_names(value.func) != {
+            "builtins.dict"
+        }
 
     def _keyword_arg(self, name: str, element: Span, flag: Span, value: ast.expr) -> Arg:
         if flag.end > flag.start and self.text[flag.start : flag.end] != name:
