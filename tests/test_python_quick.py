@@ -11,7 +11,7 @@ import pytest
 
 from kefix.sources.python import reader
 from kefix.sources.python.precheck import screen
-from kefix.sources.python.quick import NeedsLibcst, read_training_calls
+from kefix.sources.python.quick import NeedsLibcst, read_launches
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 KNOWN = frozenset({"FinetuneArguments"})
@@ -44,13 +44,25 @@ QUICK = [
     "        learning_rate=lr, seed=seed, n=[s for s in x], **vars(args), **self.kw, m=M)\n"
     "class C:\n    M = 1\n",
     TA + "runs = [TrainingArguments(seed=s, lr=lr) for s in range(3)]\n",
+    TA + "import subprocess\n"
+    "TrainingArguments(fp16=True)\nsubprocess.run(['torchrun', 'train.py', '--lr=1e-4', *more])\n",
+    "from transformers import HfArgumentParser\n"
+    "HfArgumentParser(A).parse_dict({'fp16': True, 1: 2})\n",
+    "import os, subprocess, sys\nCMD = 'torchrun train.py --fp16 --bf16'\nos.system(CMD)\n"
+    "subprocess.run(\"accelerate launch x.py --lr $LR &&\", shell=True, cwd='/w')\n"
+    "subprocess.check_call([sys.executable, '-m', 'torch.distributed.run', 'train.py',\n"
+    "    f'--seed={s}', \"--output_dir\", 'o'], cwd=D)\n",
+    "import sys\nsys.argv = ['train.py', '--fp16', '--lr', '1e-4']\nsys.argv += ['--bf16']\n"
+    "sys.argv.extend(['--x=1'])\nargs = parser.parse_args_into_dataclasses()\n"
+    "parser.parse_args_into_dataclasses(args=['--output_dir', 'o'])\n",
+    'import os\nos.system(\'torchrun train.py $(\')\nos.system(r"""python -m x --a \\\n --b""")\n',
 ]
 # Left to libcst: what only it reads, or reads differently.
 LIBCST = [
+    "import subprocess\ncmd = ['torchrun', 'train.py']\nsubprocess.run(cmd)\n",
+    "import sys\nsys.argv = ARGS\nparser.parse_args_into_dataclasses()\n",
+    "import subprocess\nsubprocess.run(('torchrun', 'train.py'))\n",
     TA + "TrainingArguments(**{'fp16': True})\n",
-    TA + "import subprocess\n"
-    "TrainingArguments(fp16=True)\nsubprocess.run(['torchrun', 'train.py'])\n",
-    "from transformers import HfArgumentParser\nHfArgumentParser(A).parse_dict({'fp16': True})\n",
     TA + "for lr in rates:\n    TrainingArguments(learning_rate=lr)\n",
     TA + "def f(options):\n    TrainingArguments(**options)\n",
     TA + "TrainingArguments(**dict(fp16=True))\n",
@@ -64,8 +76,8 @@ LIBCST = [
 def _both(path: str, text: str) -> tuple[str, str]:
     """The quick and the libcst reading of ``text``, printed; raises ``NeedsLibcst``."""
     tree = ast.parse(text)
-    found, comments = read_training_calls(path, text, KNOWN, tree)
-    quick = reader._source(path, found, [], lambda: comments)
+    found, problems, comments = read_launches(path, text, KNOWN, tree)
+    quick = reader._source(path, found, problems, lambda: comments)
     full = reader._read_with_libcst(path, text, KNOWN, tree)
 
     def printed(source: reader.PythonSource) -> str:
@@ -85,7 +97,7 @@ def test_a_plain_training_call_is_read_from_ast_as_libcst_reads_it(text: str) ->
 @pytest.mark.parametrize("text", LIBCST)
 def test_what_only_scopes_or_libcst_read_is_left_to_libcst(text: str) -> None:
     with pytest.raises(NeedsLibcst):
-        read_training_calls("train.py", text, KNOWN, ast.parse(text))
+        read_launches("train.py", text, KNOWN, ast.parse(text))
 
 
 def test_every_python_fixture_ast_reads_is_read_as_libcst_reads_it() -> None:
@@ -113,5 +125,5 @@ def test_comments_are_found_around_strings_holding_a_hash() -> None:
     )
     quick, full = _both("train.py", text)
     assert quick == full
-    found = read_training_calls("train.py", text, KNOWN, ast.parse(text))[1]
+    found = read_launches("train.py", text, KNOWN, ast.parse(text))[2]
     assert [text[span.start : span.end] for span in found] == ["# kefix: ignore[KF101]", "# why"]

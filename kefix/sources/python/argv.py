@@ -391,9 +391,9 @@ def _shell_launches(
         for problem in parsed.problems
     )
     for launch in parsed.launches:
-        shifted = shift_launch(launch, offset)
+        moved = shift_launch(launch, offset)
         yield Found(
-            dataclasses.replace(shifted, workdir_hints=shifted.workdir_hints + hints),
+            dataclasses.replace(moved, workdir_hints=moved.workdir_hints + hints),
             site,
             problems,
         )

@@ -1,12 +1,15 @@
-"""Training-arguments calls read from Python's own ``ast``, for files libcst need not read.
+"""Launches read from Python's own ``ast``, for files libcst need not read.
 
-Most launches in Python are ``TrainingArguments(...)`` calls with keyword arguments whose values
-are literals or module constants. The pre-check has parsed such a file with ``ast`` already
-(C-fast); reading the launches from that tree spares the libcst parse, its tree walk and its
-import. The reading here is the libcst reading's (``calls``, ``keywords``, ``syntax``) rule for
-rule, and every position it reports is checked against the text; a file holding anything it
-does not read the same way (a command, a parser input, a ``**mapping``, a name only scopes can
-resolve, a comma it cannot place) raises ``NeedsLibcst`` and libcst reads the whole file.
+Most Python launches are written with literals: ``TrainingArguments(...)`` with keyword
+arguments whose values are literals or module constants, a command list or string passed to
+``subprocess``/``os.system``, a list or dict handed to the parser. The pre-check has parsed the
+file with ``ast`` already (C-fast); reading the launches from that tree spares the libcst parse,
+its tree walk and its import. The reading here is the libcst reading's (``calls``, ``keywords``,
+``argv``, ``syntax``) rule for rule (commands and parser inputs in
+``kefix.sources.python.quick_argv``), and every position it reports is checked against the
+text; a file holding anything it does not read the same way (a name holding a command or a
+mapping, a name only scopes can resolve, a literal in parentheses of its own) raises
+``NeedsLibcst`` and libcst reads the whole file.
 """
 
 from __future__ import annotations
@@ -14,13 +17,13 @@ from __future__ import annotations
 import ast
 import re
 import sys
+from collections.abc import Sequence
 
 from kefix.knowledge.training_classes import TRAINING_CLASS_NAMES
-from kefix.model import Arg, ArgStyle, FieldValue, Launch, Span, TypedValue, Unknown
+from kefix.model import Arg, ArgStyle, FieldValue, Finding, Launch, Span, TypedValue, Unknown
 from kefix.sources.python.bindings import BindingKind, ModuleBindings, imported_names
 from kefix.sources.python.lines import PythonLines
 from kefix.sources.python.nodes import ModuleNodes, module_nodes
-from kefix.sources.python.precheck import COMMAND_FUNCTIONS, PARSER_METHODS
 from kefix.sources.python.sites import Container, ContainerKind, Element, Site, SiteKind
 
 _PACKAGES = ("transformers", "trl")
@@ -61,6 +64,7 @@ class QuickReading:
         self.bindings = ModuleBindings(tree)
         self.calls = sorted(nodes.calls, key=_position)
         self.classes = sorted(nodes.classes, key=_position)
+        self.assignments = nodes.assignments
         self.assigns = sorted(
             (node for node in nodes.assignments if not isinstance(node, ast.AugAssign)),
             key=_position,
@@ -209,16 +213,24 @@ class QuickReading:
     # ------------------------------------------------------------------------- calls
 
     def call_container(self, call: ast.Call, arguments: list[ast.expr | ast.keyword]) -> Container:
-        """``containers.call_container``, each element and comma placed by scanning the text
-        between them: a span ``ast`` places unlike libcst shows as a misplaced token."""
+        """``containers.call_container``."""
+        opening = self.text.index("(", self.span(call.func).end)
+        close = self.span(call).end - 1
+        return Container(
+            ContainerKind.CALL, opening, close, self.elements(opening, close, arguments)
+        )
+
+    def elements(
+        self, opening: int, close: int, items: Sequence[ast.expr | ast.keyword]
+    ) -> tuple[Element, ...]:
+        """The elements between the brackets at ``opening`` and ``close``, each with its comma,
+        placed by scanning the text between them: an element whose ``ast`` span is not where
+        libcst's would be (in parentheses of its own) shows as a misplaced token."""
         text = self.text
-        span = self.span(call)
-        opening = text.index("(", self.span(call.func).end)
-        close = span.end - 1
         elements: list[Element] = []
         position = opening + 1
-        for index, argument in enumerate(arguments):
-            element = self.span(argument)
+        for index, item in enumerate(items):
+            element = self.span(item)
             position = _after_trivia(text, position)
             if position != element.start:
                 raise NeedsLibcst
@@ -227,12 +239,74 @@ class QuickReading:
             if text.startswith(",", position):
                 comma = Span(position, position + 1)
                 position += 1
-            elif index != len(arguments) - 1:
+            elif index != len(items) - 1:
                 raise NeedsLibcst
             elements.append(Element(element, comma))
         if _after_trivia(text, position) != close:
             raise NeedsLibcst
-        return Container(ContainerKind.CALL, opening, close, tuple(elements))
+        return tuple(elements)
+
+    def start(self, node: ast.AST) -> int:
+        return self.lines.offset(getattr(node, "lineno", 1), getattr(node, "col_offset", 0))
+
+    def parenthesised(self, node: ast.expr, own_opening: int | None = None) -> bool:
+        """Whether parentheses of its own wrap ``node`` (libcst's ``lpar``), told by the token
+        before it: the opening parenthesis ``own_opening`` of the call it is passed to, an
+        ``=``, a comma, a bracket; unsure (a comment between) is libcst's to read."""
+        index = self.span(node).start - 1
+        while index >= 0 and self.text[index] in " \t\n\r\f":
+            index -= 1
+        before = self.text[index] if index >= 0 else ""
+        if before == "(":
+            return index != own_opening
+        if before in ("=", ",", "["):
+            return False
+        raise NeedsLibcst
+
+    def module_value(self, name: ast.Name) -> ast.expr | None:
+        """``syntax.only_assignment(...).value``, where the module's bindings tell it."""
+        if self.bindings.free(name.id):
+            return None
+        binding = self.bindings.only(name.id)
+        if binding is None:
+            raise NeedsLibcst
+        return self._module_assignment(name.id, binding.kind)
+
+    def dict_arguments(self, node: ast.Dict) -> tuple[list[Arg], list[Span], Container]:
+        """``keywords.read_mapping`` of a dict literal: its entries as arguments, the spans
+        of the others, and the dict's layout."""
+        if any(key is None for key in node.keys):
+            raise NeedsLibcst  # **mapping: ast gives no span for its element
+        items = [
+            self._entry(key, value)
+            for key, value in zip(node.keys, node.values, strict=True)
+            if key
+        ]
+        span = self.span(node)
+        container = Container(
+            ContainerKind.DICT,
+            span.start,
+            span.end - 1,
+            self.elements(span.start, span.end - 1, items),
+        )
+        args: list[Arg] = []
+        opaque: list[Span] = []
+        for item, key, value in zip(items, node.keys, node.values, strict=True):
+            assert key is not None
+            element = self.span(item)
+            name = self.literal_value(key)
+            if not isinstance(name, str):
+                opaque.append(element)
+                continue
+            args.append(self._keyword_arg(name, element, self.span(key), value, spelt=False))
+        return args, opaque, container
+
+    def _entry(self, key: ast.expr, value: ast.expr) -> ast.expr:
+        """A stand-in node spanning ``key: value`` (a dict element, which ast has no node for)."""
+        entry = ast.Tuple(elts=[], ctx=ast.Load())
+        entry.lineno, entry.col_offset = key.lineno, key.col_offset
+        entry.end_lineno, entry.end_col_offset = value.end_lineno, value.end_col_offset
+        return entry
 
     def training_calls(self, path: str, local: frozenset[str]) -> list[Found]:
         """``calls.find_training_calls``."""
@@ -288,8 +362,10 @@ class QuickReading:
             "builtins.dict"
         }
 
-    def _keyword_arg(self, name: str, element: Span, flag: Span, value: ast.expr) -> Arg:
-        if flag.end > flag.start and self.text[flag.start : flag.end] != name:
+    def _keyword_arg(
+        self, name: str, element: Span, flag: Span, value: ast.expr, *, spelt: bool = True
+    ) -> Arg:
+        if spelt and flag.end > flag.start and self.text[flag.start : flag.end] != name:
             raise NeedsLibcst
         if isinstance(value, ast.Tuple):
             raise NeedsLibcst  # ast's span of "(a, b)" holds its parentheses, libcst's does not
@@ -304,18 +380,6 @@ class QuickReading:
             typed=TypedValue(typed),
         )
 
-    def starts_commands_or_parsers(self) -> bool:
-        """Whether any call may be a command (``subprocess``, ``os.system``) or a parser input:
-        launches the libcst reading reads."""
-        for call in self.calls:
-            name = _last_name(call.func)
-            names = {name, self.aliases.get(name, "")}
-            if names & PARSER_METHODS:
-                return True
-            if names & COMMAND_FUNCTIONS and (call.args or call.keywords):
-                return True
-        return False
-
     def comment_spans(self) -> tuple[Span, ...]:
         from kefix.sources.python.comments import scan_comments
 
@@ -324,20 +388,25 @@ class QuickReading:
         return tuple(Span(start, end) for start, end in scan_comments(self.text))
 
 
-def read_training_calls(
+def read_launches(
     path: str, text: str, known: frozenset[str], tree: ast.Module, nodes: ModuleNodes | None = None
-) -> tuple[list[Found], tuple[Span, ...]]:
-    """The file's launches (all training-arguments calls) with their sites, and its comments;
-    raises ``NeedsLibcst`` when the libcst reading must decide."""
+) -> tuple[list[Found], list[Finding], tuple[Span, ...]]:
+    """The file's launches with their sites, in the order the libcst reading finds them
+    (training calls, commands, parser inputs), the problems of its command strings, and its
+    comments; raises ``NeedsLibcst`` when the libcst reading must decide."""
+    from kefix.sources.python.quick_argv import ArgvReading
+
     try:
         reading = QuickReading(text, tree, nodes or module_nodes(tree))
-        if reading.starts_commands_or_parsers():
-            raise NeedsLibcst
         found = reading.training_calls(path, reading.local_training_classes(known))
-        comments = reading.comment_spans() if found else ()
+        commands = ArgvReading(reading, path)
+        found.extend(commands.command_launches())
+        found.extend(commands.parser_inputs())
+        problems = commands.problems
+        comments = reading.comment_spans() if found or problems else ()
     except RecursionError:
         raise NeedsLibcst from None
-    return found, comments
+    return found, problems, comments
 
 
 def _after_trivia(text: str, position: int) -> int:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from kefix.model import Finding, Launch, LineIndex, Span
 from kefix.sources import ParsedSource, could_not_parse
 from kefix.sources.python.precheck import Screening, screen
-from kefix.sources.python.quick import NeedsLibcst, read_training_calls
+from kefix.sources.python.quick import NeedsLibcst, read_launches
 from kefix.sources.python.sites import Site
 from kefix.sources.python.subclasses import subclasses_around
 
@@ -85,11 +85,11 @@ def _read(path: str, text: str, known: frozenset[str], screening: Screening) -> 
     tree = screening.tree
     if tree is not None:
         try:
-            found, comments = read_training_calls(path, text, known, tree, screening.nodes)
+            found, problems, comments = read_launches(path, text, known, tree, screening.nodes)
         except NeedsLibcst:
             pass
         else:
-            return _source(path, found, [], lambda: comments)
+            return _source(path, found, problems, lambda: comments)
     return _read_with_libcst(path, text, known, tree)
 
 
