@@ -152,11 +152,36 @@ def test_checking_python_files_that_launch_nothing_loads_no_libcst(tmp_path: Pat
     assert "kefix.sources.python.reader" in modules
 
 
-def test_a_python_file_with_a_training_call_is_parsed_with_libcst(tmp_path: Path) -> None:
+def test_fixing_a_training_call_of_literals_loads_no_libcst(tmp_path: Path) -> None:
+    # Read from Python's ast (kefix.sources.python.quick): the launch, its fix and the
+    # verification of the fixed text.
     script = tmp_path / "train.py"
-    script.write_text("from transformers import TrainingArguments\nTrainingArguments(fp16=True)\n")
+    script.write_text(
+        "from transformers import TrainingArguments\n"
+        'TrainingArguments(output_dir="out", evaluation_strategy="steps", fp16=True)\n'
+    )
+    body = _RUN_CLI.format(args=[str(script), "--no-color", "--no-cache", "--apply"])
+    modules = _modules_after(body, tmp_path)
+    assert "eval_strategy=" in script.read_text()
+    assert "kefix.sources.python.reader" in modules
+    assert _loaded_of(modules, ("libcst",)) == []
+
+
+def test_a_command_held_in_a_name_is_read_with_libcst(tmp_path: Path) -> None:
+    # Its other uses (cmd.append(...)) are found by libcst's scopes; a literal is read from ast.
+    script = tmp_path / "launch.py"
+    script.write_text(
+        "import subprocess\n"
+        'cmd = ["torchrun", "train.py", "--fp16", "--bf16"]\n'
+        "subprocess.run(cmd)\n"
+    )
     modules = _modules_after(_RUN_CLI.format(args=[str(script), "--no-color"]), tmp_path)
     assert "libcst" in modules
+    script.write_text(
+        'import subprocess\nsubprocess.run(["torchrun", "train.py", "--fp16", "--bf16"])\n'
+    )
+    modules = _modules_after(_RUN_CLI.format(args=[str(script), "--no-color"]), tmp_path)
+    assert "libcst" not in modules
 
 
 def test_framework_knowledge_is_loaded_only_for_a_framework_launch(tmp_path: Path) -> None:

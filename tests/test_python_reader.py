@@ -424,3 +424,27 @@ def test_the_project_root_is_looked_up_once_per_directory(
         looked.clear()
         assert project_root(tmp_path / "src" / "deep" / "b.py") == tmp_path
         assert looked == []
+
+
+@pytest.mark.parametrize("read_with", ["ast", "libcst"])
+def test_a_command_string_bash_cannot_read_is_a_finding_where_the_string_is(read_with: str) -> None:
+    # It used to raise NameError (a local name shadowed the span-shifting helper).
+    import ast
+
+    from kefix.sources.python import reader
+    from kefix.sources.python.precheck import screen
+    from kefix.sources.python.quick import read_launches
+
+    text = "import os\nos.system('torchrun train.py $(')\n"
+    if read_with == "ast":
+        found, problems, _ = read_launches("run.py", text, frozenset(), ast.parse(text))
+        assert found == []
+    else:
+        problems = list(
+            reader._read_with_libcst(
+                "run.py", text, frozenset(), screen(text, frozenset()).tree
+            ).parsed.problems
+        )
+    (problem,) = problems
+    assert problem.code == "KF901"
+    assert text[problem.span.start : problem.span.end] == "torchrun train.py"

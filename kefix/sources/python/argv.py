@@ -22,6 +22,7 @@ from kefix.sources.bash.syntax import Word
 from kefix.sources.python.containers import list_container
 from kefix.sources.python.keywords import KeywordReading, read_mapping
 from kefix.sources.python.precheck import COMMAND_FUNCTIONS, LAUNCHER_WORD
+from kefix.sources.python.shift import shift_launch, shifted
 from kefix.sources.python.sites import Container, Site, SiteKind, StringLiteral
 from kefix.sources.python.syntax import (
     PythonSyntax,
@@ -390,9 +391,9 @@ def _shell_launches(
         for problem in parsed.problems
     )
     for launch in parsed.launches:
-        shifted = shift_launch(launch, offset)
+        moved = shift_launch(launch, offset)
         yield Found(
-            dataclasses.replace(shifted, workdir_hints=shifted.workdir_hints + hints),
+            dataclasses.replace(moved, workdir_hints=moved.workdir_hints + hints),
             site,
             problems,
         )
@@ -415,25 +416,3 @@ def _plain_string(syntax: PythonSyntax, node: cst.BaseExpression) -> StringLiter
     if value != syntax.text[content.start : content.end]:
         return None
     return StringLiteral(syntax.span(node), content, node.quote, "r" in node.prefix.lower())
-
-
-def shifted(span: Span, offset: int) -> Span:
-    return Span(span.start + offset, span.end + offset)
-
-
-def shift_launch(launch: Launch, offset: int) -> Launch:
-    def arg(item: Arg) -> Arg:
-        return dataclasses.replace(
-            item,
-            span=shifted(item.span, offset),
-            flag_span=shifted(item.flag_span, offset),
-            value_spans=tuple(shifted(span, offset) for span in item.value_spans),
-        )
-
-    return dataclasses.replace(
-        launch,
-        span=shifted(launch.span, offset),
-        args=tuple(arg(item) for item in launch.args),
-        opaque=tuple(shifted(span, offset) for span in launch.opaque),
-        detached=tuple(dataclasses.replace(d, at=shifted(d.at, offset)) for d in launch.detached),
-    )

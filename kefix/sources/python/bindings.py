@@ -61,6 +61,16 @@ class ModuleBindings:
             return None
         return found[0] if found[0].module_level else None
 
+    def only_in_scopes(self, name: str) -> bool:
+        """Every binding of ``name`` is inside a function, class or comprehension, and none is
+        declared global: no use of it refers to a module-level value."""
+        found = self._bindings.get(name)
+        return (
+            name not in self._unclear
+            and found is not None
+            and not any(binding.module_level for binding in found)
+        )
+
     def free(self, name: str) -> bool:
         """The module never binds ``name``: it is a builtin or refers to nothing."""
         return name not in self._bindings and name not in self._unclear

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from kefix.model import Arg, ArgStyle, FieldValue, Span, TypedValue, Unknown
+from kefix.model import Arg, ArgStyle, Span, TypedValue
 from kefix.sources.python.containers import call_container, dict_container
+from kefix.sources.python.quick import flag_words
 from kefix.sources.python.sites import Container
 from kefix.sources.python.syntax import (
     PythonSyntax,
@@ -31,15 +32,6 @@ class KeywordReading:
     args: list[Arg] = field(default_factory=list)
     opaque: list[Span] = field(default_factory=list)
     holders: dict[Span, Container] = field(default_factory=dict)
-
-
-def flag_words(value: FieldValue) -> tuple[str | Unknown, ...]:
-    """A typed value as the words a command line would give it (``True`` -> ``"True"``)."""
-    if isinstance(value, Unknown):
-        return (value,)
-    if isinstance(value, tuple):
-        return value
-    return (str(value),)
 
 
 def keyword_arg(

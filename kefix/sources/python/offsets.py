@@ -10,13 +10,14 @@ module (still cheaper: offsets, not lines and columns). The spans are the provid
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
+
+from kefix.sources.python.comments import scan_comments
 
 Offsets = dict[cst.CSTNode, tuple[int, int]]
 
@@ -88,27 +89,11 @@ def statement_offsets(
     return {node: (begin + shift, end + shift) for node, (begin, end) in state.computed.items()}
 
 
-# Comments and string literals as Python's tokenizer reads them: a "#" outside a string starts
-# a comment; a triple-quoted string ends at the first unescaped triple quote.
-_COMMENTS_AND_STRINGS = re.compile(
-    r"""#[^\r\n]*"""
-    r'''|"""(?:[^"\\]|\\.|"(?!""))*"""'''
-    r"""|'''(?:[^'\\]|\\.|'(?!''))*'''"""
-    r'''|"(?:[^"\\\r\n]|\\(?:\r\n|.))*"'''
-    r"""|'(?:[^'\\\r\n]|\\(?:\r\n|.))*'""",
-    re.DOTALL,
-)
-
-
 def comment_offsets(text: str, comments: tuple[cst.Comment, ...]) -> list[tuple[int, int]] | None:
     """The spans of ``comments`` (libcst's, in file order) found by scanning the text; None when
     the scan does not find exactly those comments (an f-string nesting its own quotes, as
     Python 3.12 allows)."""
-    found = [
-        (match.start(), match.end())
-        for match in _COMMENTS_AND_STRINGS.finditer(text)
-        if match.group().startswith("#")
-    ]
+    found = scan_comments(text)
     if len(found) != len(comments):
         return None
     for (start, end), comment in zip(found, comments, strict=True):

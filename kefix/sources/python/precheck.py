@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from kefix.knowledge.training_classes import TRAINING_CLASS_NAMES
+from kefix.sources.python.nodes import ModuleNodes, module_nodes
 from kefix.word_set import word_pattern
 
 PARSER_METHODS = frozenset({"parse_args_into_dataclasses", "parse_dict"})
@@ -59,6 +60,7 @@ class Screening:
     problem: str = ""
     line: int = 1
     tree: ast.Module | None = field(default=None, compare=False, repr=False)
+    nodes: ModuleNodes | None = field(default=None, compare=False, repr=False)
 
 
 def screen(text: str, known: frozenset[str]) -> Screening:
@@ -79,7 +81,8 @@ def screen(text: str, known: frozenset[str]) -> Screening:
     except (ValueError, RecursionError, MemoryError) as error:
         reason = "nested too deeply" if not isinstance(error, ValueError) else str(error)
         return Screening(False, reason if training else "")
-    return Screening(_has_candidate_call(tree, known), tree=tree)
+    nodes = module_nodes(tree)
+    return Screening(_has_candidate_call(nodes, known), tree=tree, nodes=nodes)
 
 
 def may_hold_a_launch(text: str, known: frozenset[str]) -> bool:
@@ -87,35 +90,38 @@ def may_hold_a_launch(text: str, known: frozenset[str]) -> bool:
     return screen(text, known).read
 
 
-def _has_candidate_call(tree: ast.Module, known: frozenset[str]) -> bool:
+def _has_candidate_call(nodes: ModuleNodes, known: frozenset[str]) -> bool:
     """A call of a training class (or a subclass, by name), of a parser input method, or of a
     command function whose command may name a launcher."""
-    aliases: dict[str, str] = {}
-    calls: list[ast.Call] = []
+    # An alias may be bound to several names: all are tried (a "maybe" costs time, not truth).
+    aliases: dict[str, set[str]] = {}
+    for statement in nodes.imports:
+        for alias in statement.names:
+            if alias.asname:
+                aliases.setdefault(alias.asname, set()).add(alias.name.rsplit(".", 1)[-1])
+    sets_argv = any(_extends_argv(call) for call in nodes.calls) or any(
+        _is_argv(target)
+        for node in nodes.assignments
+        if not isinstance(node, ast.AnnAssign)
+        for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+    )
     bases: dict[str, set[str]] = {}
-    sets_argv = False
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call):
-            calls.append(node)
-            sets_argv = sets_argv or _extends_argv(node)
-        elif isinstance(node, (ast.Assign, ast.AugAssign)):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            sets_argv = sets_argv or any(_is_argv(target) for target in targets)
-        elif isinstance(node, ast.ClassDef):
-            bases.setdefault(node.name, set()).update(_last_name(base) for base in node.bases)
-        elif isinstance(node, ast.alias) and node.asname:
-            aliases[node.asname] = node.name.rsplit(".", 1)[-1]
-    named = {name: {aliases.get(base, base) for base in parents} for name, parents in bases.items()}
+    for node in nodes.classes:
+        bases.setdefault(node.name, set()).update(_last_name(base) for base in node.bases)
+    named = {
+        name: {spelt for base in parents for spelt in aliases.get(base, {base})}
+        for name, parents in bases.items()
+    }
     classes = _subclasses(named, set(TRAINING_CLASS_NAMES | known))
-    for call in calls:
-        name = _last_name(call.func)
-        name = aliases.get(name, name)
-        if name in classes or name == "parse_dict":
-            return True
-        if name == "parse_args_into_dataclasses" and (call.args or call.keywords or sets_argv):
-            return True  # arguments given, or sys.argv set: without them it reads the real argv
-        if name in COMMAND_FUNCTIONS and _may_name_a_launcher(call):
-            return True
+    for call in nodes.calls:
+        spelt = _last_name(call.func)
+        for name in aliases.get(spelt, {spelt}):
+            if name in classes or name == "parse_dict":
+                return True
+            if name == "parse_args_into_dataclasses" and (call.args or call.keywords or sets_argv):
+                return True  # arguments given, or sys.argv set: without them it reads the real argv
+            if name in COMMAND_FUNCTIONS and _may_name_a_launcher(call):
+                return True
     return False
 
 

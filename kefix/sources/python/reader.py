@@ -1,6 +1,7 @@
 """One Python file to its launches, in file order, and where each one's arguments are written.
 
-Only files ``kefix.sources.python.precheck`` lets through are read with libcst.
+Only files ``kefix.sources.python.precheck`` lets through are read, from their ``ast``
+(``kefix.sources.python.quick``) when that reads them exactly, else with libcst.
 """
 
 from __future__ import annotations
@@ -9,14 +10,15 @@ import ast
 import dataclasses
 import functools
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 from kefix.model import Finding, Launch, LineIndex, Span
 from kefix.sources import ParsedSource, could_not_parse
 from kefix.sources.python.precheck import Screening, screen
+from kefix.sources.python.quick import NeedsLibcst, read_launches
 from kefix.sources.python.sites import Site
+from kefix.sources.python.subclasses import subclasses_around
 
 
 @dataclass(frozen=True, eq=False)
@@ -30,14 +32,12 @@ class PythonSource:
 
 def project_classes(path: str) -> frozenset[str]:
     """The project's own training-arguments subclasses, when ``path`` is a file on disk."""
-    from kefix.sources.python.subclasses import project_root, training_subclasses
-
     if not os.path.isfile(path):
         return frozenset()
     # Not memoised here: each call records the project root and its index as facts of the check
     # under way (``kefix.resolve.filesystem``), which the cache keys the result by; both are
     # answered once per run there.
-    return training_subclasses(project_root(Path(path)))
+    return subclasses_around(os.path.dirname(os.path.abspath(path)))
 
 
 def read_python(path: str, text: str) -> PythonSource:
@@ -57,7 +57,7 @@ def _read_python(path: str, text: str, known: frozenset[str]) -> PythonSource:
         problems = (_unparsable(path, text, screening),) if screening.problem else ()
         return PythonSource(ParsedSource(path, (), problems), {})
     try:
-        return _read(path, text, known, screening.tree)
+        return _read(path, text, known, screening)
     except (RecursionError, MemoryError):
         unreadable = Screening(False, "nested too deeply for kefix to read")
         return PythonSource(ParsedSource(path, (), (_unparsable(path, text, unreadable),)), {})
@@ -81,8 +81,22 @@ def _may_mention_ingredients(text: str) -> bool:
     return any(word in text for word in _INGREDIENTS)
 
 
-def _read(path: str, text: str, known: frozenset[str], tree: ast.Module | None) -> PythonSource:
-    # libcst is imported only here, once a file may hold a launch.
+def _read(path: str, text: str, known: frozenset[str], screening: Screening) -> PythonSource:
+    tree = screening.tree
+    if tree is not None:
+        try:
+            found, problems, comments = read_launches(path, text, known, tree, screening.nodes)
+        except NeedsLibcst:
+            pass
+        else:
+            return _source(path, found, problems, lambda: comments)
+    return _read_with_libcst(path, text, known, tree)
+
+
+def _read_with_libcst(
+    path: str, text: str, known: frozenset[str], tree: ast.Module | None
+) -> PythonSource:
+    # libcst is imported only here, once a file holds a launch ``ast`` alone cannot read.
     from kefix.sources.python.argv import find_command_launches, find_parser_inputs
     from kefix.sources.python.calls import find_training_calls, local_training_classes
     from kefix.sources.python.syntax import PythonSyntaxError, parse_python
@@ -101,13 +115,23 @@ def _read(path: str, text: str, known: frozenset[str], tree: ast.Module | None) 
         problems.extend(item.problems)
         if item.launch is not None:
             found.append((item.launch, item.site))
+    return _source(path, found, problems, syntax.comment_spans)
+
+
+def _source(
+    path: str,
+    found: list[tuple[Launch, Site]],
+    problems: list[Finding],
+    comment_spans: Callable[[], tuple[Span, ...]],
+) -> PythonSource:
+    """The launches in file order, numbered, with their sites."""
     found.sort(key=lambda pair: (pair[0].span.start, pair[0].span.end))
     launches = tuple(
         dataclasses.replace(launch, ordinal=index) for index, (launch, _) in enumerate(found)
     )
     sites = {launch.span: site for launch, (_, site) in zip(launches, found, strict=True)}
     # Comments matter for suppressions of findings, and only launches have findings.
-    comments = syntax.comment_spans() if found or problems else ()
+    comments = comment_spans() if found or problems else ()
     return PythonSource(ParsedSource(path, launches, tuple(problems), comments), sites)
 
 

@@ -57,6 +57,13 @@ def project_root(path: Path) -> Path:
     return Path(filesystem.derived("project", os.path.dirname(os.path.abspath(path))))
 
 
+def subclasses_around(directory: str) -> frozenset[str]:
+    """``training_subclasses(project_root(...))`` for a file in the absolute, normalised
+    ``directory``: the same two questions, asked without building paths (every Python file
+    that a check reads asks them)."""
+    return _names(filesystem.derived("subclasses", filesystem.derived("project", directory)))
+
+
 def project_answer(directory: str) -> str:
     """``project_root`` of the files in ``directory`` (a file-system question: asked once per
     directory and run, and one fact for the cache instead of the markers it looked for)."""

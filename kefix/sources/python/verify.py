@@ -15,9 +15,9 @@ from collections.abc import Callable, Sequence
 
 from kefix.model import Intent, Launch, LineIndex, RepairContinuation, Span
 from kefix.sources.bash.verify import structural_difference as bash_difference
-from kefix.sources.python.argv import shift_launch, shifted
 from kefix.sources.python.lines import PythonLines
 from kefix.sources.python.reader import PythonSource, read_python
+from kefix.sources.python.shift import shift_launch, shifted
 from kefix.sources.python.sites import Site, SiteKind
 
 _MASK = "<kefix: the launch>"
