@@ -10,18 +10,19 @@ literal whose characters are its value, so every span maps back exactly. The par
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import PurePath
 
 import libcst as cst
 
-from kefix.model import Arg, ArgStyle, Finding, Launch, Span, Unknown
+from kefix.model import Finding, Launch, Span, Unknown
 from kefix.sources.bash import parse_launch_script
 from kefix.sources.bash.launches import launch_of_words, pair_arguments
 from kefix.sources.bash.syntax import Word
 from kefix.sources.python.containers import list_container
 from kefix.sources.python.keywords import KeywordReading, read_mapping
 from kefix.sources.python.precheck import COMMAND_FUNCTIONS, LAUNCHER_WORD
+from kefix.sources.python.quick_argv import exact_equals
 from kefix.sources.python.shift import shift_launch, shifted
 from kefix.sources.python.sites import Container, Site, SiteKind, StringLiteral
 from kefix.sources.python.syntax import (
@@ -204,39 +205,6 @@ def _content_span(syntax: PythonSyntax, node: cst.BaseExpression) -> Span | None
     return Span(span.start + len(node.prefix) + len(node.quote), span.end - len(node.quote))
 
 
-def _exact_equals(syntax: PythonSyntax, arg: Arg, words: Sequence[Word]) -> Arg:
-    """``"--flag=value"`` in one string: the flag and value spans inside its quotes (the
-    shared reader counts them from the word's start, which is the opening quote here). When
-    escapes make the characters differ from the value, both spans are the whole string."""
-    if arg.style is not ArgStyle.EQUALS:
-        return arg
-    word = next(w for w in words if w.span == arg.span)
-    flag_length = arg.flag_span.end - arg.flag_span.start
-    inside = _inside_quotes(syntax.text, arg.span)
-    text = syntax.text
-    if (
-        inside is None
-        or text[inside.start : inside.start + flag_length + 1] != word.raw[: flag_length + 1]
-    ):
-        return dataclasses.replace(arg, flag_span=arg.span, value_spans=(arg.span,))
-    return dataclasses.replace(
-        arg,
-        flag_span=Span(inside.start, inside.start + flag_length),
-        value_spans=(Span(inside.start + flag_length + 1, inside.end),),
-    )
-
-
-def _inside_quotes(text: str, span: Span) -> Span | None:
-    """The characters between a string literal's quotes (after its prefix letters)."""
-    index = span.start
-    while index < span.end and text[index].isalpha():
-        index += 1
-    if index >= span.end or text[index] not in "\"'":
-        return None
-    quote = 3 if text.startswith(text[index] * 3, index) else 1
-    return Span(index + quote, span.end - quote)
-
-
 def _argv_launch(
     syntax: PythonSyntax,
     path: str,
@@ -254,7 +222,7 @@ def _argv_launch(
     launch = launch_of_words(path, syntax.span(node), words, 0, hints)
     if launch is None:
         return
-    args = tuple(_exact_equals(syntax, arg, words) for arg in launch.args)
+    args = tuple(exact_equals(syntax.text, arg, words) for arg in launch.args)
     opaque = launch.opaque + ((syntax.span(command),) if shared else ())
     launch = dataclasses.replace(launch, args=args, opaque=opaque)
     yield Found(launch, _argv_site(launch, container))
@@ -283,7 +251,7 @@ def _parser_argv(
         return
     words = _words(syntax, node)[skip:]
     args, opaque = pair_arguments(words)
-    args = tuple(_exact_equals(syntax, arg, words) for arg in args)
+    args = tuple(exact_equals(syntax.text, arg, words) for arg in args)
     if shared:
         opaque += (syntax.span(given),)
     launch = Launch(

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from kefix.model import Arg, ArgStyle, Span, TypedValue
+from kefix.model import Arg, Span
 from kefix.sources.python.containers import call_container, dict_container
-from kefix.sources.python.quick import flag_words
+from kefix.sources.python.quick import keyword_arg_of
 from kefix.sources.python.sites import Container
 from kefix.sources.python.syntax import (
     PythonSyntax,
@@ -37,16 +37,7 @@ class KeywordReading:
 def keyword_arg(
     syntax: PythonSyntax, name: str, element: Span, flag: Span, value: cst.BaseExpression
 ) -> Arg:
-    typed = literal_value(syntax, value)
-    return Arg(
-        name=name,
-        values=flag_words(typed),
-        style=ArgStyle.KEYWORD,
-        span=element,
-        flag_span=flag,
-        value_spans=(syntax.span(value),),
-        typed=TypedValue(typed),
-    )
+    return keyword_arg_of(name, element, flag, syntax.span(value), literal_value(syntax, value))
 
 
 def read_call_keywords(

@@ -78,3 +78,12 @@ def _node_fields(kind: type) -> tuple[str, ...]:
         return ()  # its value is a Python value, never a node
     fields: tuple[str, ...] = getattr(kind, "_fields", ())
     return tuple(name for name in fields if name not in _NOT_NODES)
+
+
+def last_name(node: ast.expr) -> str:
+    """The name a call or base class is spelt with: ``Trainer`` of ``transformers.Trainer``."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return ""

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from kefix.knowledge.training_classes import TRAINING_CLASS_NAMES
-from kefix.sources.python.nodes import ModuleNodes, module_nodes
+from kefix.sources.python.nodes import ModuleNodes, last_name, module_nodes
 from kefix.word_set import word_pattern
 
 PARSER_METHODS = frozenset({"parse_args_into_dataclasses", "parse_dict"})
@@ -107,14 +107,14 @@ def _has_candidate_call(nodes: ModuleNodes, known: frozenset[str]) -> bool:
     )
     bases: dict[str, set[str]] = {}
     for node in nodes.classes:
-        bases.setdefault(node.name, set()).update(_last_name(base) for base in node.bases)
+        bases.setdefault(node.name, set()).update(last_name(base) for base in node.bases)
     named = {
         name: {spelt for base in parents for spelt in aliases.get(base, {base})}
         for name, parents in bases.items()
     }
     classes = _subclasses(named, set(TRAINING_CLASS_NAMES | known))
     for call in nodes.calls:
-        spelt = _last_name(call.func)
+        spelt = last_name(call.func)
         for name in aliases.get(spelt, {spelt}):
             if name in classes or name == "parse_dict":
                 return True
@@ -145,14 +145,6 @@ def _is_argv(node: ast.expr) -> bool:
 def _extends_argv(call: ast.Call) -> bool:
     func = call.func
     return isinstance(func, ast.Attribute) and func.attr == "extend" and _is_argv(func.value)
-
-
-def _last_name(node: ast.expr) -> str:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    return ""
 
 
 def _may_name_a_launcher(call: ast.Call) -> bool:

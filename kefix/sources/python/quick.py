@@ -23,7 +23,7 @@ from kefix.knowledge.training_classes import TRAINING_CLASS_NAMES
 from kefix.model import Arg, ArgStyle, FieldValue, Finding, Launch, Span, TypedValue, Unknown
 from kefix.sources.python.bindings import BindingKind, ModuleBindings, imported_names
 from kefix.sources.python.lines import PythonLines
-from kefix.sources.python.nodes import ModuleNodes, module_nodes
+from kefix.sources.python.nodes import ModuleNodes, last_name, module_nodes
 from kefix.sources.python.sites import Container, ContainerKind, Element, Site, SiteKind
 
 _PACKAGES = ("transformers", "trl")
@@ -42,6 +42,20 @@ Found = tuple[Launch, Site]
 
 class NeedsLibcst(Exception):
     """The file holds something only the libcst reading reads."""
+
+
+def keyword_arg_of(name: str, element: Span, flag: Span, value: Span, typed: FieldValue) -> Arg:
+    """A keyword argument or dict entry (``name=value``) as a launch's argument: ``element``
+    spans all of it, ``flag`` the name (empty for a positional), ``value`` the value."""
+    return Arg(
+        name=name,
+        values=flag_words(typed),
+        style=ArgStyle.KEYWORD,
+        span=element,
+        flag_span=flag,
+        value_spans=(value,),
+        typed=TypedValue(typed),
+    )
 
 
 def flag_words(value: FieldValue) -> tuple[str | Unknown, ...]:
@@ -116,7 +130,7 @@ class QuickReading:
 
     def training_class(self, func: ast.expr, local: frozenset[str]) -> str:
         """``calls.training_class``."""
-        spelt = _last_name(func)
+        spelt = last_name(func)
         wanted = TRAINING_CLASS_NAMES | local
         if spelt not in wanted and self.aliases.get(spelt, "") not in wanted:
             return ""
@@ -369,16 +383,7 @@ class QuickReading:
             raise NeedsLibcst
         if isinstance(value, ast.Tuple):
             raise NeedsLibcst  # ast's span of "(a, b)" holds its parentheses, libcst's does not
-        typed = self.literal_value(value)
-        return Arg(
-            name=name,
-            values=flag_words(typed),
-            style=ArgStyle.KEYWORD,
-            span=element,
-            flag_span=flag,
-            value_spans=(self.span(value),),
-            typed=TypedValue(typed),
-        )
+        return keyword_arg_of(name, element, flag, self.span(value), self.literal_value(value))
 
     def comment_spans(self) -> tuple[Span, ...]:
         from kefix.sources.python.comments import scan_comments
@@ -432,11 +437,3 @@ def _dotted_name(node: ast.expr) -> str | None:
         base = _dotted_name(node.value)
         return None if base is None else f"{base}.{node.attr}"
     return None
-
-
-def _last_name(node: ast.expr) -> str:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    return ""

@@ -16,6 +16,7 @@ from pathlib import PurePath
 from typing import TYPE_CHECKING
 
 from kefix.model import Arg, ArgStyle, Finding, Launch, Span, Unknown
+from kefix.sources.python.nodes import last_name
 from kefix.sources.python.precheck import COMMAND_FUNCTIONS, LAUNCHER_WORD
 from kefix.sources.python.quick import Found, NeedsLibcst, QuickReading
 from kefix.sources.python.shift import shift_launch, shifted
@@ -60,7 +61,7 @@ class ArgvReading:
         found: list[Found] = []
         reading = self.reading
         for call in reading.calls:
-            name = _last_name(call.func)
+            name = last_name(call.func)
             if name not in COMMAND_FUNCTIONS and reading.aliases.get(name) not in COMMAND_FUNCTIONS:
                 continue
             if not self._may_start_a_launcher(call):
@@ -176,7 +177,7 @@ class ArgvReading:
         launch = launch_of_words(self.path, self.reading.span(node), words, 0, hints)
         if launch is None:
             return []
-        args = tuple(self._exact_equals(arg, words) for arg in launch.args)
+        args = tuple(exact_equals(self.text, arg, words) for arg in launch.args)
         launch = dataclasses.replace(launch, args=args)
         return [(launch, _argv_site(launch, container))]
 
@@ -185,25 +186,6 @@ class ArgvReading:
         span = self.reading.span(node)
         elements = self.reading.elements(span.start, span.end - 1, node.elts)
         return Container(ContainerKind.LIST, span.start, span.end - 1, elements)
-
-    def _exact_equals(self, arg: Arg, words: Sequence[Word]) -> Arg:
-        """``argv._exact_equals``."""
-        if arg.style is not ArgStyle.EQUALS:
-            return arg
-        word = next(w for w in words if w.span == arg.span)
-        flag_length = arg.flag_span.end - arg.flag_span.start
-        inside = _inside_quotes(self.text, arg.span)
-        text = self.text
-        if (
-            inside is None
-            or text[inside.start : inside.start + flag_length + 1] != word.raw[: flag_length + 1]
-        ):
-            return dataclasses.replace(arg, flag_span=arg.span, value_spans=(arg.span,))
-        return dataclasses.replace(
-            arg,
-            flag_span=Span(inside.start, inside.start + flag_length),
-            value_spans=(Span(inside.start + flag_length + 1, inside.end),),
-        )
 
     # ------------------------------------------------------------------------- shell strings
 
@@ -304,7 +286,7 @@ class ArgvReading:
         container = self._list_container(node)
         words = self._words(node)[skip:]
         args, opaque = pair_arguments(words)
-        args = tuple(self._exact_equals(arg, words) for arg in args)
+        args = tuple(exact_equals(self.text, arg, words) for arg in args)
         launch = Launch(
             path=self.path,
             span=self.reading.span(node),
@@ -344,7 +326,7 @@ class ArgvReading:
 
     def _sys_argv(self, entry: str, before: int) -> list[Found]:
         reading = self.reading
-        extends = [call for call in reading.calls if _last_name(call.func) == "extend"]
+        extends = [call for call in reading.calls if last_name(call.func) == "extend"]
         statements: list[ast.AST] = [
             node for node in reading.assignments if not isinstance(node, ast.AnnAssign)
         ]
@@ -418,7 +400,29 @@ def _is_constant(node: ast.expr | None, value: bool) -> bool:
     return isinstance(node, ast.Constant) and node.value is value
 
 
-def _inside_quotes(text: str, span: Span) -> Span | None:
+def exact_equals(text: str, arg: Arg, words: Sequence[Word]) -> Arg:
+    """``"--flag=value"`` in one string: the flag and value spans inside its quotes (the
+    shared reader counts them from the word's start, which is the opening quote here). When
+    escapes make the characters differ from the value, both spans are the whole string."""
+    if arg.style is not ArgStyle.EQUALS:
+        return arg
+    word = next(w for w in words if w.span == arg.span)
+    flag_length = arg.flag_span.end - arg.flag_span.start
+    inside = inside_quotes(text, arg.span)
+    if (
+        inside is None
+        or text[inside.start : inside.start + flag_length + 1] != word.raw[: flag_length + 1]
+    ):
+        return dataclasses.replace(arg, flag_span=arg.span, value_spans=(arg.span,))
+    return dataclasses.replace(
+        arg,
+        flag_span=Span(inside.start, inside.start + flag_length),
+        value_spans=(Span(inside.start + flag_length + 1, inside.end),),
+    )
+
+
+def inside_quotes(text: str, span: Span) -> Span | None:
+    """The characters between a string literal's quotes (after its prefix letters)."""
     index = span.start
     while index < span.end and text[index].isalpha():
         index += 1
@@ -426,11 +430,3 @@ def _inside_quotes(text: str, span: Span) -> Span | None:
         return None
     quote = 3 if text.startswith(text[index] * 3, index) else 1
     return Span(index + quote, span.end - quote)
-
-
-def _last_name(node: ast.expr) -> str:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    return ""
