@@ -22,7 +22,7 @@ from kefix.sources.bash.syntax import Word
 from kefix.sources.python.containers import list_container
 from kefix.sources.python.keywords import KeywordReading, read_mapping
 from kefix.sources.python.precheck import COMMAND_FUNCTIONS, LAUNCHER_WORD
-from kefix.sources.python.quick_argv import exact_equals
+from kefix.sources.python.quick_argv import PARSE_ARGV, PARSE_DICT, SUBPROCESS, exact_equals
 from kefix.sources.python.shift import shift_launch, shifted
 from kefix.sources.python.sites import Container, Site, SiteKind, StringLiteral
 from kefix.sources.python.syntax import (
@@ -34,18 +34,6 @@ from kefix.sources.python.syntax import (
     string_literal_value,
     string_value,
 )
-
-_SUBPROCESS = frozenset(
-    {
-        "subprocess.run",
-        "subprocess.call",
-        "subprocess.Popen",
-        "subprocess.check_call",
-        "subprocess.check_output",
-    }
-)
-_PARSE_ARGV = "parse_args_into_dataclasses"
-_PARSE_DICT = "parse_dict"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,7 +51,7 @@ def find_command_launches(syntax: PythonSyntax, path: str) -> Iterator[Found]:
         if not syntax.may_call(node, COMMAND_FUNCTIONS) or not _may_start_a_launcher(node):
             continue
         names = syntax.qualified_names(node.func)
-        if names & _SUBPROCESS:
+        if names & SUBPROCESS:
             command = _argument(node, 0, "args")
             shell = _keyword(node, "shell")
             cwd = _keyword(node, "cwd")
@@ -86,22 +74,21 @@ def find_parser_inputs(syntax: PythonSyntax, path: str) -> Iterator[Found]:
     parse_calls = [
         node
         for node in syntax.calls
-        if isinstance(node.func, cst.Attribute)
-        and node.func.attr.value in (_PARSE_ARGV, _PARSE_DICT)
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value in (PARSE_ARGV, PARSE_DICT)
     ]
     for call in parse_calls:
         assert isinstance(call.func, cst.Attribute)
-        if call.func.attr.value == _PARSE_ARGV:
+        if call.func.attr.value == PARSE_ARGV:
             given = _argument(call, 0, "args")
             if given is not None:
-                yield from _parser_argv(syntax, path, entry, given, call, _PARSE_ARGV, skip=0)
+                yield from _parser_argv(syntax, path, entry, given, call, PARSE_ARGV, skip=0)
         else:
             yield from _parser_dict(syntax, path, entry, call)
     reads_argv = [
         syntax.span(call).start
         for call in parse_calls
         if isinstance(call.func, cst.Attribute)
-        and call.func.attr.value == _PARSE_ARGV
+        and call.func.attr.value == PARSE_ARGV
         and _argument(call, 0, "args") is None
     ]
     if reads_argv:
@@ -281,7 +268,7 @@ def _parser_dict(syntax: PythonSyntax, path: str, entry: str, call: cst.Call) ->
     launch = Launch(
         path=path,
         span=syntax.span(given),
-        launcher=_PARSE_DICT,
+        launcher=PARSE_DICT,
         entry=entry,
         entry_kind="script",
         args=tuple(reading.args),

@@ -25,7 +25,8 @@ from kefix.sources.python.sites import Container, ContainerKind, Site, SiteKind,
 if TYPE_CHECKING:
     from kefix.sources.bash.syntax import Word
 
-_SUBPROCESS = frozenset(
+# The calls both Python readings (this one and argv.py's libcst one) take a command or argv from.
+SUBPROCESS = frozenset(
     {
         "subprocess.run",
         "subprocess.call",
@@ -34,8 +35,8 @@ _SUBPROCESS = frozenset(
         "subprocess.check_output",
     }
 )
-_PARSE_ARGV = "parse_args_into_dataclasses"
-_PARSE_DICT = "parse_dict"
+PARSE_ARGV = "parse_args_into_dataclasses"
+PARSE_DICT = "parse_dict"
 # One string literal (libcst's SimpleString or FormattedString), not an implicit concatenation.
 _ONE_LITERAL = re.compile(
     r"""(?P<prefix>[A-Za-z]{0,2})(?P<quote>\"\"\"|'''|"|')"""
@@ -67,7 +68,7 @@ class ArgvReading:
             if not self._may_start_a_launcher(call):
                 continue
             names = reading.qualified_names(call.func)
-            if names & _SUBPROCESS:
+            if names & SUBPROCESS:
                 command = _argument(call, 0, "args")
                 shell = _keyword(call, "shell")
                 hints = self._workdir(_keyword(call, "cwd"))
@@ -250,16 +251,16 @@ class ArgvReading:
         calls = [
             call
             for call in self.reading.calls
-            if isinstance(call.func, ast.Attribute) and call.func.attr in (_PARSE_ARGV, _PARSE_DICT)
+            if isinstance(call.func, ast.Attribute) and call.func.attr in (PARSE_ARGV, PARSE_DICT)
         ]
         found: list[Found] = []
         reads_argv: list[int] = []
         for call in calls:
             assert isinstance(call.func, ast.Attribute)
-            if call.func.attr == _PARSE_ARGV:
+            if call.func.attr == PARSE_ARGV:
                 given = _argument(call, 0, "args")
                 if given is not None:
-                    found.extend(self._parser_argv(entry, given, _PARSE_ARGV, skip=0))
+                    found.extend(self._parser_argv(entry, given, PARSE_ARGV, skip=0))
                 else:
                     reads_argv.append(self.reading.span(call).start)
             else:
@@ -315,7 +316,7 @@ class ArgvReading:
         launch = Launch(
             path=self.path,
             span=self.reading.span(given),
-            launcher=_PARSE_DICT,
+            launcher=PARSE_DICT,
             entry=entry,
             entry_kind="script",
             args=tuple(args),
