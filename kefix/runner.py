@@ -243,7 +243,10 @@ def _run(
         search_roots(paths), settings, jobs=jobs, store=cache, keep_resolutions=keep_resolutions
     ) as checker:
         cwd = os.getcwd()
-        for source_file in discover(paths, settings, witness):
+        found_files = (
+            discover(paths, settings) if witness is None else (discover(paths, settings, witness))
+        )
+        for source_file in found_files:
             if isinstance(source_file, Skipped):
                 display = display_path(source_file.path)
                 result.errors.append(f"{display}:1:1: KF902 {source_file.reason}")
