@@ -49,8 +49,10 @@ from kefix.config import Settings
 from kefix.fix import DroppedFix, FixOutcome
 from kefix.resolve import filesystem
 from kefix.resolve.filesystem import Facts, Observation
-from kefix.runner import CheckJob, FileResult, search_roots
+from kefix.runner import CheckJob, FileResult, RunResult, TargetCache, run_notes, search_roots
 from kefix.target import TargetVersions
+from kefix.witness import Witness
+from kefix.write import read_source
 
 _FORMAT = 4  # bump when the layout of an entry changes
 # A file's stamp is trusted only when it was recorded this long after the file last changed:
@@ -490,6 +492,11 @@ class ResultCache:
         self._last_named: tuple[tuple[str, str], tuple[str, str]] = (("", "\0"), ("", ""))
         self.hits = 0
         self.misses = 0
+        # Every fact this run's results depend on, once (for the run's record), and whether
+        # every result's facts are among them.
+        self._run_facts: dict[tuple[str, str], object] = {}
+        self._run_complete = True
+        self._groups_taken: set[tuple[str, str]] = set()
 
     # -- lookup
 
@@ -573,7 +580,21 @@ class ResultCache:
                 self._groups[checked] = self._facts_hold(shard["groups"][group])
             if not self._groups[checked]:
                 return False
-        return self._facts_hold(entry["facts"])
+        if not self._facts_hold(entry["facts"]):
+            return False
+        for group in entry["groups"]:
+            if (shard_name, group) not in self._groups_taken:
+                self._groups_taken.add((shard_name, group))
+                self._take_facts(shard["groups"][group])
+        self._take_facts(entry["facts"])
+        return True
+
+    def _take_facts(self, facts: list[list[Any]]) -> None:
+        run_facts = self._run_facts
+        for question, path, recorded in facts:
+            key = (question, path)
+            if run_facts.setdefault(key, recorded) != recorded:
+                self._run_complete = False  # two answers to one question: record nothing
 
     def _facts_hold(self, facts: list[list[Any]]) -> bool:
         for question, path, recorded in facts:
@@ -614,20 +635,27 @@ class ResultCache:
             # Kept as JSON text until ``flush``: a monorepo's entries as Python lists and dicts
             # would take several times the memory (and cost more to send from a worker).
             pending["entries"][name] = (entry["groups"], _compact(entry))
+            self._take_facts(_fact_list(seen.all_facts()))
         except Exception:  # a result the cache cannot hold is just not kept
+            self._run_complete = False
             return
 
-    def pending(self) -> dict[str, dict[str, Any]]:
-        """The entries ``put`` gathered since the last call (a worker sends them back)."""
+    def pending(self) -> dict[str, Any]:
+        """The entries ``put`` gathered since the last call, and the facts their results
+        depend on (a worker sends them back)."""
         pending, self._pending = self._pending, {}
-        return pending
+        facts = [[*key, answer] for key, answer in self._run_facts.items()]
+        complete, self._run_facts, self._run_complete = self._run_complete, {}, True
+        return {"shards": pending, "facts": facts, "complete": complete}
 
-    def absorb(self, pending: dict[str, dict[str, Any]]) -> None:
+    def absorb(self, pending: dict[str, Any]) -> None:
         """Entries a worker gathered, to be written by ``flush``."""
-        for shard_name, new in pending.items():
+        for shard_name, new in pending["shards"].items():
             mine = self._pending.setdefault(shard_name, _empty_pending())
             for part in ("entries", "groups", "stamps"):
                 mine[part].update(new[part])
+        self._take_facts(pending["facts"])
+        self._run_complete = self._run_complete and pending["complete"]
 
     def flush(self) -> None:
         """Write every shard that has new entries, and what derived answers keep if it changed;
@@ -639,7 +667,8 @@ class ResultCache:
             self._prepare()
             if kept is not None:
                 _write_json(self.directory / "kept.json", kept)
-            for shard_name, new in sorted(self.pending().items()):
+            pending, self._pending = self._pending, {}
+            for shard_name, new in sorted(pending.items()):
                 path = self.directory / f"{shard_name}.json"
                 shard = _read_shard(path)  # as it is now: another run may have written it
                 entries = {
@@ -660,6 +689,107 @@ class ResultCache:
                 _write_text(path, _shard_text(entries, groups, used, stamps))
         except Exception:  # a full disk, a read-only directory: no cache, never a failure
             return
+
+    # -- the run's record
+
+    def served_run(self, paths: Sequence[Path]) -> RunResult | None:
+        """The result of the last run over ``paths`` (in this working directory, with these
+        settings), when it still holds: every directory it walked and every file it found or
+        read keeps its stamp, and every fact its results depend on gets the same answer (each
+        asked once). Nothing is listed, matched against excludes or looked up per file. None
+        when anything differs: the run then checks as usual, with the per-file cache."""
+        try:
+            with open(self._run_path(paths), encoding="utf-8") as handle:
+                record = json.load(handle)
+            for path, recorded in record["stamps"]:
+                if _stamp_now(path) != recorded:
+                    return None
+            for path, existed in record["exists"]:
+                if os.path.exists(path) != existed:
+                    return None
+            with filesystem.snapshot():
+                for question, path, recorded in record["facts"]:
+                    if _kept(filesystem.recheck(question, path)) != recorded:
+                        return None
+            files: list[FileResult] = []
+            for stored in record["results"]:
+                source = read_source(Path(stored["path"]))
+                if filesystem.content_hash(source.raw) != stored["digest"]:
+                    return None
+                versions, reason, where = stored["target"]
+                target = TargetVersions(
+                    tuple(versions), reason, None if where is None else Path(where)
+                )
+                job = CheckJob(source, stored["display"], target, stored["kind"], stored["digest"])
+                found = decode_result(stored["result"], job)
+                if found is None:
+                    return None
+                files.append(found)
+        except Exception:  # absent, damaged, another layout: check as usual
+            return None
+        self.hits += len(files)
+        self.flush()  # what derived answers keep, if rechecking a fact changed it
+        return RunResult(files=files, notes=run_notes(files))
+
+    def record_run(
+        self, paths: Sequence[Path], result: RunResult, witness: Witness, targets: TargetCache
+    ) -> None:
+        """Keep ``result`` as the record of this run over ``paths`` (see ``served_run``), when
+        everything it depends on is known and settled; otherwise drop any older record. Never
+        raises."""
+        try:
+            where = self._run_path(paths)
+            record = self._run_record(result, witness, targets)
+            if record is None:
+                with contextlib.suppress(OSError):
+                    os.unlink(where)
+                return
+            self._prepare()
+            _write_json(where, record)
+        except Exception:  # a full disk, a result the cache cannot hold: no record
+            return
+
+    def _run_record(
+        self, result: RunResult, witness: Witness, targets: TargetCache
+    ) -> dict[str, Any] | None:
+        if witness.unsure or result.errors or not self._run_complete:
+            return None
+        # Taken now, after the run read everything: a path changed since the run began
+        # (or just before: a stamp cannot tell then) has a time past ``_settled``.
+        stamps: list[list[Any]] = []
+        for path in sorted(witness.directories | witness.files | targets.searched() | targets.read):
+            stamp = _stamp_now(path)
+            if stamp is not None and max(stamp[1], stamp[2]) >= self._settled:
+                return None
+            stamps.append([path, stamp])
+        results = []
+        for file_result in result.files:
+            if file_result.written:
+                return None
+            target = file_result.target
+            results.append(
+                {
+                    "path": os.fspath(file_result.source.path),
+                    "kind": file_result.kind,
+                    "display": file_result.analysis.display,
+                    "target": [
+                        list(target.versions),
+                        target.reason,
+                        None if target.source is None else os.fspath(target.source),
+                    ],
+                    "digest": filesystem.content_hash(file_result.source.raw),
+                    "result": encode_result(file_result),
+                }
+            )
+        facts = [[*key, answer] for key, answer in sorted(self._run_facts.items())]
+        exists = sorted([path, existed] for path, existed in witness.exists.items())
+        return {"stamps": stamps, "exists": exists, "facts": facts, "results": results}
+
+    def _run_path(self, paths: Sequence[Path]) -> Path:
+        """Where the record of a run over ``paths`` from this working directory lives."""
+        named = (self._context, os.getcwd(), [os.fspath(path) for path in paths])
+        digest = hashlib.sha256(repr(named).encode("utf-8", "surrogatepass")).hexdigest()
+        return self.directory / f"run-{digest[:24]}.json"
 
     def _prepare(self) -> None:
         """A ``.gitignore`` holding ``*`` at the top of the cache, as ruff writes: git, and
@@ -716,6 +846,14 @@ def _empty_pending() -> dict[str, Any]:
 def _stamp(stat: os.stat_result) -> list[int]:
     """What says a file is unchanged without reading it, as git's index keeps it."""
     return [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, stat.st_dev]
+
+
+def _stamp_now(path: str) -> list[int] | None:
+    """The stamp of whatever is at ``path`` now (following symlinks); None when nothing is."""
+    try:
+        return _stamp(os.stat(path))
+    except (FileNotFoundError, NotADirectoryError):
+        return None
 
 
 def _read_kept(path: Path) -> dict[str, Any]:

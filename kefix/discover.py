@@ -19,6 +19,7 @@ from pathlib import Path
 from kefix.config import Settings, path_spec
 from kefix.patterns import GitIgnorePatterns
 from kefix.sources import QUIET_KINDS, SUFFIX_KINDS, kind_of_suffix
+from kefix.witness import Witness
 
 _SHEBANG_SHELLS = frozenset({b"bash", b"sh", b"zsh"})
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -98,8 +99,9 @@ class Exclusion:
     """Whether a path is excluded: by the ``exclude``/``extend-exclude`` patterns, or by the
     ``.gitignore`` files (and ``.git/info/exclude``) of the git repository it is in."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, witness: Witness | None = None) -> None:
         self.settings = settings
+        self.witness = witness  # records the ignore files read and where .git was looked for
         self._ignore_files: dict[str, GitIgnorePatterns | None] = {}
         self._repositories: dict[str, str | None] = {}
         self._chains: dict[str, list[tuple[str, GitIgnorePatterns]]] = {}
@@ -200,7 +202,11 @@ class Exclusion:
     def _repository(self, directory: str) -> str | None:
         """The nearest directory at or above ``directory`` holding ``.git``."""
         if directory not in self._repositories:
-            if os.path.exists(os.path.join(directory, ".git")):
+            git = os.path.join(directory, ".git")
+            here = os.path.exists(git)
+            if self.witness is not None:
+                self.witness.exists[git] = here
+            if here:
                 found: str | None = directory
             else:
                 parent = os.path.dirname(directory)
@@ -210,6 +216,8 @@ class Exclusion:
 
     def _spec(self, ignore_file: str) -> GitIgnorePatterns | None:
         if ignore_file not in self._ignore_files:
+            if self.witness is not None:
+                self.witness.file(ignore_file)
             try:
                 with open(ignore_file, encoding="utf-8", errors="replace") as handle:
                     lines = handle.read().splitlines()
@@ -220,22 +228,25 @@ class Exclusion:
 
 
 def discover(
-    paths: Sequence[Path], settings: Settings | None = None
+    paths: Sequence[Path], settings: Settings | None = None, witness: Witness | None = None
 ) -> Iterator[SourceFile | Skipped]:
     """Source files in ``paths``, in a stable order, without the excluded ones (see the module
     docstring; a path named explicitly is excluded only with ``force-exclude``).
 
     Paths kefix will not read come back as ``Skipped`` when they look like sources (a ``.sh``
-    symlink leading outside the roots or into a loop, a directory it cannot list).
+    symlink leading outside the roots or into a loop, a directory it cannot list). ``witness``
+    records what the list depends on (``kefix.witness``).
     """
-    exclusion = Exclusion(settings or Settings())
+    exclusion = Exclusion(settings or Settings(), witness)
     # A directory named explicitly although excluded is checked whole (but for .git and co.).
-    unexcluded = Exclusion(Settings(respect_gitignore=False))
+    unexcluded = Exclusion(Settings(respect_gitignore=False), witness)
     roots = Roots.of(paths)
     seen: set[str] = set()
     real_directories = _RealDirectories()
     for root in paths:
         is_dir = root.is_dir()
+        if witness is not None:  # a root that turns from file to directory, or goes
+            witness.file(str(root))
         # A file named on the command line is excluded only with force-exclude: otherwise it
         # is not even matched against the patterns.
         excluded = (is_dir or exclusion.settings.force_exclude) and exclusion.excludes(
@@ -246,13 +257,17 @@ def discover(
         candidates: Iterator[tuple[Path, str, bool, str, str] | Skipped] = (
             iter([(root, "", root.is_symlink(), "", "")])
             if not is_dir
-            else _walk(root, unexcluded if excluded else exclusion, real_directories)
+            else _walk(root, unexcluded if excluded else exclusion, real_directories, witness)
         )
         for candidate in candidates:
             if isinstance(candidate, Skipped):
+                if witness is not None:
+                    witness.unsure = True
                 yield candidate
                 continue
             folder, name, symlink, directory, location = candidate
+            if symlink and witness is not None:
+                witness.unsure = True
             explicit = not is_dir  # a walk never yields its own root
             # realpath never raises (a loop was caught above); resolve() would. A file that
             # is no symlink is its directory's real path plus its name: one realpath per
@@ -281,6 +296,8 @@ def discover(
             suffix = _suffix(name)
             kind = SUFFIX_KINDS.get(suffix.lower())
             if kind is None and not suffix:
+                if witness is not None:  # its kind is in its first line
+                    witness.file(location)
                 kind = source_kind(folder / name)
             if kind is not None:
                 yield SourceFile.walked(folder, name, location, kind)
@@ -328,7 +345,10 @@ def _symlink_problem(path: Path, roots: Roots) -> str:
 
 
 def _walk(
-    root: Path, exclusion: Exclusion, real_directories: _RealDirectories | None = None
+    root: Path,
+    exclusion: Exclusion,
+    real_directories: _RealDirectories | None = None,
+    witness: Witness | None = None,
 ) -> Iterator[tuple[Path, str, bool, str, str] | Skipped]:
     """Candidate files under ``root`` as (directory, name, whether it is a symlink, directory
     as a string, absolute path), as ``os.walk`` would
@@ -338,6 +358,8 @@ def _walk(
     pending = [root]
     while pending:
         folder = pending.pop()
+        if witness is not None:
+            witness.directory(os.fspath(folder))
         try:
             with os.scandir(folder) as listing:
                 entries = list(listing)
@@ -352,6 +374,8 @@ def _walk(
                 symlink = entry.is_symlink()
             except OSError:
                 symlink = False
+            if symlink and witness is not None:  # its target may change under a same stamp
+                witness.unsure = True
             try:
                 is_directory = entry.is_dir()  # a symlink to a directory is one, never walked
             except OSError:  # a symlink loop: discover says so

@@ -32,7 +32,8 @@ from kefix.resolve import Resolver, filesystem
 from kefix.resolve.filesystem import Observation
 from kefix.sources import QUIET_KINDS, CannotRender, ParserCrashed, kind_of_suffix
 from kefix.sources import bash as bash_source
-from kefix.target import DirectoryPins, TargetVersions, target_versions
+from kefix.target import DirectoryPins, TargetVersions, recording_reads, target_versions
+from kefix.witness import Witness
 from kefix.write import FileChangedOnDisk, SourceText, read_source, write_atomically
 
 if TYPE_CHECKING:
@@ -166,6 +167,12 @@ class ResultStore(Protocol):
 
     def flush(self) -> None: ...
 
+    def served_run(self, paths: Sequence[Path]) -> RunResult | None: ...
+
+    def record_run(
+        self, paths: Sequence[Path], result: RunResult, witness: Witness, targets: TargetCache
+    ) -> None: ...
+
 
 # A pool pays for its start-up (forking, sending texts and results between processes) only
 # when there is enough to check; measured with scripts/bench.py (see the README).
@@ -217,18 +224,29 @@ def _run(
     jobs: int | None,
     keep_resolutions: bool,
 ) -> RunResult:
+    if keep_resolutions:
+        cache, jobs = None, 1
+    # A check (not --apply) over a tree whose files, directories and dependencies are all as
+    # an earlier run recorded them reports what that run reported (``kefix.cache``).
+    witness = None
+    if cache is not None and not apply:
+        served = cache.served_run(paths)
+        if served is not None:
+            return served
+        witness = Witness()
     result = RunResult()
     roots = Roots.of(paths)
     targets = TargetCache(settings.target_transformers)
-    if keep_resolutions:
-        cache, jobs = None, 1
     # Results in discovery order: a result from the cache, or the index of a file being checked.
     found: list[Checked | int] = []
     with FileChecker(
         search_roots(paths), settings, jobs=jobs, store=cache, keep_resolutions=keep_resolutions
     ) as checker:
         cwd = os.getcwd()
-        for source_file in discover(paths, settings):
+        found_files = (
+            discover(paths, settings) if witness is None else (discover(paths, settings, witness))
+        )
+        for source_file in found_files:
             if isinstance(source_file, Skipped):
                 display = display_path(source_file.path)
                 result.errors.append(f"{display}:1:1: KF902 {source_file.reason}")
@@ -236,9 +254,13 @@ def _run(
             absolute = source_file.location
             display = display_absolute(absolute, cwd)
             quiet = source_file.kind in QUIET_KINDS  # a data file, not a config: nothing to say
+            if witness is not None:
+                witness.files.add(absolute)
             try:
                 stat = os.stat(absolute)
                 if stat.st_size > MAX_FILE_BYTES:
+                    if witness is not None:
+                        witness.unsure = True
                     if not quiet:
                         result.errors.append(f"{display}:1:1: KF902 skipped: larger than 2 MiB")
                     continue
@@ -255,11 +277,15 @@ def _run(
                         continue
                 source = read_source(source_file.path)
             except OSError as error:
+                if witness is not None:
+                    witness.unsure = True
                 if not quiet:
                     reason = error.strerror or error
                     result.errors.append(f"{display}:1:1: KF902 could not read: {reason}")
                 continue
             if len(source.raw) > MAX_FILE_BYTES:  # grew between stat and read
+                if witness is not None:
+                    witness.unsure = True
                 if not quiet:
                     result.errors.append(f"{display}:1:1: KF902 skipped: larger than 2 MiB")
                 continue
@@ -280,11 +306,12 @@ def _run(
         checked = checker.results()
         for item in found:
             _add(result, checked[item] if isinstance(item, int) else item)
-        named = _check_named_configs(result, checker, settings, targets)
-        _check_deepspeed_files(result, checker, settings, targets, named)
-        notes = (note for file_result in result.files for note in file_result.notes)
-        result.notes.extend(dict.fromkeys(notes))
+        named = _check_named_configs(result, checker, settings, targets, witness)
+        _check_deepspeed_files(result, checker, settings, targets, named, witness)
+        result.notes.extend(run_notes(result.files))
     if cache is not None:
+        if witness is not None:
+            cache.record_run(paths, result, witness, targets)
         cache.flush()
     for index, file_result in enumerate(result.files):
         if apply and file_result.outcome.changed:
@@ -308,6 +335,11 @@ def _run(
                 continue
             result.files[index] = replace(file_result, written=True)
     return result
+
+
+def run_notes(files: Sequence[FileResult]) -> list[str]:
+    """The notes a run says once (each file's, in order, without repeats)."""
+    return list(dict.fromkeys(note for file_result in files for note in file_result.notes))
 
 
 def search_roots(paths: Sequence[Path]) -> list[Path]:
@@ -681,7 +713,11 @@ def may_hold_launch(kind: str, raw: bytes) -> bool:
 
 
 def _check_named_configs(
-    result: RunResult, checker: FileChecker, settings: Settings, targets: TargetCache
+    result: RunResult,
+    checker: FileChecker,
+    settings: Settings,
+    targets: TargetCache,
+    witness: Witness | None = None,
 ) -> set[str]:
     """Check the config files the launches name that discovery did not give: a finding such a
     file alone causes is reported on it (``kefix.resolve.config_files``), so it is checked, and
@@ -692,7 +728,7 @@ def _check_named_configs(
         return set()
     checked = _real_paths(file.source.path for file in result.files)
     named: set[str] = set()
-    exclusion = Exclusion(settings)
+    exclusion = Exclusion(settings, witness)
     looked_at = 0  # results whose named configs were collected (checking one may name more)
     while looked_at < len(result.files):
         pending: dict[str, Path] = {}
@@ -710,7 +746,7 @@ def _check_named_configs(
             named.add(real)
             kind = kind_of_suffix(path)
             assert kind is not None
-            job = _named_file_job(path, kind, targets)
+            job = _named_file_job(path, kind, targets, witness)
             if job is not None:
                 _add(result, checker.check_now(job))
     return named
@@ -731,9 +767,13 @@ def _real_paths(paths: Iterable[Path]) -> set[str]:
     return found
 
 
-def _named_file_job(path: Path, kind: str, targets: TargetCache) -> CheckJob | None:
+def _named_file_job(
+    path: Path, kind: str, targets: TargetCache, witness: Witness | None = None
+) -> CheckJob | None:
     """A file a launch names (a config, a DeepSpeed config), read for checking; None when it
     is gone (the resolver read it moments ago: nothing to check)."""
+    if witness is not None:
+        witness.file(str(path))
     try:
         source = read_source(path)
     except OSError:
@@ -747,6 +787,7 @@ def _check_deepspeed_files(
     settings: Settings,
     targets: TargetCache,
     named: set[str],
+    witness: Witness | None = None,
 ) -> None:
     """Check the DeepSpeed configs the launches pass against those launches (as their fixes
     leave them): a value a launch writes otherwise belongs in the DeepSpeed file as "auto".
@@ -764,14 +805,14 @@ def _check_deepspeed_files(
     if not users:
         return
     checked = {os.path.realpath(r.source.path): index for index, r in enumerate(result.files)}
-    exclusion = Exclusion(settings)
+    exclusion = Exclusion(settings, witness)
     jobs: dict[str, tuple[CheckJob, str]] = {}
     for real in sorted(paths):
         path = paths[real]
         kind = kind_of_suffix(path)
         if kind is None or exclusion.excludes(path, is_dir=False):
             continue
-        job = _named_file_job(path, kind, targets)
+        job = _named_file_job(path, kind, targets, witness)
         if job is not None:
             tokens = "\n".join(result.files[index].token for index in users[real])
             variant = "deepspeed users " + hashlib.sha256(tokens.encode()).hexdigest()
@@ -834,6 +875,12 @@ class TargetCache:
         # A file's directory as named -> its releases (every file of a tree asks: strings, no
         # Path per file).
         self._by_name: dict[str, TargetVersions] = {}
+        # Pin files (and such) read beyond the searched directories (``kefix.witness``).
+        self.read: set[str] = set()
+
+    def searched(self) -> set[str]:
+        """The directories searched for pins (their listings and ``.git`` decided)."""
+        return {os.fspath(directory) for _, directory in self._pins}
 
     def for_file(self, path: Path | str) -> TargetVersions:
         named = os.path.dirname(path)
@@ -841,9 +888,10 @@ class TargetCache:
         if found is None:
             directory = Path(named or ".").resolve()
             if directory not in self._by_directory:
-                self._by_directory[directory] = target_versions(
-                    directory, known_versions(), self.explicit, read=self._pins
-                )
+                with recording_reads(self.read):
+                    self._by_directory[directory] = target_versions(
+                        directory, known_versions(), self.explicit, read=self._pins
+                    )
             found = self._by_name[named] = self._by_directory[directory]
         return found
 

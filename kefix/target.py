@@ -13,6 +13,7 @@ conda files use. Malformed files are skipped and named in the reason, never rais
 from __future__ import annotations
 
 import ast
+import contextlib
 import contextvars
 import functools
 import importlib
@@ -42,6 +43,27 @@ PACKAGE = "transformers"
 # The package whose pins are being read. A context variable rather than a parameter of every
 # reader below: the readers are the same for every package, only the name they look for changes.
 _PACKAGE: contextvars.ContextVar[str] = contextvars.ContextVar("package", default=PACKAGE)
+
+
+# The files and directories beyond the searched directories themselves that the pins were read
+# from, for a run that records what its targets depend on (``kefix.witness``); None otherwise.
+_read_paths: set[str] | None = None
+
+
+@contextlib.contextmanager
+def recording_reads(paths: set[str]) -> Iterator[None]:
+    """Add to ``paths`` every pin file read (or looked for) until the block ends."""
+    global _read_paths
+    outer, _read_paths = _read_paths, paths
+    try:
+        yield
+    finally:
+        _read_paths = outer
+
+
+def _read(path: Path) -> None:
+    if _read_paths is not None:
+        _read_paths.add(os.path.abspath(path))
 
 
 def _package() -> str:
@@ -481,6 +503,7 @@ def _read_guarded(
 ) -> list[_Pin]:
     import configparser
 
+    _read(path)
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError as error:
@@ -630,6 +653,7 @@ def _requirements_files(directory: Path) -> list[Path]:
         directory.glob("requirements*.txt"), key=lambda p: (p.name != "requirements.txt", p.name)
     )
     nested_dir = directory / "requirements"
+    _read(nested_dir)
     nested = sorted(nested_dir.glob("*.txt")) if nested_dir.is_dir() else []
     return [path for path in [*top, *nested] if path.is_file()]
 
@@ -648,6 +672,7 @@ def _requirements_pins(path: Path, notes: list[str], visited: set[Path]) -> list
     if resolved in visited:
         return []
     visited.add(resolved)
+    _read(resolved)
     try:
         text = resolved.read_text(encoding="utf-8", errors="replace")
     except OSError as error:
@@ -693,6 +718,7 @@ def _requirements_line_pins(
         if "://" in target:
             return []
         included = path.parent / target
+        _read(included)
         if not included.is_file():
             notes.append(f"{display_path(path)}:{line_number} includes missing {target}")
             return []

@@ -1,0 +1,218 @@
+"""The run record: a check over a tree whose directories, files and dependencies all keep the
+stamps and answers an earlier run recorded reports that run's results without walking the tree;
+anything different (a file or directory added, removed or renamed, an ignore file, a config
+file, a dependency edited, a file rewritten within the racily-clean window) is checked as usual
+and reports what a run without cache reports."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kefix import cache as cache_module
+from kefix import runner
+from kefix.cache import ResultCache
+from kefix.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+DEEPKE = ROOT / "fixtures" / "deepke"
+
+
+@pytest.fixture
+def served(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Whether each run was answered from its record."""
+    answers: list[bool] = []
+    serve = ResultCache.served_run
+
+    def spying(self: ResultCache, paths: list[Path]) -> runner.RunResult | None:
+        found = serve(self, paths)
+        answers.append(found is not None)
+        return found
+
+    monkeypatch.setattr(ResultCache, "served_run", spying)
+    return answers
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The DeepKE-shaped project in a git repository, with its cache outside it."""
+    project = tmp_path / "deepke"
+    shutil.copytree(DEEPKE, project)
+    (project / ".git").mkdir()
+    monkeypatch.chdir(project)
+    monkeypatch.delenv("KEFIX_NO_CACHE", raising=False)
+    monkeypatch.setenv("KEFIX_CACHE_DIR", str(tmp_path / "cache"))
+    return project
+
+
+@pytest.fixture
+def settled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Trust the stamps of files written just now (as for a tree written long ago)."""
+    monkeypatch.setattr(cache_module, "_SETTLED_NS", 0)
+
+
+def _kefix(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, [*args, "--no-color"])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result.exit_code, result.output
+
+
+def _later(path: Path) -> None:
+    """A new modification time even on file systems with coarse timestamps (in the past: a
+    time at or after the run's start would make the record distrust it)."""
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns - 5_000_000_000))
+
+
+def _add_script(project: Path) -> None:
+    shutil.copy(project / "ft_scripts" / "fine_llama.bash", project / "ft_scripts" / "new.bash")
+
+
+def _remove_script(project: Path) -> None:
+    (project / "ft_scripts" / "fine_llama.bash").unlink()
+
+
+def _rename_directory(project: Path) -> None:
+    (project / "ft_scripts").rename(project / "scripts")
+
+
+def _add_directory(project: Path) -> None:
+    (project / "more").mkdir()
+    shutil.copy(project / "ft_scripts" / "fine_baichuan.bash", project / "more" / "run.sh")
+
+
+def _ignore_a_script(project: Path) -> None:
+    (project / ".gitignore").write_text("ft_scripts/fine_baichuan.bash\n")
+
+
+def _edit_the_gitignore(project: Path) -> None:
+    (project / "ft_scripts" / ".gitignore").write_text("fine_llama.bash\n")
+
+
+def _exclude_in_config(project: Path) -> None:
+    (project / "pyproject.toml").write_text(
+        '[tool.kefix]\nextend-exclude = ["ft_scripts/fine_chatglm.bash"]\n'
+    )
+
+
+def _edit_the_dataclass_module(project: Path) -> None:
+    args = project / "src" / "utils" / "args.py"
+    args.write_text(args.read_text().replace("field(default=True", "field(default=False", 1))
+    _later(args)
+
+
+def _edit_the_entry_script(project: Path) -> None:
+    entry = project / "src" / "finetune.py"
+    entry.write_text(entry.read_text().replace("HfArgumentParser", "print", 1))
+    _later(entry)
+
+
+def _change_the_pin(project: Path) -> None:
+    requirements = project / "requirements.txt"
+    requirements.write_text(requirements.read_text().replace("4.33.0", "4.46.0"))
+    _later(requirements)
+
+
+def _add_a_nearer_pin(project: Path) -> None:
+    (project / "ft_scripts" / "requirements.txt").write_text("transformers==4.40.0\n")
+
+
+def _edit_a_script(project: Path) -> None:
+    script = project / "ft_scripts" / "fine_llama.bash"
+    script.write_text(script.read_text().replace("--", "--fp16 --bf16 --", 1))
+    _later(script)
+
+
+CHANGES: list[Callable[[Path], None]] = [
+    _add_script,
+    _remove_script,
+    _rename_directory,
+    _add_directory,
+    _ignore_a_script,
+    _edit_the_gitignore,
+    _exclude_in_config,
+    _edit_the_dataclass_module,
+    _edit_the_entry_script,
+    _change_the_pin,
+    _add_a_nearer_pin,
+    _edit_a_script,
+]
+
+
+@pytest.mark.usefixtures("settled")
+def test_an_unchanged_tree_is_answered_from_the_record_without_walking_it(
+    project: Path, served: list[bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cold = _kefix("--format", "json", ".")
+    assert served == [False]
+
+    def no_walk(*args: object) -> None:
+        raise AssertionError("the tree was walked")
+
+    monkeypatch.setattr(runner, "discover", no_walk)
+    assert _kefix("--format", "json", ".") == cold
+    assert served == [False, True]
+
+
+@pytest.mark.usefixtures("settled")
+@pytest.mark.parametrize("change", CHANGES, ids=lambda change: change.__name__.strip("_"))
+def test_any_change_the_record_depends_on_is_checked_as_without_cache(
+    project: Path, served: list[bool], change: Callable[[Path], None]
+) -> None:
+    _kefix("--format", "json", ".")
+    assert _kefix("--format", "json", ".")[1]
+    assert served == [False, True]
+
+    change(project)
+    after = _kefix("--format", "json", ".")
+
+    assert served == [False, True, False]
+    assert after == _kefix("--no-cache", "--format", "json", ".")
+    # ... and the run after it is recorded afresh and answered from the new record.
+    assert _kefix("--format", "json", ".") == after
+    assert served[-1] is True
+
+
+def test_files_changed_within_the_racily_clean_window_are_never_recorded(
+    project: Path, served: list[bool]
+) -> None:
+    """A tree written just now: its stamps cannot vouch for its contents yet."""
+    first = _kefix("--format", "json", ".")
+    script = project / "ft_scripts" / "fine_baichuan.bash"
+    stat = script.stat()
+    text = script.read_text()
+    edited = text.replace('--evaluation_strategy "no"', '--evaluation_strategy "ep"')
+    assert len(edited) == len(text) and edited != text
+    script.write_text(edited)  # the same size, and the same times
+    os.utime(script, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+    second = _kefix("--format", "json", ".")
+
+    assert served == [False, False]
+    assert second == _kefix("--no-cache", "--format", "json", ".")
+    assert second != first
+
+
+@pytest.mark.usefixtures("settled")
+def test_a_run_with_a_symlink_in_the_tree_is_not_recorded(
+    project: Path, served: list[bool]
+) -> None:
+    (project / "linked.sh").symlink_to(project / "ft_scripts" / "fine_llama.bash")
+    _kefix("--format", "json", ".")
+    _kefix("--format", "json", ".")
+    assert served == [False, False]
+
+
+@pytest.mark.usefixtures("settled")
+def test_apply_never_uses_the_record(project: Path, served: list[bool]) -> None:
+    _kefix("--format", "json", ".")
+    _kefix("--format", "json", ".")
+    assert served == [False, True]
+    applied = _kefix("--apply", ".")
+    assert served == [False, True]  # not asked
+    assert applied[1]
