@@ -699,7 +699,8 @@ class ResultCache:
         asked once). Nothing is listed, matched against excludes or looked up per file. None
         when anything differs: the run then checks as usual, with the per-file cache."""
         try:
-            with open(self._run_path(paths), encoding="utf-8") as handle:
+            where = self._run_path(paths)
+            with open(where, encoding="utf-8") as handle:
                 record = json.load(handle)
             for path, recorded in record["stamps"]:
                 if _stamp_now(path) != recorded:
@@ -729,6 +730,8 @@ class ResultCache:
             return None
         self.hits += len(files)
         self.flush()  # what derived answers keep, if rechecking a fact changed it
+        with contextlib.suppress(OSError):
+            os.utime(where)  # used: the last to be pruned (see _prune_run_records)
         return RunResult(files=files, notes=run_notes(files))
 
     def record_run(
@@ -746,6 +749,7 @@ class ResultCache:
                 return
             self._prepare()
             _write_json(where, record)
+            _prune_run_records(self.directory, keep=where)
         except Exception:  # a full disk, a result the cache cannot hold: no record
             return
 
@@ -824,6 +828,28 @@ class ResultCache:
         name = digest.hexdigest()
         self._last_named = ((path, variant), (name[:2], name))
         return name[:2], name
+
+
+# Run records kept in a cache: one per set of paths, directory and settings, so a pre-commit hook
+# (a different list of files each commit) would otherwise add one per commit forever.
+RUN_RECORDS_KEPT = 16
+
+
+def _prune_run_records(directory: Path, keep: Path) -> None:
+    """Delete all but the ``RUN_RECORDS_KEPT`` most recently written or served run records
+    (``keep``, just written, always stays)."""
+    records = sorted(
+        (
+            (entry.stat().st_mtime_ns, entry.path)
+            for entry in os.scandir(directory)
+            if entry.name.startswith("run-") and entry.name.endswith(".json")
+        ),
+        reverse=True,
+    )
+    for _, path in records[RUN_RECORDS_KEPT:]:
+        if path != os.fspath(keep):
+            with contextlib.suppress(OSError):  # another run pruned it first
+                os.unlink(path)
 
 
 def _read_shard(path: Path) -> dict[str, Any]:

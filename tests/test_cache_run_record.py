@@ -216,3 +216,34 @@ def test_apply_never_uses_the_record(project: Path, served: list[bool]) -> None:
     applied = _kefix("--apply", ".")
     assert served == [False, True]  # not asked
     assert applied[1]
+
+
+def _age_run_records(cache: Path) -> None:
+    """Every run record so far one minute older: which was used last never rests on a tie of
+    the file system's clock."""
+    for record in cache.rglob("run-*.json"):
+        stat = record.stat()
+        os.utime(record, ns=(stat.st_atime_ns, stat.st_mtime_ns - 60_000_000_000))
+
+
+@pytest.mark.usefixtures("settled")
+def test_a_cache_keeps_a_bounded_number_of_run_records(
+    project: Path, served: list[bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pre-commit hook checks another list of files at each commit: each list has its own
+    record, and the least recently used are let go, so the cache does not grow without end."""
+    monkeypatch.setattr(cache_module, "RUN_RECORDS_KEPT", 3)
+    cache = project.parent / "cache"
+    checked = [*sorted((project / "ft_scripts").iterdir()), project / "src" / "finetune.py"]
+    for path in checked:
+        _kefix(str(path))
+        _age_run_records(cache)
+    assert len(list(cache.rglob("run-*.json"))) == 3
+    # The first list checked was let go: checked as usual (and recorded again).
+    _kefix(str(checked[0]))
+    assert served[-1] is False
+    _age_run_records(cache)
+    # The last ones are kept and answered from their records.
+    _kefix(str(checked[-1]))
+    assert served[-1] is True
+    assert len(list(cache.rglob("run-*.json"))) == 3
