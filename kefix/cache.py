@@ -699,8 +699,8 @@ class ResultCache:
         asked once). Nothing is listed, matched against excludes or looked up per file. None
         when anything differs: the run then checks as usual, with the per-file cache."""
         try:
-            where = self._run_path(paths)
-            with open(where, encoding="utf-8") as handle:
+            record_path = self._run_path(paths)
+            with open(record_path, encoding="utf-8") as handle:
                 record = json.load(handle)
             for path, recorded in record["stamps"]:
                 if _stamp_now(path) != recorded:
@@ -731,7 +731,7 @@ class ResultCache:
         self.hits += len(files)
         self.flush()  # what derived answers keep, if rechecking a fact changed it
         with contextlib.suppress(OSError):
-            os.utime(where)  # used: the last to be pruned (see _prune_run_records)
+            os.utime(record_path)  # used: the last to be pruned (see _prune_run_records)
         return RunResult(files=files, notes=run_notes(files))
 
     def record_run(

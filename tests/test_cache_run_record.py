@@ -155,8 +155,14 @@ def test_an_unchanged_tree_is_answered_from_the_record_without_walking_it(
         raise AssertionError("the tree was walked")
 
     monkeypatch.setattr(runner, "discover", no_walk)
+    before = _times(project)
     assert _kefix("--format", "json", ".") == cold
     assert served == [False, True]
+    assert _times(project) == before  # nothing in the tree is touched
+
+
+def _times(project: Path) -> dict[Path, int]:
+    return {path: path.stat().st_mtime_ns for path in project.rglob("*")}
 
 
 @pytest.mark.usefixtures("settled")
