@@ -291,18 +291,20 @@ def answer(question: str, path: str) -> object:
         finally:
             _observing = outer
         return found
-    where = Path(path)
+    # os.path, not pathlib: a warm run re-asks thousands of these (Path objects were half the
+    # time). ``path`` is already a Path's string (no "." parts, no trailing slash).
     if question == "file":
-        return where.is_file()
+        return os.path.isfile(path)
     if question == "dir":
-        return where.is_dir()
+        return os.path.isdir(path)
     if question == "exists":
-        return where.exists()
+        return os.path.exists(path)
     if question == "real":
-        return os.path.realpath(where)
+        return os.path.realpath(path)
     if question == "hash":
         try:
-            return content_hash(where.read_bytes())
+            with open(path, "rb") as handle:
+                return content_hash(handle.read())
         except OSError:
             return None
     raise ValueError(f"unknown question {question!r}")
