@@ -739,6 +739,9 @@ def _print_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
         print("  ".join(cell.rjust(width) for cell, width in zip(line, widths, strict=True)))
 
 
+_SETTLE_SECONDS = 2.5
+
+
 def _kefix(*arguments: str) -> list[str]:
     return [sys.executable, "-m", "kefix", "--exit-zero", *arguments]
 
@@ -753,6 +756,9 @@ def run_benchmark(sizes: list[int], runs: int, seed: int, work: Path) -> None:
         tree = work / f"tree_{size}"
         if not tree.exists():
             make_tree(tree, size, seed)
+            # kefix's cache trusts no stamp of a file changed within two seconds of a run (git's
+            # racily-clean rule): a tree written just now would time first runs, not warm ones.
+            time.sleep(_SETTLE_SECONDS)
         launches = sorted(str(p) for p in tree.rglob("run_*.sh"))
         single = single or launches[0]
         _read_everything(tree)
@@ -937,6 +943,7 @@ def profile(files: int, seed: int, work: Path, out: Path) -> None:
     tree = work / f"tree_{files}"
     if not tree.exists():
         make_tree(tree, files, seed)
+        time.sleep(_SETTLE_SECONDS)  # see run_benchmark
     _read_everything(tree)
     cache = work / f"profile_cache_{files}"
     shutil.rmtree(cache, ignore_errors=True)
