@@ -22,9 +22,16 @@ from kefix.sources.bash.syntax import Word
 from kefix.sources.python.containers import list_container
 from kefix.sources.python.keywords import KeywordReading, read_mapping
 from kefix.sources.python.precheck import COMMAND_FUNCTIONS, LAUNCHER_WORD
-from kefix.sources.python.quick_argv import PARSE_ARGV, PARSE_DICT, SUBPROCESS, exact_equals
+from kefix.sources.python.quick_argv import (
+    PARSE_ARGV,
+    PARSE_DICT,
+    SUBPROCESS,
+    argv_site,
+    exact_equals,
+    parser_input_launch,
+)
 from kefix.sources.python.shift import shift_launch, shifted
-from kefix.sources.python.sites import Container, Site, SiteKind, StringLiteral
+from kefix.sources.python.sites import Site, SiteKind, StringLiteral
 from kefix.sources.python.syntax import (
     PythonSyntax,
     callee_name,
@@ -212,11 +219,7 @@ def _argv_launch(
     args = tuple(exact_equals(syntax.text, arg, words) for arg in launch.args)
     opaque = launch.opaque + ((syntax.span(command),) if shared else ())
     launch = dataclasses.replace(launch, args=args, opaque=opaque)
-    yield Found(launch, _argv_site(launch, container))
-
-
-def _argv_site(launch: Launch, container: Container) -> Site:
-    return Site(SiteKind.ARGV, {arg.span: container for arg in launch.args}, container)
+    yield Found(launch, argv_site(launch, container))
 
 
 def _parser_argv(
@@ -241,17 +244,10 @@ def _parser_argv(
     args = tuple(exact_equals(syntax.text, arg, words) for arg in args)
     if shared:
         opaque += (syntax.span(given),)
-    launch = Launch(
-        path=path,
-        span=syntax.span(node),
-        launcher=launcher,
-        entry=entry,
-        entry_kind="script",
-        args=args,
-        ordinal=0,
-        opaque=opaque + extra_opaque,
+    launch = parser_input_launch(
+        path, syntax.span(node), launcher, entry, args, opaque + extra_opaque
     )
-    yield Found(launch, _argv_site(launch, container))
+    yield Found(launch, argv_site(launch, container))
 
 
 def _parser_dict(syntax: PythonSyntax, path: str, entry: str, call: cst.Call) -> Iterator[Found]:
@@ -265,15 +261,8 @@ def _parser_dict(syntax: PythonSyntax, path: str, entry: str, call: cst.Call) ->
     home = read_mapping(syntax, given, reading, used_by=_holder(given, syntax))
     if home is None:
         return
-    launch = Launch(
-        path=path,
-        span=syntax.span(given),
-        launcher=PARSE_DICT,
-        entry=entry,
-        entry_kind="script",
-        args=tuple(reading.args),
-        ordinal=0,
-        opaque=tuple(reading.opaque),
+    launch = parser_input_launch(
+        path, syntax.span(given), PARSE_DICT, entry, tuple(reading.args), tuple(reading.opaque)
     )
     yield Found(launch, Site(SiteKind.KEYWORDS, reading.holders, home))
 

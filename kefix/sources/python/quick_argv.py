@@ -180,7 +180,7 @@ class ArgvReading:
             return []
         args = tuple(exact_equals(self.text, arg, words) for arg in launch.args)
         launch = dataclasses.replace(launch, args=args)
-        return [(launch, _argv_site(launch, container))]
+        return [(launch, argv_site(launch, container))]
 
     def _list_container(self, node: ast.List) -> Container:
         """``containers.list_container`` of a list literal."""
@@ -288,17 +288,10 @@ class ArgvReading:
         words = self._words(node)[skip:]
         args, opaque = pair_arguments(words)
         args = tuple(exact_equals(self.text, arg, words) for arg in args)
-        launch = Launch(
-            path=self.path,
-            span=self.reading.span(node),
-            launcher=launcher,
-            entry=entry,
-            entry_kind="script",
-            args=args,
-            ordinal=0,
-            opaque=opaque + extra_opaque,
+        launch = parser_input_launch(
+            self.path, self.reading.span(node), launcher, entry, args, opaque + extra_opaque
         )
-        return [(launch, _argv_site(launch, container))]
+        return [(launch, argv_site(launch, container))]
 
     def _parser_dict(self, entry: str, call: ast.Call) -> list[Found]:
         extra = _keyword(call, "allow_extra_keys")
@@ -313,15 +306,8 @@ class ArgvReading:
             return []  # opaque, and no launch
         args, opaque, home = self.reading.dict_arguments(given)
         holders = {arg.span: home for arg in args}
-        launch = Launch(
-            path=self.path,
-            span=self.reading.span(given),
-            launcher=PARSE_DICT,
-            entry=entry,
-            entry_kind="script",
-            args=tuple(args),
-            ordinal=0,
-            opaque=tuple(opaque),
+        launch = parser_input_launch(
+            self.path, self.reading.span(given), PARSE_DICT, entry, tuple(args), tuple(opaque)
         )
         return [(launch, Site(SiteKind.KEYWORDS, holders, home))]
 
@@ -377,7 +363,8 @@ class _NotAList(Exception):
     """The command is neither a list nor a name: no launch (as libcst's reading finds)."""
 
 
-def _argv_site(launch: Launch, container: Container) -> Site:
+def argv_site(launch: Launch, container: Container) -> Site:
+    """Where an argv launch's arguments are written: each in the one list literal."""
     return Site(SiteKind.ARGV, {arg.span: container for arg in launch.args}, container)
 
 
@@ -431,3 +418,25 @@ def inside_quotes(text: str, span: Span) -> Span | None:
         return None
     quote = 3 if text.startswith(text[index] * 3, index) else 1
     return Span(index + quote, span.end - quote)
+
+
+def parser_input_launch(
+    path: str,
+    span: Span,
+    launcher: str,
+    entry: str,
+    args: tuple[Arg, ...],
+    opaque: tuple[Span, ...],
+) -> Launch:
+    """The launch a file makes of the arguments it hands its own HfArgumentParser
+    (``launcher``: the method it hands them to); ``entry`` is the file itself."""
+    return Launch(
+        path=path,
+        span=span,
+        launcher=launcher,
+        entry=entry,
+        entry_kind="script",
+        args=args,
+        ordinal=0,
+        opaque=opaque,
+    )
