@@ -189,7 +189,8 @@ def _nested_entry_point(words: Sequence[Word], start: int) -> _EntryPoint | None
 
     The nested command may follow setup words (``source env.sh \\&\\& python train.py``).
     """
-    separator = next((i for i in range(start, len(words)) if _static(words[i]) == "--"), None)
+    # (an Unknown value never equals "--")
+    separator = next((i for i in range(start, len(words)) if words[i].value == "--"), None)
     if separator is None:
         return None
     for position in range(separator + 1, len(words)):
@@ -292,7 +293,7 @@ def _pair_arguments(words: Sequence[Word]) -> tuple[tuple[Arg, ...], tuple[Span,
                 break
             candidate_value = candidate.value
             if isinstance(candidate_value, str):
-                if _is_flag(candidate_value):
+                if candidate_value[:1] == "-" and _is_flag(candidate_value):
                     break
             elif values or _EQUALS_FLAG.match(candidate.raw):
                 break
