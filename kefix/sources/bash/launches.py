@@ -280,7 +280,7 @@ def _pair_arguments(words: Sequence[Word]) -> tuple[tuple[Arg, ...], tuple[Span,
         if not _is_flag(flag_text):
             index += 1  # a positional (config file, key=value override): later layers read it
             continue
-        equals = _EQUALS_FLAG.match(word.raw)
+        equals = _EQUALS_FLAG.match(word.raw) if "=" in word.raw else None
         if equals is not None and flag_text.startswith("--"):
             args.append(_equals_arg(word, equals))
             index += 1
