@@ -90,6 +90,7 @@ _PLAIN_PIECES = [
     *("--a", "--b=1", "-c", "x", "train.py", "../src/t.py", "$X", "${Y}", "$1", "0.03", "A=1"),
     *("--d=${Z}", "--e=$W", "a,b", "k:v", "+x", "@x", "50%", "time", "done", "then", "--"),
     *(" ", "\t", " ", "$", "${", "$@", "{", "}", "*", "?", "[", "~", "#", "!", "=", "\\"),
+    *('"', '""', '"x"', '"--f"', '"$X"', '"${Y}"', '"a b"', "'", '$"', '"$(x)"', '"\\"'),
 ]
 
 
@@ -120,11 +121,19 @@ def test_a_launch_of_plain_lines_is_read_without_bashlex(monkeypatch: pytest.Mon
         "--bf16",
     ]
     assert crosscheck.flags_read_by_bashlex("python t.py --seed $SEED") == ["--seed"]
+    # Double-quoted plain words too: bash reads them with the quotes removed.
+    assert crosscheck.flags_read_by_bashlex('  --lr_scheduler_type "cosine" \\\n  --a="b"') == [
+        "--lr_scheduler_type",
+        "--a",
+    ]
 
 
 @pytest.mark.parametrize(
     "line",
-    ["python t.py --a 'x y'", "python t.py --a $(date)", "time python t.py", "python t.py # --a"],
+    [
+        *("python t.py --a 'x y'", 'python t.py --a "x y"', 'python t.py --a "$(date)"'),
+        *("python t.py --a $(date)", "time python t.py", "python t.py # --a", 'python $"x"'),
+    ],
 )
 def test_a_line_with_quoting_or_syntax_is_not_plain(line: str) -> None:
     assert crosscheck._plain_words(line) is None

@@ -35,7 +35,8 @@ def merge_glued_words(
     merged: list[Word] = []
     breaks: list[DetachedArgs] = []
     for word in words:
-        if merged:
+        # A glue is two or three characters long: most gaps are told apart by length alone.
+        if merged and 2 <= word.span.start - merged[-1].span.end <= 3:
             previous = merged[-1]
             gap = text[previous.span.end : word.span.start]
             if _GLUE.fullmatch(gap):

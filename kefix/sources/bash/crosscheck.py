@@ -12,10 +12,10 @@ over several lines is read line by line, each line's reading kept (``_line_words
 its words as the lines' words one after the other. Any other statement is read whole.
 
 Most launch lines are plain words (``  --learning_rate 2e-5``): letters, digits, ``-_./=,:+@%``
-and ``$NAME``/``${NAME}``, separated by blanks. Such a line has no quoting, operator, comment,
-glob or substitution that could move a word boundary, so bash (and bashlex) read it as its
-blank-separated words; it is read so without bashlex (``_plain_words``), and a launch of plain
-lines never imports it.
+and ``$NAME``/``${NAME}``, bare or in double quotes (``"cosine"``), separated by blanks. Such a
+line has no blank inside quotes, operator, comment, glob or substitution that could move a word
+boundary, so bash (and bashlex) read it as its blank-separated words, quotes removed; it is read
+so without bashlex (``_plain_words``), and a launch of plain lines never imports it.
 """
 
 from __future__ import annotations
@@ -73,9 +73,11 @@ def _line_words(line: str) -> tuple[str, ...] | None:
     return tuple(_flags(trees))
 
 
-# A word of a plain line: ordinary characters and parameter expansions by a bare name. ``$`` is
-# taken only before a name character or a braced name, so every character has one reading.
-_PLAIN_WORD = r"(?:[-\w./=,:+@%]|\$(?=\w)|\$\{\w+\})+"
+# A word of a plain line: ordinary characters and parameter expansions by a bare name, bare or
+# in double quotes (``"cosine"``: bash and bashlex drop the quotes). ``$`` is taken only before a
+# name character or a braced name, so every character has one reading.
+_PLAIN_PART = r"(?:[-\w./=,:+@%]|\$(?=\w)|\$\{\w+\})"
+_PLAIN_WORD = rf'(?:{_PLAIN_PART}|"{_PLAIN_PART}*")+'
 _PLAIN_LINE = re.compile(rf"[ \t]*({_PLAIN_WORD}(?:[ \t]+{_PLAIN_WORD})*)[ \t]*", re.ASCII)
 
 
@@ -88,7 +90,8 @@ def _plain_words(line: str) -> tuple[str, ...] | None:
     words = match.group(1).split()
     if words[0] in _RESERVED:
         return None
-    return tuple(word.split("=", 1)[0] for word in words if word.startswith("--"))
+    unquoted = (word.replace('"', "") for word in words)
+    return tuple(word.split("=", 1)[0] for word in unquoted if word.startswith("--"))
 
 
 def _parse(statement: str) -> list[Any] | None:

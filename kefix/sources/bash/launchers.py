@@ -245,11 +245,18 @@ def command_word(word: str) -> str:
     return "python" if _PYTHON_NAME.fullmatch(base) else base
 
 
+# The table by command words (the first row of a command wins) and its longest command first.
+_BY_COMMAND: dict[tuple[str, ...], Launcher] = {}
+for _row in LAUNCHERS:
+    _BY_COMMAND.setdefault(_row.command, _row)
+_LENGTHS = sorted({len(row.command) for row in LAUNCHERS}, reverse=True)
+
+
 def match_launcher(words: list[str]) -> Launcher | None:
     """The longest table row whose command words start ``words`` (already normalised)."""
-    best: Launcher | None = None
-    for row in LAUNCHERS:
-        length = len(row.command)
-        if tuple(words[:length]) == row.command and (best is None or length > len(best.command)):
-            best = row
-    return best
+    for length in _LENGTHS:
+        if length <= len(words):
+            row = _BY_COMMAND.get(tuple(words[:length]))
+            if row is not None:
+                return row
+    return None

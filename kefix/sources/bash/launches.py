@@ -189,7 +189,8 @@ def _nested_entry_point(words: Sequence[Word], start: int) -> _EntryPoint | None
 
     The nested command may follow setup words (``source env.sh \\&\\& python train.py``).
     """
-    separator = next((i for i in range(start, len(words)) if _static(words[i]) == "--"), None)
+    # (an Unknown value never equals "--")
+    separator = next((i for i in range(start, len(words)) if words[i].value == "--"), None)
     if separator is None:
         return None
     for position in range(separator + 1, len(words)):
@@ -252,7 +253,7 @@ def _script_entry(
 
 
 def _is_flag(text: str) -> bool:
-    return text.startswith("-") and text != "-" and not _NEGATIVE_NUMBER.match(text)
+    return text[:1] == "-" and text != "-" and not _NEGATIVE_NUMBER.match(text)
 
 
 def _pair_arguments(words: Sequence[Word]) -> tuple[tuple[Arg, ...], tuple[Span, ...]]:
@@ -261,12 +262,14 @@ def _pair_arguments(words: Sequence[Word]) -> tuple[tuple[Arg, ...], tuple[Span,
     A flag takes the words after it until the next flag; an unknown word past the first value
     (``--a 1 $EXTRA``) or a splat (``"$@"``) may hold any flags, so it is opaque.
     """
+    # Run once per launch word: attribute reads and helper calls are kept out of the loops.
     args: list[Arg] = []
     opaque: list[Span] = []
+    count = len(words)
     index = 0
-    while index < len(words):
+    while index < count:
         word = words[index]
-        text = _static(word)
+        text = word.value if isinstance(word.value, str) else None
         if word.splat or (text is None and not _EQUALS_FLAG.match(word.raw)):
             opaque.append(word.span)
             index += 1
@@ -277,31 +280,35 @@ def _pair_arguments(words: Sequence[Word]) -> tuple[tuple[Arg, ...], tuple[Span,
         if not _is_flag(flag_text):
             index += 1  # a positional (config file, key=value override): later layers read it
             continue
-        equals = _EQUALS_FLAG.match(word.raw)
+        equals = _EQUALS_FLAG.match(word.raw) if "=" in word.raw else None
         if equals is not None and flag_text.startswith("--"):
             args.append(_equals_arg(word, equals))
             index += 1
             continue
         values: list[Word] = []
         cursor = index + 1
-        while cursor < len(words):
+        while cursor < count:
             candidate = words[cursor]
-            candidate_text = _static(candidate)
-            if candidate.splat or (candidate_text is not None and _is_flag(candidate_text)):
+            if candidate.splat:
                 break
-            if candidate_text is None and (values or _EQUALS_FLAG.match(candidate.raw)):
+            candidate_value = candidate.value
+            if isinstance(candidate_value, str):
+                if candidate_value[:1] == "-" and _is_flag(candidate_value):
+                    break
+            elif values or _EQUALS_FLAG.match(candidate.raw):
                 break
             values.append(candidate)
             cursor += 1
-        end = values[-1].span.end if values else word.span.end
+        span = word.span
+        end = values[-1].span.end if values else span.end
         args.append(
             Arg(
                 name=flag_text.lstrip("-"),
-                values=tuple(_value_of(value) for value in values),
+                values=tuple([_value_of(value) for value in values]),
                 style=ArgStyle.SPACE if values else ArgStyle.BARE,
-                span=Span(word.span.start, end),
-                flag_span=word.span,
-                value_spans=tuple(value.span for value in values),
+                span=Span(span.start, end),
+                flag_span=span,
+                value_spans=tuple([value.span for value in values]),
             )
         )
         index = cursor

@@ -114,9 +114,9 @@ class _Offsets:
     """Converts tree-sitter byte offsets to character offsets of the decoded text."""
 
     def __init__(self, text: str, data: bytes) -> None:
-        self._identity = len(text) == len(data)
-        self._table: list[int] = []
-        if not self._identity:
+        # The character offset of each byte offset; None where they are equal (ASCII text).
+        self.table: list[int] | None = None
+        if len(text) != len(data):
             # Runs of ASCII map one to one; only the other characters are measured one by one.
             table: list[int] = []
             done = 0
@@ -127,15 +127,15 @@ class _Offsets:
                     table.extend([index] * width)
                 done = match.end()
             table.extend(range(done, len(text) + 1))
-            self._table = table
+            self.table = table
 
     def char(self, byte_offset: int) -> int:
-        return byte_offset if self._identity else self._table[byte_offset]
+        return byte_offset if self.table is None else self.table[byte_offset]
 
     def span(self, node: tree_sitter.Node) -> Span:
-        if self._identity:
+        if self.table is None:
             return Span(node.start_byte, node.end_byte)
-        return Span(self._table[node.start_byte], self._table[node.end_byte])
+        return Span(self.table[node.start_byte], self.table[node.end_byte])
 
 
 @functools.lru_cache(maxsize=16)
@@ -206,7 +206,8 @@ class _Reader:
                 self.loop_variables.add(self._node_text(variable))
         nested_conditional = conditional or kind in _CONDITIONAL_NODES
         nested_in_function = in_function or kind == "function_definition"
-        for child in node.children:
+        # Anonymous nodes (keywords, operators, punctuation) are leaves kefix never reads.
+        for child in node.named_children:
             self.walk(child, conditional=nested_conditional, in_function=nested_in_function)
 
     def read_commands(self) -> None:
@@ -229,8 +230,10 @@ class _Reader:
         )
 
     def _node_text(self, node: tree_sitter.Node) -> str:
-        span = self.offsets.span(node)
-        return self.text[span.start : span.end]
+        table = self.offsets.table
+        if table is None:
+            return self.text[node.start_byte : node.end_byte]
+        return self.text[table[node.start_byte] : table[node.end_byte]]
 
     def _assignment(self, node: tree_sitter.Node, conditional: bool) -> None:
         name_node = node.child_by_field_name("name")
@@ -243,22 +246,28 @@ class _Reader:
             self.loop_variables.add(name.split("[", 1)[0])
             return
         offset = self.offsets.char(node.start_byte)
+        kind = value_node.type if value_node is not None else None
         if value_node is None:
             value: str | Unknown = ""
-        elif value_node.type == "array":
+        elif kind == "word" or kind == "number":
+            value = _unescape_word(self._node_text(value_node))  # as _value reads it
+        elif kind == "array":
             value = Unknown(self._node_text(value_node))
         else:
             value = self._evaluate(value_node, offset, in_function=False).value
-        if self._node_text(node)[len(name) :].startswith("+="):
-            value = Unknown(self._node_text(node))
+        end = self.offsets.char(node.end_byte)
+        if self.text.startswith("+=", offset + len(name), end):
+            value = Unknown(self.text[offset:end])
         self.assignments.setdefault(name, []).append(Assignment(name, value, offset, conditional))
 
     def _command(self, node: tree_sitter.Node, conditional: bool, in_function: bool) -> Command:
         offset = self.offsets.char(node.start_byte)
         env: dict[str, str | Unknown] = {}
         words: list[Word] = []
+        text, table = self.text, self.offsets.table
         for child in node.children:
-            if child.type == "variable_assignment":
+            kind = child.type
+            if kind == "variable_assignment":
                 name_node = child.child_by_field_name("name")
                 value_node = child.child_by_field_name("value")
                 if name_node is not None:
@@ -267,15 +276,20 @@ class _Reader:
                         if value_node is not None
                         else ""
                     )
-            elif child.type == "command_name":
-                for part in child.children:
-                    words.append(self._evaluate(part, offset, in_function))
-            elif child.is_named and child.type not in (
-                "comment",
-                "file_redirect",
-                "herestring_redirect",
+            elif kind == "command_name" or (
+                child.is_named and kind not in ("comment", "file_redirect", "herestring_redirect")
             ):
-                words.append(self._evaluate(child, offset, in_function))
+                for part in child.children if kind == "command_name" else (child,):
+                    part_kind = part.type
+                    if part_kind == "word" or part_kind == "number":
+                        # Most words: the value is the word unescaped (as _value reads it).
+                        start, end = part.start_byte, part.end_byte
+                        if table is not None:
+                            start, end = table[start], table[end]
+                        raw = text[start:end]
+                        words.append(Word(_unescape_word(raw), Span(start, end), raw))
+                    else:
+                        words.append(self._evaluate(part, offset, in_function))
         return Command(
             words=tuple(words),
             span=self.offsets.span(node),
@@ -310,7 +324,7 @@ class _Reader:
         if kind == "string":
             return self._join(node.named_children, at, quoted=True, raw=raw)
         if kind == "string_content":
-            return _unescape_double_quoted(raw), False
+            return (_unescape_double_quoted(raw) if "\\" in raw else raw), False
         if kind == "concatenation":
             return self._join(node.children, at, quoted=quoted, raw=raw)
         if kind == "simple_expansion":
