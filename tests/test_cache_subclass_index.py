@@ -95,3 +95,99 @@ def test_a_damaged_record_is_read_again_not_trusted(
     assert sorted(read) == ["args.py", "other.py"]
     filesystem.restore_kept({"classes": 42})
     assert subclasses.index_answer(str(root)) == "MyArgs"
+
+
+def _listed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    listed: list[str] = []
+    real = os.scandir
+
+    def counting(path: str) -> object:
+        listed.append(os.path.basename(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", counting)
+    return listed
+
+
+def _next_run() -> None:
+    state = filesystem.changed_kept()
+    if state is not None:
+        filesystem.restore_kept(state)  # as the next run's cache gives it back
+
+
+def test_unchanged_directories_are_not_listed_again_and_a_new_entry_is_seen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _project(tmp_path)
+    _written_long_ago(monkeypatch)
+    listed = _listed(monkeypatch)
+    assert subclasses.index_answer(str(root)) == "MyArgs"
+    assert sorted(listed) == sorted([root.name, "pkg"])
+
+    listed.clear()
+    _next_run()
+    assert subclasses.index_answer(str(root)) == "MyArgs"
+    assert listed == []
+
+    # A file added to a directory changes the directory's times: it is listed again.
+    (root / "pkg" / "more.py").write_text("class MoreArgs(MyArgs):\n    pass\n")
+    _next_run()
+    assert subclasses.index_answer(str(root)) == "MoreArgs\nMyArgs"
+    assert listed == ["pkg"]
+
+    # So does a new subdirectory, and what it holds is found.
+    listed.clear()
+    (root / "sub").mkdir()
+    (root / "sub" / "deep.py").write_text("class DeepArgs(MyArgs):\n    pass\n")
+    _next_run()
+    assert subclasses.index_answer(str(root)) == "DeepArgs\nMoreArgs\nMyArgs"
+    assert sorted(listed) == sorted([root.name, "sub"])
+
+    # Removing one is seen too.
+    listed.clear()
+    (root / "pkg" / "more.py").unlink()
+    _next_run()
+    assert subclasses.index_answer(str(root)) == "DeepArgs\nMyArgs"
+    assert listed == ["pkg"]
+
+
+def test_directories_listed_moments_ago_or_holding_a_symlink_are_listed_every_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _project(tmp_path)
+    (root / "elsewhere").mkdir()
+    (root / "links").mkdir()
+    (root / "links" / "to_args.py").symlink_to(root / "elsewhere")
+    listed = _listed(monkeypatch)
+    assert subclasses.index_answer(str(root)) == "MyArgs"
+    _next_run()
+    listed.clear()
+    assert subclasses.index_answer(str(root)) == "MyArgs"
+    assert sorted(listed) == sorted([root.name, "elsewhere", "links", "pkg"])  # not settled
+
+    _written_long_ago(monkeypatch)
+    subclasses.index_answer(str(root))
+    _next_run()
+    listed.clear()
+    assert subclasses.index_answer(str(root)) == "MyArgs"
+    assert listed == ["links"]
+    # The link's target changes from a directory to a file: the directory keeps its stamp.
+    (root / "elsewhere").rmdir()
+    (root / "elsewhere").write_text(ARGS.replace("MyArgs", "LinkedArgs"))
+    assert subclasses.index_answer(str(root)) == "LinkedArgs\nMyArgs"
+
+
+def test_a_damaged_listing_record_is_listed_again_not_trusted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _project(tmp_path)
+    _written_long_ago(monkeypatch)
+    subclasses.index_answer(str(root))
+    state = filesystem.changed_kept()
+    assert state is not None
+    for record in state["listings"].values():
+        record[2] = [42]
+    filesystem.restore_kept(state)
+    assert subclasses.index_answer(str(root)) == "MyArgs"
+    filesystem.restore_kept({"listings": 42})
+    assert subclasses.index_answer(str(root)) == "MyArgs"
