@@ -191,3 +191,59 @@ def test_a_damaged_listing_record_is_listed_again_not_trusted(
     assert subclasses.index_answer(str(root)) == "MyArgs"
     filesystem.restore_kept({"listings": 42})
     assert subclasses.index_answer(str(root)) == "MyArgs"
+
+
+def _project_of(directory: str, here: str) -> str:
+    """``project_answer`` spelt out: each directory looked at from the start."""
+    parent = directory
+    for _ in range(subclasses._MAX_LEVELS):
+        if any(os.path.exists(os.path.join(parent, name)) for name in subclasses._PROJECT_MARKERS):
+            return parent
+        if parent == here:
+            return here
+        above = os.path.dirname(parent)
+        if above == parent:
+            break
+        parent = above
+    return directory
+
+
+def test_directories_sharing_ancestors_find_their_own_project_root(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Markers at several depths, and directories deeper than the levels looked at.
+    deep = tmp_path.joinpath("work", "repo", *"abcdefghijk")
+    deep.mkdir(parents=True)
+    (tmp_path / "work" / "repo" / "pyproject.toml").write_text("")
+    (tmp_path / "work" / "repo" / "a" / "b" / "c" / "setup.py").write_text("")
+    (tmp_path / "other" / "x").mkdir(parents=True)
+    directories = [str(path) for path in sorted(tmp_path.rglob("*")) if path.is_dir()]
+    asked: list[str] = []
+    exists = filesystem.exists
+    monkeypatch.setattr(filesystem, "exists", lambda path: asked.append(path) or exists(path))
+    for here in (tmp_path, tmp_path / "work" / "repo" / "a" / "b", tmp_path / "other"):
+        monkeypatch.chdir(here)
+        with filesystem.snapshot():  # as during a run: ancestors looked at once
+            found = {directory: subclasses.project_answer(directory) for directory in directories}
+            found.update(
+                {d: subclasses.project_answer(d) for d in reversed(directories)}  # other order
+            )
+        assert found == {directory: _project_of(directory, str(here)) for directory in directories}
+        assert [path for path in asked if asked.count(path) > 1] == []
+        asked.clear()
+    answers = set(found.values())
+    assert str(tmp_path / "work" / "repo") in answers
+    assert str(tmp_path / "work" / "repo" / "a" / "b" / "c") in answers
+    assert str(deep) in answers  # nothing within reach: its own directory
+
+
+def test_a_project_marker_added_between_runs_is_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "src").mkdir()
+    monkeypatch.chdir(tmp_path)
+    with filesystem.snapshot():
+        assert subclasses.project_answer(str(tmp_path / "src")) == str(tmp_path)
+    (tmp_path / "src" / "setup.cfg").write_text("")
+    with filesystem.snapshot():
+        assert subclasses.project_answer(str(tmp_path / "src")) == str(tmp_path / "src")

@@ -67,18 +67,35 @@ def subclasses_around(directory: str) -> frozenset[str]:
 def project_answer(directory: str) -> str:
     """``project_root`` of the files in ``directory`` (a file-system question: asked once per
     directory and run, and one fact for the cache instead of the markers it looked for)."""
-    here = os.getcwd()
-    parent = directory
-    for _ in range(_MAX_LEVELS):
-        if any(filesystem.exists(os.path.join(parent, name)) for name in _PROJECT_MARKERS):
-            return parent
-        if parent == here:
-            return here
+    return _marked(directory, _MAX_LEVELS, os.getcwd()) or directory
+
+
+def _marked(parent: str, levels: int, here: str) -> str | None:
+    """The nearest of ``parent`` and at most ``levels - 1`` directories above it that holds a
+    project marker, or is ``here`` (None: none). Kept for the run's snapshot: the directories
+    of a monorepo share their ancestors, and each was looked at once per directory below it."""
+    if levels <= 0:
+        return None
+    memo = filesystem.run_memo("marked")
+    key = (parent, levels, here)
+    if key in memo:
+        found: str | None = memo[key]
+        return found
+    marked = filesystem.run_memo("markers")  # by directory: reached at different levels
+    held = marked.get(parent)
+    if held is None:
+        held = marked[parent] = any(
+            filesystem.exists(os.path.join(parent, name)) for name in _PROJECT_MARKERS
+        )
+    if held:
+        found = parent
+    elif parent == here:
+        found = here
+    else:
         above = os.path.dirname(parent)
-        if above == parent:
-            break
-        parent = above
-    return directory
+        found = None if above == parent else _marked(above, levels - 1, here)
+    memo[key] = found
+    return found
 
 
 def training_subclasses(root: Path) -> frozenset[str]:
