@@ -301,7 +301,7 @@ def encode_result(result: FileResult | None) -> Any:
         "final_text": None if final.text == analysis.text else final.text,
         # None: the same as ``findings`` (no fix applied: most results), kept and decoded once
         "final_findings": None if final_findings == findings else final_findings,
-        "applied": encoder.encode(result.outcome.applied),
+        "applied": _applied_data(result.outcome.applied, analysis.findings, encoder),
         "dropped": encoder.encode(result.outcome.dropped),
         "diff": result.diff,
         "unsafe_diff": result.unsafe_diff,
@@ -314,6 +314,35 @@ def encode_result(result: FileResult | None) -> Any:
     }
     data["launches"] = encoder.launches
     return data
+
+
+def _applied_data(
+    applied: tuple[model.Finding, ...], findings: tuple[model.Finding, ...], encoder: _Encoder
+) -> list[Any]:
+    """The applied fixes' findings, one equal to a finding of the text as read (the first fix
+    applied is) as ``{"@": its index}``: stored and decoded once (a warm run decoded each twice)."""
+    index: dict[tuple[str, int, str], int] = {}
+    for at, finding in enumerate(findings):
+        index.setdefault(finding.key, at)
+    data: list[Any] = []
+    for finding in applied:
+        found = index.get(finding.key)
+        same = found is not None and findings[found] == finding
+        data.append({"@": found} if same else encoder.encode(finding))
+    return data
+
+
+def _applied_from(data: list[Any], findings: tuple[Any, ...], decoder: _Decoder) -> tuple[Any, ...]:
+    applied = []
+    for item in data:
+        at = item.get("@")
+        if at is None:
+            applied.append(decoder.decode(item))
+        elif isinstance(at, int) and 0 <= at < len(findings):
+            applied.append(findings[at])
+        else:
+            raise _Invalid(f"no finding {at!r}")
+    return tuple(applied)
 
 
 def decode_result(data: Any, job: CheckJob) -> FileResult | None:
@@ -339,7 +368,10 @@ def decode_result(data: Any, job: CheckJob) -> FileResult | None:
             versions, job.kind, cells,
         )  # fmt: skip
         outcome = FixOutcome(
-            analysis, final, decoder.decode(data["applied"]), decoder.decode(data["dropped"])
+            analysis,
+            final,
+            _applied_from(data["applied"], findings, decoder),
+            decoder.decode(data["dropped"]),
         )
         return FileResult(
             source,

@@ -9,6 +9,7 @@ finding like any other, KF902 a line on stderr.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -33,7 +34,7 @@ from kefix.config import (
     load_settings,
 )
 from kefix.knowledge.training_args import known_versions
-from kefix.report.text import colorize_diff, render_findings
+from kefix.report.text import ReportedFinding, colorize_diff, render_findings
 from kefix.runner import RunResult, run
 from kefix.target import TargetVersionError, target_versions
 
@@ -522,16 +523,17 @@ def _write_exact(text: str) -> None:
 
 def _print_report(result: RunResult, *, apply_fixes: bool, color: bool) -> None:
     blocks: list[str] = []
+    checked = [file for file in result.files if file.analysis.findings]
+    # Files share a few sets of releases: each described once, not once per file.
+    described = functools.lru_cache(maxsize=None)(describe_versions)
     headers = dict.fromkeys(
-        f"transformers {describe_versions(file.target.versions)}: {file.target.reason}"
-        for file in result.files
-        if file.analysis.findings
+        f"transformers {described(file.target.versions)}: {file.target.reason}" for file in checked
     )
     if headers:
         blocks.append("\n".join(f"Checked against {header}" for header in headers))
-    for file in result.files:
-        if file.analysis.findings:
-            blocks.append(render_findings(file.reported(), applied=apply_fixes, color=color))
+    reports = [file.reported() for file in checked]
+    for reported in reports:
+        blocks.append(render_findings(reported, applied=apply_fixes, color=color))
     # The report masks secrets (tokens in env-var prefixes); --diff cannot: a patch is exact.
     diffs = "".join(file.shown_diff for file in result.files)
     unsafe = "".join(file.shown_unsafe_diff for file in result.files)
@@ -542,20 +544,29 @@ def _print_report(result: RunResult, *, apply_fixes: bool, color: bool) -> None:
             "Unsafe fixes, applied only with --unsafe-fixes:\n"
             + (colorize_diff(unsafe) if color else unsafe)
         )
-    blocks.append(_summary(result, apply_fixes=apply_fixes))
+    blocks.append(_summary(result, apply_fixes=apply_fixes, reports=reports))
     click.echo("\n\n".join(block.rstrip("\n") for block in blocks), color=color)
 
 
-def _summary(result: RunResult, *, apply_fixes: bool) -> str:
+def _summary(
+    result: RunResult,
+    *,
+    apply_fixes: bool,
+    reports: Sequence[Sequence[ReportedFinding]] | None = None,
+) -> str:
+    """The closing line; ``reports``: each file's reported findings, when already built (a file
+    without findings reports none)."""
     total = result.findings
     if total == 0:
         return "All checks passed."
-    fixable = sum(1 for file in result.files for reported in file.reported() if reported.fixed)
+    if reports is None:
+        reports = [file.reported() for file in result.files if file.analysis.findings]
+    fixable = sum(1 for reported in reports for one in reported if one.fixed)
     unsafe_only = sum(
         1
-        for file in result.files
-        for reported in file.reported()
-        if reported.finding.fix is not None and not reported.fixed and not reported.fix_dropped
+        for reported in reports
+        for one in reported
+        if one.finding.fix is not None and not one.fixed and not one.fix_dropped
     )
     plural = "s" if total != 1 else ""
     if apply_fixes:

@@ -14,7 +14,7 @@ import hashlib
 import os
 import re
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -31,7 +31,6 @@ from kefix.report.text import ReportedFinding
 from kefix.resolve import Resolver, filesystem
 from kefix.resolve.filesystem import Observation
 from kefix.sources import QUIET_KINDS, CannotRender, ParserCrashed, kind_of_suffix
-from kefix.sources import bash as bash_source
 from kefix.target import DirectoryPins, TargetVersions, recording_reads, target_versions
 from kefix.witness import Witness
 from kefix.write import FileChangedOnDisk, SourceText, read_source, write_atomically
@@ -702,14 +701,15 @@ def _planned(analysis: FileAnalysis, finding: Finding) -> tuple[Edit, ...]:
     return tuple(sorted(edits, key=lambda edit: (edit.span.start, edit.span.end)))
 
 
-# The pre-filter of each kind of source: bytes that cannot hold a launch are not parsed.
-_PREFILTERS: dict[str, Callable[[bytes], bool]] = {"bash": bash_source.may_hold_launch}
-
-
 def may_hold_launch(kind: str, raw: bytes) -> bool:
-    """Whether a file is worth parsing (kinds without a pre-filter always are)."""
-    prefilter = _PREFILTERS.get(kind)
-    return prefilter is None or prefilter(raw)
+    """Whether a file is worth parsing: shell scripts have a pre-filter (bytes that cannot hold
+    a launch are not parsed), other kinds always are."""
+    if kind != "bash":
+        return True
+    # Imported on first use: a run served from its record never reads a script.
+    from kefix.sources.bash import may_hold_launch as may_hold_bash_launch
+
+    return may_hold_bash_launch(raw)
 
 
 def _check_named_configs(
@@ -921,6 +921,11 @@ _SECRET_SHAPES = re.compile(
 )
 _NOT_SECRET = frozenset({"", "true", "false", "none", "null", "0", "1"})
 MASK = "***"
+# Every name the three name patterns match holds one of these (matched case-insensitively); every
+# shape starts with one of the others. Scanning for them first spares most texts the patterns,
+# whose backtracking at every word dominated a served run's text report.
+_NAME_WORDS = ("token", "key", "secret", "passw", "credential")
+_SHAPE_STARTS = ("hf_", "sk-", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "xox")
 
 
 def mask_secrets(text: str) -> str:
@@ -934,7 +939,13 @@ def mask_secrets(text: str) -> str:
             return match.group(0)  # a switch or a reference to another variable: nothing leaks
         return match.group("name") + quote + MASK + quote
 
-    text = _SECRET_ASSIGNMENT.sub(masked, text)
-    text = _SECRET_FLAG.sub(masked, text)
-    text = _SECRET_KEY.sub(masked, text)
-    return _SECRET_SHAPES.sub(MASK, text)
+    # ``str.lower`` folds ASCII exactly as the patterns' IGNORECASE does; other characters (the
+    # Kelvin sign matches ``k``) leave the patterns to decide.
+    lowered = text.lower() if text.isascii() else None
+    if lowered is None or any(word in lowered for word in _NAME_WORDS):
+        text = _SECRET_ASSIGNMENT.sub(masked, text)
+        text = _SECRET_FLAG.sub(masked, text)
+        text = _SECRET_KEY.sub(masked, text)
+    if any(start in text for start in _SHAPE_STARTS):
+        text = _SECRET_SHAPES.sub(MASK, text)
+    return text

@@ -510,3 +510,24 @@ def test_editing_a_vendored_framework_copy_rechecks_the_launches_that_run_it(
 
     assert unknown in after[1]
     assert after == _kefix("--no-cache", "train.sh")
+
+
+def test_an_applied_fix_of_the_text_as_read_is_stored_once_and_decoded_as_that_finding(
+    deepke: Path,
+) -> None:
+    result = runner.run([deepke], Settings(), apply=False)
+    fixed = [file for file in result.files if file.outcome.applied]
+    assert fixed
+    for file in fixed:
+        data = json.loads(json.dumps(cache_module.encode_result(file)))
+        assert data["applied"][0] == {"@": file.analysis.findings.index(file.outcome.applied[0])}
+        job = runner.CheckJob(file.source, file.analysis.display, file.target, file.kind)
+        decoded = cache_module.decode_result(data, job)
+        assert decoded is not None
+        assert decoded.outcome.applied == file.outcome.applied
+        assert decoded.outcome.applied[0] in decoded.analysis.findings
+        assert any(found is decoded.outcome.applied[0] for found in decoded.analysis.findings)
+
+        data["applied"][0] = {"@": len(file.analysis.findings)}  # damaged: no such finding
+        with pytest.raises(cache_module._Invalid):
+            cache_module.decode_result(data, job)

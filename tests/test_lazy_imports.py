@@ -296,3 +296,42 @@ def test_suppressions_are_read_only_in_a_file_that_has_a_directive(tmp_path: Pat
     script.write_text("torchrun train.py --output_dir o --fp16 --bf16  # kefix: ignore\n")
     modules = _modules_after(_RUN_CLI.format(args=[str(script), "--no-cache"]), tmp_path)
     assert "kefix.suppressions" in modules
+
+
+_SERVED = """
+import kefix.cache
+kefix.cache._SETTLED_NS = 0  # the files were written moments ago: trust their stamps
+served = kefix.cache.ResultCache.served_run
+def spy(self, paths):
+    found = served(self, paths)
+    print("served:", found is not None)
+    return found
+kefix.cache.ResultCache.served_run = spy
+"""
+
+
+def test_a_run_served_from_its_record_loads_no_script_reader(tmp_path: Path) -> None:
+    project = tmp_path / "project"  # a repository: what lies above it does not count
+    (project / ".git").mkdir(parents=True)
+    (project / "run.sh").write_text(
+        "#!/bin/bash\ntorchrun train.py --output_dir out --evaluation_strategy steps\n"
+    )
+    args = [".", "--no-color", "--cache-dir", str(tmp_path / "cache")]
+    body = _SERVED + _RUN_CLI.format(args=args)
+    reports = []
+    for _ in range(2):
+        completed = subprocess.run(
+            [sys.executable, "-c", _LOADED.format(body=body)],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        *report, modules = completed.stdout.strip().splitlines()
+        reports.append(report)
+    assert reports[0][0] == "served: False"
+    assert reports[1][0] == "served: True"
+    assert reports[1][1:] == reports[0][1:]
+    assert any("evaluation_strategy" in line for line in reports[1])
+    loaded = set(json.loads(modules))
+    assert _loaded_of(loaded, ("kefix.sources.bash", "bashlex", "tree_sitter")) == []

@@ -227,6 +227,12 @@ def test_masking_hides_credential_values_and_keeps_the_layout() -> None:
         ("push_to_hub_token: null\n", "push_to_hub_token: null\n"),
         ("tokenizer_name: meta-llama/Llama-2-7b\n", "tokenizer_name: meta-llama/Llama-2-7b\n"),
         ("max_tokens: 512\n", "max_tokens: 512\n"),
+        # Case-insensitive beyond ASCII: the Kelvin sign is a ``k``, the long s an ``s``.
+        ("WANDB_API_\u212aEY=deadbeef x\n", "WANDB_API_\u212aEY=*** x\n"),
+        ("MY_\u017fECRET=abc\n", "MY_\u017fECRET=***\n"),
+        # Token shapes with no credential-like name anywhere in the text.
+        ("echo hf_" + "a" * 25 + "\n", "echo ***\n"),
+        ("url ghp_" + "a" * 31 + " x\n", "url *** x\n"),
     ],
 )
 def test_masking_covers_config_keys_and_python_keywords(line: str, shown: str) -> None:

@@ -67,18 +67,35 @@ def subclasses_around(directory: str) -> frozenset[str]:
 def project_answer(directory: str) -> str:
     """``project_root`` of the files in ``directory`` (a file-system question: asked once per
     directory and run, and one fact for the cache instead of the markers it looked for)."""
-    here = os.getcwd()
-    parent = directory
-    for _ in range(_MAX_LEVELS):
-        if any(filesystem.exists(os.path.join(parent, name)) for name in _PROJECT_MARKERS):
-            return parent
-        if parent == here:
-            return here
+    return _marked(directory, _MAX_LEVELS, os.getcwd()) or directory
+
+
+def _marked(parent: str, levels: int, here: str) -> str | None:
+    """The nearest of ``parent`` and at most ``levels - 1`` directories above it that holds a
+    project marker, or is ``here`` (None: none). Kept for the run's snapshot: the directories
+    of a monorepo share their ancestors, and each was looked at once per directory below it."""
+    if levels <= 0:
+        return None
+    memo = filesystem.run_memo("marked")
+    key = (parent, levels, here)
+    if key in memo:
+        found: str | None = memo[key]
+        return found
+    marked = filesystem.run_memo("markers")  # by directory: reached at different levels
+    held = marked.get(parent)
+    if held is None:
+        held = marked[parent] = any(
+            filesystem.exists(os.path.join(parent, name)) for name in _PROJECT_MARKERS
+        )
+    if held:
+        found = parent
+    elif parent == here:
+        found = here
+    else:
         above = os.path.dirname(parent)
-        if above == parent:
-            break
-        parent = above
-    return directory
+        found = None if above == parent else _marked(above, levels - 1, here)
+    memo[key] = found
+    return found
 
 
 def training_subclasses(root: Path) -> frozenset[str]:
@@ -182,16 +199,94 @@ def _classes_in(path: str, size: int) -> list[list[Any]]:
 
 
 def _python_files(root: Path) -> list[str]:
+    """The ``.py`` files under ``root`` in ``os.walk``'s order (sorted, skipped directories
+    pruned, symlinked directories not entered), at most ``_MAX_FILES``.
+
+    A directory still at the stamp the last scan saw, settled and holding no symlink, holds the
+    same entries (its times change when one is added, removed or renamed in it, which the run
+    record relies on too): its listing comes from then, without listing it again (a warm run
+    re-asks the index, and listing the whole project was most of its cost)."""
+    listed_before = filesystem.kept("listings")
+    if not isinstance(listed_before, dict):
+        listed_before = {}
+    listed_now: dict[str, Any] = {}
+    settled = time.time_ns() - _SETTLED_NS
     files: list[str] = []
-    for directory, subdirectories, names in os.walk(root):
-        subdirectories[:] = sorted(
-            name
-            for name in subdirectories
-            if name not in _SKIPPED_DIRECTORIES and not name.endswith(".egg-info")
-        )
-        for name in sorted(names):
-            if name.endswith(".py"):
-                files.append(os.path.join(directory, name))
-                if len(files) >= _MAX_FILES:
-                    return files
+    pending = [os.fspath(root)]
+    while pending:
+        directory = pending.pop()
+        listing = _listing(directory, listed_before, listed_now, settled)
+        if listing is None:
+            continue
+        subdirectories, names = listing
+        for name in names:
+            files.append(os.path.join(directory, name))
+            if len(files) >= _MAX_FILES:
+                pending.clear()
+                break
+        pending.extend(os.path.join(directory, name) for name in reversed(subdirectories))
+    if listed_now != listed_before:
+        filesystem.keep("listings", listed_now)
     return files
+
+
+def _listing(
+    directory: str, listed_before: dict[str, Any], listed_now: dict[str, Any], settled: int
+) -> tuple[list[str], list[str]] | None:
+    """The subdirectories to walk and the ``.py`` names of ``directory``, both sorted (None when
+    it cannot be listed, as ``os.walk`` skips it)."""
+    try:
+        stat = os.stat(directory)
+    except OSError:
+        stat = None
+    stamp = None
+    if stat is not None:
+        stamp = [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, stat.st_dev]
+        before = listed_before.get(directory)
+        if (
+            isinstance(before, list)
+            and len(before) == 3
+            and before[0] == stamp
+            and isinstance(before[1], list)
+            and isinstance(before[2], list)
+            and all(isinstance(name, str) for name in before[1])
+            and all(isinstance(name, str) for name in before[2])
+        ):
+            listed_now[directory] = before
+            return before[1], before[2]
+    subdirectories: list[str] = []
+    names: list[str] = []
+    linked = False
+    try:
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                try:
+                    is_directory = entry.is_dir()
+                except OSError:
+                    is_directory = False
+                try:
+                    symlink = entry.is_symlink()
+                except OSError:
+                    symlink, linked = False, True  # os.walk enters it: not a link it can tell
+                if symlink:
+                    linked = True  # its target can change while the directory keeps its stamp
+                    if is_directory:
+                        continue  # os.walk lists it but does not enter it
+                if is_directory:
+                    if _entered(entry.name):
+                        subdirectories.append(entry.name)
+                elif entry.name.endswith(".py"):
+                    names.append(entry.name)
+    except OSError:
+        return None
+    subdirectories.sort()
+    names.sort()
+    # A directory changed within the last seconds could change again with the same stamp.
+    if stamp is not None and not linked and max(stamp[1], stamp[2]) < settled:
+        listed_now[directory] = [stamp, subdirectories, names]
+    return subdirectories, names
+
+
+def _entered(name: str) -> bool:
+    """Whether the scan enters a subdirectory called ``name``."""
+    return name not in _SKIPPED_DIRECTORIES and not name.endswith(".egg-info")
