@@ -54,7 +54,7 @@ from kefix.target import TargetVersions
 from kefix.witness import Witness
 from kefix.write import read_source
 
-_FORMAT = 4  # bump when the layout of an entry changes
+_FORMAT = 5  # bump when the layout of an entry changes
 # A file's stamp is trusted only when it was recorded this long after the file last changed:
 # within the clock's resolution the file could change again and keep its stamp (git's "racily
 # clean" files). Measured from the run's start, so a record is never younger than its file.
