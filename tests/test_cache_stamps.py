@@ -41,6 +41,15 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return read
 
 
+@pytest.fixture(autouse=True)
+def _no_run_record(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests are about the per-file path: no run is answered from a whole-run record
+    (tests/test_cache_run_record.py). With no settling margin, whether a run gets recorded
+    would hang on the file system's clock tick (the cache directory created in the project
+    changes its directory's time within the run)."""
+    monkeypatch.setattr(cache_module.ResultCache, "served_run", lambda self, paths: None)
+
+
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     project = tmp_path / "project"
