@@ -516,6 +516,7 @@ class ResultCache:
         self._named_in_context = hashlib.sha256(f"{self._context}\0".encode())
         self._shards: dict[str, dict[str, Any]] = {}  # read this run
         self._pending: dict[str, dict[str, Any]] = {}  # new entries and groups, by shard
+        self._pending_count = 0  # entries in _pending
         self._answers: dict[tuple[str, str], object] = {}  # facts checked this run
         self._groups: dict[tuple[str, str], bool] = {}  # (shard, group) checked: still true?
         # What derived answers keep between runs (e.g. the classes of each Python file).
@@ -667,7 +668,9 @@ class ResultCache:
             # Kept as JSON text until ``flush``: a monorepo's entries as Python lists and dicts
             # would take several times the memory (and cost more to send from a worker).
             pending["entries"][name] = (entry["groups"], _compact(entry))
+            self._pending_count += 1
             self._take_facts(_fact_list(seen.all_facts()))
+            self._flush_if_large()
         except Exception:  # a result the cache cannot hold is just not kept
             self._run_complete = False
             return
@@ -675,7 +678,7 @@ class ResultCache:
     def pending(self) -> dict[str, Any]:
         """The entries ``put`` gathered since the last call, and the facts their results
         depend on (a worker sends them back)."""
-        pending, self._pending = self._pending, {}
+        pending, self._pending, self._pending_count = self._pending, {}, 0
         facts = [[*key, answer] for key, answer in self._run_facts.items()]
         complete, self._run_facts, self._run_complete = self._run_complete, {}, True
         return {"shards": pending, "facts": facts, "complete": complete}
@@ -686,8 +689,10 @@ class ResultCache:
             mine = self._pending.setdefault(shard_name, _empty_pending())
             for part in ("entries", "groups", "stamps"):
                 mine[part].update(new[part])
+            self._pending_count += len(new["entries"])
         self._take_facts(pending["facts"])
         self._run_complete = self._run_complete and pending["complete"]
+        self._flush_if_large()
 
     def flush(self) -> None:
         """Write every shard that has new entries, and what derived answers keep if it changed;
@@ -699,28 +704,44 @@ class ResultCache:
             self._prepare()
             if kept is not None:
                 _write_json(self.directory / "kept.json", kept)
-            pending, self._pending = self._pending, {}
-            for shard_name, new in sorted(pending.items()):
-                path = self.directory / f"{shard_name}.json"
-                shard = _read_shard(path)  # as it is now: another run may have written it
-                entries = {
-                    name: (entry.get("groups", ()), _compact(entry))
-                    for name, entry in shard["entries"].items()
-                    if isinstance(entry, dict) and os.path.exists(str(entry.get("path")))
-                }
-                entries.update(new["entries"])
-                groups = {group: _compact(facts) for group, facts in shard["groups"].items()}
-                groups.update(new["groups"])
-                used = {group for uses, _ in entries.values() for group in uses}
-                stamps = {
-                    where: record
-                    for where, record in shard["stamps"].items()
-                    if where not in new["stamps"] and os.path.exists(where)
-                }
-                stamps.update(new["stamps"])
-                _write_text(path, _shard_text(entries, groups, used, stamps))
+            self._write_shards()
         except Exception:  # a full disk, a read-only directory: no cache, never a failure
             return
+
+    def _flush_if_large(self) -> None:
+        """Write the shards early once ``_PENDING_LIMIT`` entries wait: a monorepo's entries
+        all held until the end of the run took ~50 MB of the parent at 50,000 files."""
+        if self._pending_count < _PENDING_LIMIT:
+            return
+        try:
+            self._prepare()
+            self._write_shards()
+        except Exception:  # as flush: no cache, never a failure
+            return
+
+    def _write_shards(self) -> None:
+        """Merge the pending entries into their shards as they are on disk now, and write."""
+        pending, self._pending = self._pending, {}
+        self._pending_count = 0
+        for shard_name, new in sorted(pending.items()):
+            path = self.directory / f"{shard_name}.json"
+            shard = _read_shard(path)  # as it is now: another run may have written it
+            entries = {
+                name: (entry.get("groups", ()), _compact(entry))
+                for name, entry in shard["entries"].items()
+                if isinstance(entry, dict) and os.path.exists(str(entry.get("path")))
+            }
+            entries.update(new["entries"])
+            groups = {group: _compact(facts) for group, facts in shard["groups"].items()}
+            groups.update(new["groups"])
+            used = {group for uses, _ in entries.values() for group in uses}
+            stamps = {
+                where: record
+                for where, record in shard["stamps"].items()
+                if where not in new["stamps"] and os.path.exists(where)
+            }
+            stamps.update(new["stamps"])
+            _write_text(path, _shard_text(entries, groups, used, stamps))
 
     # -- the run's record
 
@@ -871,6 +892,10 @@ class ResultCache:
         name = digest.hexdigest()
         self._last_named = ((path, variant), (name[:2], name))
         return name[:2], name
+
+
+# Entries waiting for ``flush`` before the shards are written early (see _flush_if_large).
+_PENDING_LIMIT = 16_384
 
 
 class _Unsettled(Exception):

@@ -531,3 +531,25 @@ def test_an_applied_fix_of_the_text_as_read_is_stored_once_and_decoded_as_that_f
         data["applied"][0] = {"@": len(file.analysis.findings)}  # damaged: no such finding
         with pytest.raises(cache_module._Invalid):
             cache_module.decode_result(data, job)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_shards_written_early_on_a_large_run_keep_every_result(
+    mixed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int
+) -> None:
+    """A monorepo's cache entries are written once a few thousand wait, not all at the end:
+    with the limit at two, the shards are written many times over in one run, and the next
+    run still finds every result (one process, or a pool whose entries come back in batches)."""
+    monkeypatch.setattr(cache_module, "_PENDING_LIMIT", 2)
+    monkeypatch.setattr(ResultCache, "served_run", lambda self, paths: None)  # per file
+    settings = Settings()
+    store = ResultCache(tmp_path / "cache", settings, [mixed])
+    cold = runner.run([mixed], settings, apply=False, cache=store, jobs=jobs)
+    assert len(cold.files) > 2
+
+    _check_nothing(monkeypatch)
+    store = ResultCache(tmp_path / "cache", settings, [mixed])
+    warm = runner.run([mixed], settings, apply=False, cache=store, jobs=jobs)
+
+    assert store.misses == 0
+    assert _reports(warm) == _reports(cold)
