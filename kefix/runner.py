@@ -25,7 +25,7 @@ from kefix.config import Settings
 from kefix.discover import MAX_FILE_BYTES, Exclusion, Roots, Skipped, discover
 from kefix.fix import FixOutcome, OverlappingEdits, fix_file, plan_edits
 from kefix.knowledge.training_args import known_versions
-from kefix.model import Edit, Finding, Launch
+from kefix.model import Edit, EffectiveConfig, Finding, Launch
 from kefix.paths import display_absolute, display_path
 from kefix.report.text import ReportedFinding
 from kefix.resolve import Resolver, filesystem
@@ -609,7 +609,7 @@ def _token(job: CheckJob, facts: filesystem.Facts) -> str:
     digest = hashlib.sha256()
     parts = (job.display, job.kind, job.target.versions, job.target.reason)
     digest.update(repr(parts).encode("utf-8", "surrogatepass"))
-    digest.update(filesystem.content_hash(job.source.raw).encode())
+    digest.update((job.digest or filesystem.content_hash(job.source.raw)).encode())
     for (question, path), answer in sorted(facts.items()):
         digest.update(f"\n{question}\0{path}\0{answer!r}".encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
@@ -641,11 +641,7 @@ def _check_file(
         if config_file.path is not None
     )
     deepspeed_files = tuple(
-        str(config.deepspeed.path)
-        for config in outcome.final.configs
-        if config.launch.entry_kind != "deepspeed"
-        and config.deepspeed is not None
-        and config.deepspeed.path is not None
+        passed for config in outcome.final.configs if (passed := _deepspeed_passed(config))
     )
     if not keep_resolutions and not deepspeed_files:
         slim = _FindingsWithoutArguments()
@@ -665,6 +661,15 @@ def _check_file(
         source, analysis, outcome, diff, unsafe_diff, target, fix_edits=fix_edits,
         kind=job.kind, named=named, deepspeed_files=deepspeed_files,
     )  # fmt: skip
+
+
+def _deepspeed_passed(config: EffectiveConfig) -> str:
+    """The DeepSpeed file a launch's configuration passes and kefix read ('' for none, and for
+    a DeepSpeed file checked on its own)."""
+    deepspeed = config.deepspeed
+    if config.launch.entry_kind == "deepspeed" or deepspeed is None or deepspeed.path is None:
+        return ""
+    return str(deepspeed.path)
 
 
 class _FindingsWithoutArguments:
@@ -829,10 +834,7 @@ def _check_deepspeed_files(
                 config
                 for index in dict.fromkeys(users[real])
                 for config in result.files[index].outcome.final.configs
-                if config.launch.entry_kind != "deepspeed"
-                and config.deepspeed is not None
-                and config.deepspeed.path is not None
-                and os.path.realpath(config.deepspeed.path) == real
+                if (passed := _deepspeed_passed(config)) and os.path.realpath(passed) == real
             )
             for real in users
         }
