@@ -242,7 +242,7 @@ def discover(
     unexcluded = Exclusion(Settings(respect_gitignore=False), witness)
     roots = Roots.of(paths)
     seen: set[str] = set()
-    real_directories = _RealDirectories()
+    real_directories = RealDirectories()
     for root in paths:
         is_dir = root.is_dir()
         if witness is not None:  # a root that turns from file to directory, or goes
@@ -307,8 +307,9 @@ def _posix(path: str) -> str:
     return path if os.sep == "/" else path.replace(os.sep, "/")
 
 
-class _RealDirectories:
-    """Real paths of walked files that are no symlinks, resolving each directory once."""
+class RealDirectories:
+    """Real paths of files that are no symlinks, resolving each directory once (one
+    ``realpath`` a directory, not one ``lstat`` a path component a file)."""
 
     def __init__(self) -> None:
         self._directories: dict[str, str] = {}
@@ -347,7 +348,7 @@ def _symlink_problem(path: Path, roots: Roots) -> str:
 def _walk(
     root: Path,
     exclusion: Exclusion,
-    real_directories: _RealDirectories | None = None,
+    real_directories: RealDirectories | None = None,
     witness: Witness | None = None,
 ) -> Iterator[tuple[Path, str, bool, str, str] | Skipped]:
     """Candidate files under ``root`` as (directory, name, whether it is a symlink, directory

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from kefix.analyze import FileAnalysis, analyze_text
 from kefix.config import Settings
-from kefix.discover import MAX_FILE_BYTES, Exclusion, Roots, Skipped, discover
+from kefix.discover import MAX_FILE_BYTES, Exclusion, RealDirectories, Roots, Skipped, discover
 from kefix.fix import FixOutcome, OverlappingEdits, fix_file, plan_edits
 from kefix.knowledge.training_args import known_versions
 from kefix.model import Edit, EffectiveConfig, Finding, Launch
@@ -758,16 +758,12 @@ def _check_named_configs(
 
 
 def _real_paths(paths: Iterable[Path]) -> set[str]:
-    """``os.path.realpath`` of each path, resolving each directory once (a file's own symlink
-    is still followed): one ``lstat`` a file instead of one a path component."""
-    directories: dict[str, str] = {}
+    """``os.path.realpath`` of each path (a file's own symlink is still followed)."""
+    directories = RealDirectories()
     found: set[str] = set()
     for path in paths:
         directory, name = os.path.split(os.path.abspath(path))
-        real = directories.get(directory)
-        if real is None:
-            real = directories[directory] = os.path.realpath(directory)
-        joined = os.path.join(real, name)
+        joined = directories.of(directory, name)
         found.add(os.path.realpath(joined) if os.path.islink(joined) else joined)
     return found
 
