@@ -542,7 +542,8 @@ class ResultCache:
         except Exception:  # a damaged shard: read the file
             return None
         # [*stamp, digest, may hold a launch]
-        if isinstance(record, list) and record[:-2] == _stamp(stat) and isinstance(record[-2], str):
+        stamp = filesystem.stamp(stat)
+        if isinstance(record, list) and record[:-2] == stamp and isinstance(record[-2], str):
             return record[-2], record[-1] is True
         return None
 
@@ -554,7 +555,7 @@ class ResultCache:
             return
         shard_name = self._names_of(path, "")[0]
         pending = self._pending.setdefault(shard_name, _empty_pending())
-        pending["stamps"][path] = [*_stamp(stat), digest, launches]
+        pending["stamps"][path] = [*filesystem.stamp(stat), digest, launches]
 
     def get_unread(
         self, path: str, display: str, target: TargetVersions, kind: str, digest: str
@@ -941,15 +942,10 @@ def _empty_pending() -> dict[str, Any]:
     return {"entries": {}, "groups": {}, "stamps": {}}
 
 
-def _stamp(stat: os.stat_result) -> list[int]:
-    """What says a file is unchanged without reading it, as git's index keeps it."""
-    return [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, stat.st_dev]
-
-
 def _stamp_now(path: str) -> list[int] | None:
     """The stamp of whatever is at ``path`` now (following symlinks); None when nothing is."""
     try:
-        return _stamp(os.stat(path))
+        return filesystem.stamp(os.stat(path))
     except (FileNotFoundError, NotADirectoryError):
         return None
 

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from kefix import cache as cache_module
 from kefix import runner
 from kefix.cli import main
+from kefix.resolve import filesystem
 from kefix.write import SourceText, read_source
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,7 +92,7 @@ def test_a_file_rewritten_within_the_same_mtime_tick_is_read_again(
     # modification time and inode alone, and a same-size rewrite that keeps the modification
     # time keeps the stamp. Only the racily-clean rule tells the rewrite apart.
     monkeypatch.setattr(
-        cache_module, "_stamp", lambda stat: [stat.st_size, stat.st_mtime_ns, stat.st_ino]
+        filesystem, "stamp", lambda stat: [stat.st_size, stat.st_mtime_ns, stat.st_ino]
     )
     # Commented out: nothing to report, so a trusted stamp would let the warm run skip it.
     commented = project / "commented.sh"

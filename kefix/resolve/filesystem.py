@@ -274,6 +274,12 @@ def note_read(path: Path, digest: str | None) -> None:
     _note("hash", path, digest)
 
 
+def stamp(stat: os.stat_result) -> list[int]:
+    """What says a file or directory is unchanged without reading it, as git's index keeps it
+    (a directory's times change when an entry is added, removed or renamed in it)."""
+    return [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, stat.st_dev]
+
+
 def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 

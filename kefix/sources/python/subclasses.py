@@ -241,7 +241,7 @@ def _listing(
         stat = None
     stamp = None
     if stat is not None:
-        stamp = [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, stat.st_dev]
+        stamp = filesystem.stamp(stat)
         before = listed_before.get(directory)
         if (
             isinstance(before, list)
