@@ -460,9 +460,9 @@ class FileChecker:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        # Verifying a fix reads the launch with bashlex; among this many files some have a fix,
-        # and each worker would import bashlex (~0.1 s) itself.
-        import bashlex  # noqa: F401
+        # bashlex is not imported for the workers: verifying a fix reads plain words without it,
+        # and a worker that needs it imports it while the other works (~0.1 s), where an import
+        # here would hold every worker back that long.
 
         workers = self._workers = self.jobs or self._cores
         _worker = (self.resolver, self.settings, self.store)
