@@ -16,6 +16,7 @@ from kefix.config import Settings
 from kefix.fix import apply_edits, fix_file, plan_edits
 from kefix.model import Edit, Span
 from kefix.resolve import Resolver
+from kefix.sources import ParsedSource
 from kefix.sources.notebook.adapter import NOTEBOOK
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "notebooks"
@@ -264,7 +265,10 @@ def test_any_notebook_reads_without_error_and_its_spans_point_into_its_cells(
     text = json.dumps(document, indent=1, ensure_ascii=ascii_only)
     reading = read_notebook("nb.ipynb", text)
     cells_lines = reading.parsed.cells
-    assert cells_lines is not None
+    if cells_lines is None:  # nothing in it can be a launch: the cells were not read
+        assert reading.parsed == ParsedSource("nb.ipynb", ())
+        assert not any(mark in "".join(cells) for mark in ("!", "%%", "kefix", "Arguments"))
+        return
     for problem in reading.parsed.problems:  # e.g. `!cmd \` continued into Python: bash's KF901
         assert problem.code == "KF901"
         assert cells_lines.cell_location(problem.span.start) is not None
@@ -275,6 +279,32 @@ def test_any_notebook_reads_without_error_and_its_spans_point_into_its_cells(
                 assert json.loads('"' + text[arg.span.start : arg.span.end] + '"') == in_cell
     for comment in reading.parsed.comments:
         assert text[comment.start : comment.end].startswith("#")
+
+
+def test_a_notebook_without_commands_or_training_words_gets_no_finding_even_unreadable(
+    project: Path,
+) -> None:
+    plots = notebook("import math\nprint(math.sqrt(2))", markdown_first=True)
+    assert analyze(project, plots).findings == ()
+    assert analyze(project, plots[:-20]).findings == ()  # cut short: not JSON, not about training
+    assert codes(analyze(project, notebook(STAGE2)[:-20])) == ["KF901"]  # a command: read
+
+
+def test_a_notebook_calling_a_project_subclass_by_its_own_name_is_read(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(project)
+    (project / "pyproject.toml").write_text("")
+    (project / "args.py").write_text(
+        "import transformers\n\nclass FinetuneArgs(transformers.TrainingArguments):\n    pass\n"
+    )
+    cell = (
+        "from args import FinetuneArgs\n"
+        'args = FinetuneArgs(output_dir="out", eval_strategy="no", save_strategy="epoch",\n'
+        "                    load_best_model_at_end=True)\n"
+    )
+    launches = analyze(project, notebook(cell)).launches
+    assert [launch.entry for launch in launches] == ["FinetuneArgs"]
 
 
 def test_skip_file_in_the_first_lines_of_the_notebook_skips_it(project: Path) -> None:

@@ -67,7 +67,30 @@ def read_notebook(path: str, text: str) -> NotebookReading:
     """Launches, problems and comments of the notebook ``text``, read with the adapters that
     are registered."""
     readable = frozenset(kind for kind in _EMBEDDED_KINDS if has_adapter(kind))
+    if not _may_hold_launch(path, text, readable):
+        return NotebookReading(ParsedSource(path, (), ()), ())
     return _read_notebook(path, text, readable)
+
+
+# What a shell command of a cell starts with (``kefix.sources.notebook.cell_code``): ``!``,
+# ``!!``, ``%sx``, ``%system``, or a cell magic (``%%bash``, ``%%sh``, ``%%script bash``).
+_SHELL_MARKS = ("!", "%%", "%sx", "%system")
+
+
+def _may_hold_launch(path: str, text: str, readable: frozenset[str]) -> bool:
+    """False when no cell can hold a launch or a suppression: the text has no shell command or
+    cell magic, no kefix directive, and none of the words the Python reader looks for. Most
+    notebooks (plots, exploration) are then not read at all; like a script without a launcher,
+    such a notebook gets no finding, not even KF901 when it is not JSON."""
+    if "\\u" in text or "kefix" in text:
+        return True  # a \u escape in a JSON string can spell any letter of any word
+    if "bash" in readable and any(mark in text for mark in _SHELL_MARKS):
+        return True
+    if "python" not in readable:
+        return False
+    from kefix.sources.python.reader import may_hold_launch, project_classes
+
+    return may_hold_launch(text, project_classes(path))
 
 
 @functools.lru_cache(maxsize=8)

@@ -50,7 +50,7 @@ def read_python(path: str, text: str) -> PythonSource:
 
 @functools.lru_cache(maxsize=16)
 def _read_python(path: str, text: str, known: frozenset[str]) -> PythonSource:
-    if not _may_mention_ingredients(text) and not any(name in text for name in _others(known)):
+    if not may_hold_launch(text, known):
         return PythonSource(ParsedSource(path, (), ()), {})
     screening = screen(text, known)
     if not screening.read:
@@ -73,6 +73,13 @@ def _others(known: frozenset[str]) -> tuple[str, ...]:
     """The project's class names the ingredients do not cover (most are ``...Arguments`` or
     ``...Config``): the only ones worth a search of their own."""
     return tuple(name for name in sorted(known) if not _may_mention_ingredients(name))
+
+
+def may_hold_launch(text: str, known: frozenset[str]) -> bool:
+    """False when ``text`` names none of a launch's ingredients, nor any of the project's classes
+    ``known``: the file is not parsed. Also true of any text holding Python code (a notebook)
+    that escapes none of its letters."""
+    return _may_mention_ingredients(text) or any(name in text for name in _others(known))
 
 
 def _may_mention_ingredients(text: str) -> bool:
