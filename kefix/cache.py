@@ -826,15 +826,16 @@ class ResultCache:
         exists = sorted([path, existed] for path, existed in witness.exists.items())
 
         def parts() -> Iterator[str]:
-            yield '{"stamps":['
             # Taken now, after the run read everything: a path changed since the run began
             # (or just before: a stamp cannot tell then) has a time past ``_settled``.
-            for index, path in enumerate(paths):
+            stamps = []
+            for path in paths:
                 stamp = _stamp_now(path)
                 if stamp is not None and max(stamp[1], stamp[2]) >= self._settled:
                     raise _Unsettled(path)
-                yield ("," if index else "") + _compact([path, stamp])
-            yield f'],"exists":{_compact(exists)},"facts":{_compact(facts)},"results":['
+                stamps.append([path, stamp])
+            yield f'{{"stamps":{_compact(stamps)},"exists":{_compact(exists)},'
+            yield f'"facts":{_compact(facts)},"results":['
             for index, file_result in enumerate(result.files):
                 target = file_result.target
                 stored = {
@@ -984,11 +985,17 @@ def _shard_text(
 ) -> str:
     """A shard document from its entries and groups already written as JSON text (only the
     groups some entry uses), and its files' stamps."""
-    entry_items = ",".join(f"{_compact(name)}:{text}" for name, (_, text) in entries.items())
+    entry_items = ",".join(f"{_key_text(name)}:{text}" for name, (_, text) in entries.items())
     group_items = ",".join(
-        f"{_compact(group)}:{groups[group]}" for group in sorted(used) if group in groups
+        f"{_key_text(group)}:{groups[group]}" for group in sorted(used) if group in groups
     )
     return f'{{"entries":{{{entry_items}}},"groups":{{{group_items}}},"stamps":{_compact(stamps)}}}'
+
+
+def _key_text(name: str) -> str:
+    """A shard's key as JSON: entry and group names are hex digests, which need no escaping
+    (a shard's tens of thousands of keys, each through json.dumps, were most of writing it)."""
+    return f'"{name}"' if name.isascii() and name.isalnum() else _compact(name)
 
 
 def _write_json(path: Path, data: Any) -> None:
