@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Iterator
 from typing import ClassVar
 
+from packaging.version import Version
+
 from kefix.config import Settings
 from kefix.model import EffectiveConfig, Finding, Fix, FlagRecord, FlagStatus, Layer, Severity, Span
+
+
+@functools.lru_cache(maxsize=64)
+def release(version: str) -> Version:
+    """A release's version parsed once: every rule compares each launch's release with the
+    releases a check applies from, and a run has a handful of releases."""
+    return Version(version)
 
 
 class Rule:

@@ -8,7 +8,7 @@ from packaging.version import Version
 
 from kefix.config import Settings
 from kefix.model import Applicability, EffectiveConfig, Finding, Fix, SetArg, Severity, Unknown
-from kefix.rules.base import Rule
+from kefix.rules.base import Rule, release
 
 _BEST_FROM = Version("4.47.0")
 # TrainingArguments sets metric_for_best_model to "loss" itself for these schedulers.
@@ -60,7 +60,7 @@ class BestNeedsMetric(Rule):
     fix_summary = "`--metric_for_best_model eval_loss` (unsafe)"
 
     def check(self, config: EffectiveConfig, settings: Settings) -> Iterator[Finding]:
-        version = Version(config.version)
+        version = release(config.version)
         if version < _BEST_FROM or config.value("save_strategy") != "best":
             return
         if config.value("metric_for_best_model") is not None:

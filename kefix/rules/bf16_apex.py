@@ -8,7 +8,7 @@ from packaging.version import Version
 
 from kefix.config import Settings
 from kefix.model import Applicability, EffectiveConfig, Finding, Fix, SetArg, Severity
-from kefix.rules.base import Rule
+from kefix.rules.base import Rule, release
 
 _FIELD_REMOVED_IN = Version("5.0.0")
 
@@ -48,7 +48,7 @@ class Bf16Apex(Rule):
     fix_summary = "`--half_precision_backend auto` (unsafe)"
 
     def check(self, config: EffectiveConfig, settings: Settings) -> Iterator[Finding]:
-        if Version(config.version) >= _FIELD_REMOVED_IN:
+        if release(config.version) >= _FIELD_REMOVED_IN:
             return
         if config.value("bf16") is not True:
             return

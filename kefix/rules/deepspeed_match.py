@@ -35,7 +35,7 @@ from kefix.model import (
     Span,
     Unknown,
 )
-from kefix.rules.base import Rule
+from kefix.rules.base import Rule, release
 
 _APEX_REMOVED = Version("5.0.0")  # 4.x also checks amp.* and leaves fp16.enabled to amp
 _PRECISION = ("fp16", "fp16_full_eval", "bf16", "bf16_full_eval")
@@ -68,7 +68,7 @@ def _either(first: str, second: str) -> Callable[[Values, str], object]:
 
 def _fp16(values: Values, version: str) -> object:
     on = bool(_known(values, "fp16") or _known(values, "fp16_full_eval"))
-    if Version(version) < _APEX_REMOVED:
+    if release(version) < _APEX_REMOVED:
         return on and _known(values, "fp16_backend") != "apex"
     return on
 
@@ -178,7 +178,7 @@ def mismatches(
     for check in CHECKS:
         if check.precision is not precision:
             continue
-        if check.before is not None and Version(version) >= Version(check.before):
+        if check.before is not None and release(version) >= release(check.before):
             continue
         if check.batch and _auto_batch(config):
             continue
@@ -198,7 +198,7 @@ def mismatches(
 
 def _auto_batch(config: EffectiveConfig) -> bool:
     value = config.value("auto_find_batch_size")
-    return value is not False and Version(config.version) >= Version("4.37.0")
+    return value is not False and release(config.version) >= release("4.37.0")
 
 
 _TRAIN_BATCH = Check(

@@ -8,7 +8,7 @@ from packaging.version import Version
 
 from kefix.config import Settings
 from kefix.model import Applicability, EffectiveConfig, Finding, Fix, RemoveArg, Severity
-from kefix.rules.base import Rule, default_origin_note
+from kefix.rules.base import Rule, default_origin_note, release
 
 _FIELD_FROM = Version("4.43.0")
 # 4.43-4.49 test `not (isinstance(v, int) or v > 0)`, so any int passes, 0 and negatives too;
@@ -55,7 +55,7 @@ class EmptyCacheSteps(Rule):
     fix_summary = "remove a `0` (unsafe)"
 
     def check(self, config: EffectiveConfig, settings: Settings) -> Iterator[Finding]:
-        version = Version(config.version)
+        version = release(config.version)
         if version < _FIELD_FROM:
             return
         steps = config.value("torch_empty_cache_steps")

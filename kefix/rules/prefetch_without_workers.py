@@ -16,7 +16,7 @@ from kefix.model import (
     Severity,
     Unknown,
 )
-from kefix.rules.base import Rule, default_origin_note
+from kefix.rules.base import Rule, default_origin_note, release
 
 _CHECKED_FROM = Version("4.38.0")
 
@@ -59,7 +59,7 @@ class PrefetchWithoutWorkers(Rule):
     fix_summary = "remove the factor (safe)"
 
     def check(self, config: EffectiveConfig, settings: Settings) -> Iterator[Finding]:
-        if Version(config.version) < _CHECKED_FROM:
+        if release(config.version) < _CHECKED_FROM:
             return
         factor = config.value("dataloader_prefetch_factor")
         workers = config.value("dataloader_num_workers")

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from packaging.version import Version
-
 from kefix.config import Settings
 from kefix.knowledge.migrations import applicable_migration
 from kefix.knowledge.training_args import field_history, training_fields
@@ -17,7 +15,7 @@ from kefix.model import (
     RemoveArg,
     Severity,
 )
-from kefix.rules.base import Rule, not_used, spelled, unknown_flags
+from kefix.rules.base import Rule, not_used, release, spelled, unknown_flags
 
 
 class RemovedFlag(Rule):
@@ -63,7 +61,7 @@ class RemovedFlag(Rule):
             history = field_history(name)
             if history is None or name in fields or applicable_migration(name, fields):
                 continue
-            if Version(config.version) < Version(history.first):
+            if release(config.version) < release(history.first):
                 why = f"does not exist in transformers {config.version} (added in {history.first})"
             else:
                 why = f"was removed in transformers {history.removed_in} with no replacement"

@@ -9,7 +9,7 @@ from packaging.version import Version
 from kefix.config import Settings
 from kefix.model import EffectiveConfig, Finding, Layer, Severity, Unknown
 from kefix.resolve import spelled_for
-from kefix.rules.base import Rule
+from kefix.rules.base import Rule, release
 from kefix.rules.steps_ignored import misspelled_for_release
 
 _BEST_FROM = Version("4.47.0")
@@ -55,7 +55,7 @@ class SaveBestWithoutEval(Rule):
     )
 
     def check(self, config: EffectiveConfig, settings: Settings) -> Iterator[Finding]:
-        if Version(config.version) < _BEST_FROM:
+        if release(config.version) < _BEST_FROM:
             return
         if config.value("save_strategy") != "best":
             return

@@ -8,7 +8,7 @@ from packaging.version import Version
 
 from kefix.config import Settings
 from kefix.model import EffectiveConfig, Finding, Severity
-from kefix.rules.base import Rule
+from kefix.rules.base import Rule, release
 
 # The first release whose SchedulerType has the value (and the check that goes with it).
 _EVAL_DRIVEN = {
@@ -61,7 +61,7 @@ class SchedulerNeedsEval(Rule):
         scheduler = config.value("lr_scheduler_type")
         if not isinstance(scheduler, str) or scheduler not in _EVAL_DRIVEN:
             return
-        if Version(config.version) < _EVAL_DRIVEN[scheduler]:
+        if release(config.version) < _EVAL_DRIVEN[scheduler]:
             return
         if config.value("eval_strategy") != "no":
             return

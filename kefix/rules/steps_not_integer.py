@@ -8,7 +8,7 @@ from packaging.version import Version
 
 from kefix.config import Settings
 from kefix.model import EffectiveConfig, Finding, Severity
-from kefix.rules.base import Rule, default_origin_note, number
+from kefix.rules.base import Rule, default_origin_note, number, release
 
 # 4.29 made the three intervals floats (below 1: a ratio of the total steps) and added the check;
 # 4.28 types them int, so argparse itself rejects '10.5' there (KF112).
@@ -61,7 +61,7 @@ class StepsNotInteger(Rule):
     )
 
     def check(self, config: EffectiveConfig, settings: Settings) -> Iterator[Finding]:
-        if Version(config.version) < _FLOAT_STEPS_FROM:
+        if release(config.version) < _FLOAT_STEPS_FROM:
             return
         logging_checked = config.value("logging_strategy") == "steps"
         for field, strategy in _INTERVALS:

@@ -16,7 +16,7 @@ from kefix.model import (
     Severity,
     Unknown,
 )
-from kefix.rules.base import Rule
+from kefix.rules.base import Rule, release
 
 _STRATEGY_FLAGS = ("save_strategy", "eval_strategy")
 # save_strategy="best" exists from 4.47, but only 4.48 stopped requiring matching strategies.
@@ -72,7 +72,7 @@ class StrategyMismatch(Rule):
             return
         if isinstance(evaluation, Unknown) or isinstance(save, Unknown):
             return
-        if save == "best" and Version(config.version) >= _BEST_EXEMPT_FROM:
+        if save == "best" and release(config.version) >= _BEST_EXEMPT_FROM:
             return
         if evaluation == save:
             return

@@ -8,7 +8,7 @@ from packaging.version import Version
 
 from kefix.config import Settings
 from kefix.model import Applicability, EffectiveConfig, Finding, Fix, RemoveArg, Severity
-from kefix.rules.base import Rule, number, show_number
+from kefix.rules.base import Rule, number, release, show_number
 
 _OVERWRITES_FROM = Version("5.0.0")
 _REMOVED_IN = Version("5.15.0")  # then --warmup_ratio is gone (KF101)
@@ -53,7 +53,7 @@ class WarmupRatioOverridesSteps(Rule):
     fix_summary = "drop `--warmup_ratio` (unsafe)"
 
     def check(self, config: EffectiveConfig, settings: Settings) -> Iterator[Finding]:
-        if not _OVERWRITES_FROM <= Version(config.version) < _REMOVED_IN:
+        if not _OVERWRITES_FROM <= release(config.version) < _REMOVED_IN:
             return
         ratio = number(config.value("warmup_ratio"))
         steps = number(config.value("warmup_steps"))

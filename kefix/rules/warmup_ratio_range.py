@@ -8,7 +8,7 @@ from packaging.version import Version
 
 from kefix.config import Settings
 from kefix.model import EffectiveConfig, Finding, Severity
-from kefix.rules.base import Rule, default_origin_note, show_number
+from kefix.rules.base import Rule, default_origin_note, release, show_number
 
 # 5.0 dropped the range check (a deprecated warmup_ratio then overwrites warmup_steps as is) and
 # 5.15 removed the field (KF101 migrates it to warmup_steps).
@@ -47,7 +47,7 @@ class WarmupRatioRange(Rule):
     summary = "`warmup_ratio` outside [0, 1] on 4.28-4.57 (transformers raises)"
 
     def check(self, config: EffectiveConfig, settings: Settings) -> Iterator[Finding]:
-        if Version(config.version) >= _CHECKED_BEFORE:
+        if release(config.version) >= _CHECKED_BEFORE:
             return
         ratio = config.value("warmup_ratio")
         if isinstance(ratio, bool) or not isinstance(ratio, (int, float)):

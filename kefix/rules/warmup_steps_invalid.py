@@ -8,7 +8,7 @@ from packaging.version import Version
 
 from kefix.config import Settings
 from kefix.model import EffectiveConfig, Finding, Severity
-from kefix.rules.base import Rule, default_origin_note
+from kefix.rules.base import Rule, default_origin_note, release
 
 _CHECKED_FROM = Version("4.42.0")
 _ONE_ALLOWED_FROM = Version("4.44.0")  # 4.42-4.43 also reject 0 < warmup_steps <= 1
@@ -61,7 +61,7 @@ class WarmupStepsInvalid(Rule):
     )
 
     def check(self, config: EffectiveConfig, settings: Settings) -> Iterator[Finding]:
-        version = Version(config.version)
+        version = release(config.version)
         if version < _CHECKED_FROM:
             return
         steps = config.value("warmup_steps")
