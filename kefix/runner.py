@@ -15,10 +15,12 @@ import os
 import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Protocol
+
+import msgspec
+from msgspec.structs import replace
 
 from kefix.analyze import FileAnalysis, analyze_text
 from kefix.config import Settings
@@ -39,8 +41,7 @@ if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
 
 
-@dataclass(frozen=True)
-class FileResult:
+class FileResult(msgspec.Struct, frozen=True):
     """One file's findings, the fixes that passed verification and the diffs they make.
 
     Results are *detached* (unless a run keeps resolutions for ``--show-launches``): the
@@ -98,11 +99,12 @@ class FileResult:
         return self.fix_edits[index] if index < len(self.fix_edits) else ()
 
 
-@dataclass
-class RunResult:
-    files: list[FileResult] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)  # KF902 lines: files kefix could not read
-    notes: list[str] = field(default_factory=list)  # said once per run (an unknown framework)
+class RunResult(msgspec.Struct):
+    files: list[FileResult] = msgspec.field(default_factory=list)
+    # KF902 lines: files kefix could not read
+    errors: list[str] = msgspec.field(default_factory=list)
+    # said once per run (an unknown framework)
+    notes: list[str] = msgspec.field(default_factory=list)
 
     @property
     def findings(self) -> int:
@@ -117,8 +119,7 @@ class RunResult:
         )
 
 
-@dataclass(frozen=True)
-class CheckJob:
+class CheckJob(msgspec.Struct, frozen=True):
     """A file to check: its text as read, how it is shown, the releases to check it against."""
 
     source: SourceText

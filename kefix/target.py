@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import msgspec
 from packaging.version import InvalidVersion, Version
 
 from kefix.package_names import canonical_name
@@ -89,8 +90,7 @@ class TargetVersionError(ValueError):
     """An explicit target (``--target-transformers``) is neither a version nor a specifier."""
 
 
-@dataclass(frozen=True)
-class TargetVersions:
+class TargetVersions(msgspec.Struct, frozen=True):
     """The known releases to check against, ascending, and why they were chosen."""
 
     versions: tuple[str, ...]
@@ -170,8 +170,7 @@ def _target_versions(
 # --- known releases -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Catalogue:
+class _Catalogue(msgspec.Struct, frozen=True):
     """The releases kefix has data for, parsed and sorted."""
 
     releases: tuple[tuple[Version, str], ...]

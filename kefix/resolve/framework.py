@@ -18,15 +18,17 @@ conventions (ms-swift evaluates on its save schedule) instead of hiding them all
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import importlib.util
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 
+import msgspec
+from msgspec.structs import replace
 from packaging.version import InvalidVersion, Version
 
 from kefix.knowledge import framework_conventions as conventions
@@ -160,17 +162,16 @@ def parse_framework_targets(items: Sequence[str]) -> dict[str, str]:
     return targets
 
 
-@dataclass
-class FrameworkCatalogue:
+class FrameworkCatalogue(msgspec.Struct):
     """The framework releases of one run: chosen once per framework and directory."""
 
     search_roots: Sequence[Path]
-    explicit: Mapping[str, str] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)  # said once per run
+    explicit: Mapping[str, str] = msgspec.field(default_factory=dict)
+    notes: list[str] = msgspec.field(default_factory=list)  # said once per run
     # (framework, command, directory) -> the choice, and what making it asked (``remembered``)
     _chosen: dict[
         tuple[str, str, Path], tuple[tuple[FrameworkUse, CommandOptions | None], str, Facts]
-    ] = field(default_factory=dict)
+    ] = msgspec.field(default_factory=dict)
 
     def use_for(self, launch: Launch, script: Path) -> tuple[FrameworkUse, CommandOptions | None]:
         """The framework ``launch`` runs (``framework_command`` must name it), the release and
@@ -200,7 +201,7 @@ class FrameworkCatalogue:
                 framework, command, installed[1], version, f"{framework} {version} installed"
             )
             if options is not None:
-                return replace(use, reason=reason), options
+                return dataclasses.replace(use, reason=reason), options
         options = command_options(framework, command, version)
         if options is None:
             self._note(
@@ -480,11 +481,12 @@ def framework_layer(
             from kefix.resolve.axolotl import precision_unknown
 
             precision_unknown(values)
-    return replace(use, values=MappingProxyType(own), config_keys=MappingProxyType(config_keys))
+    return dataclasses.replace(
+        use, values=MappingProxyType(own), config_keys=MappingProxyType(config_keys)
+    )
 
 
-@dataclass(frozen=True)
-class _Defaults:
+class _Defaults(msgspec.Struct, frozen=True):
     """A command's option defaults as resolved values, split by whether they are
     TrainingArguments fields (those layer over transformers' defaults)."""
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
+
+import msgspec
+from msgspec.structs import replace
 
 from kefix.model import Span, Unknown
 from kefix.sources.bash.crash_guard import can_crash_tree_sitter_bash, parse_in_child
@@ -57,8 +59,7 @@ def _parser() -> tree_sitter.Parser:
     return tree_sitter.Parser(tree_sitter.Language(tree_sitter_bash.language()))
 
 
-@dataclass(frozen=True)
-class Word:
+class Word(msgspec.Struct, frozen=True):
     """One shell word of a command: its static value (or Unknown) and where it is.
 
     ``splat`` marks words that expand to any number of arguments (``"$@"``, ``${ARR[@]}``,
@@ -71,8 +72,7 @@ class Word:
     splat: bool = False
 
 
-@dataclass(frozen=True)
-class Command:
+class Command(msgspec.Struct, frozen=True):
     """A simple command: env-var prefixes, the command words, and where it sits."""
 
     words: tuple[Word, ...]
@@ -83,22 +83,19 @@ class Command:
     has_error: bool = False  # tree-sitter had to recover inside it: its words are not reliable
 
 
-@dataclass(frozen=True)
-class Assignment:
+class Assignment(msgspec.Struct, frozen=True):
     name: str
     value: str | Unknown
     offset: int
     conditional: bool
 
 
-@dataclass(frozen=True)
-class ParseError:
+class ParseError(msgspec.Struct, frozen=True):
     span: Span
     text: str
 
 
-@dataclass(frozen=True)
-class BashSyntax:
+class BashSyntax(msgspec.Struct, frozen=True):
     """The parts of a script kefix reads: its commands, assignments, comments and parse errors."""
 
     text: str
