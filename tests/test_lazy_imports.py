@@ -284,7 +284,11 @@ def test_the_bash_grammar_is_loaded_only_when_a_shell_script_is_read(tmp_path: P
     script = tmp_path / "run.sh"
     script.write_text("torchrun train.py --output_dir out\n")
     modules = _modules_after(_RUN_CLI.format(args=[str(script), "--no-cache"]), tmp_path)
-    assert "tree_sitter_bash" in modules
+    # The grammar's compiled binding alone: the package's __init__ imports importlib.resources.
+    assert "tree_sitter_bash._binding" in modules
+    assert _loaded_of(modules, ("tree_sitter_bash", "importlib.resources")) == [
+        "tree_sitter_bash._binding"
+    ]
     assert "signal" not in modules  # names how a crashed parser child ended; none crashed
 
 

@@ -51,12 +51,41 @@ _LOOP_NODES = frozenset(
 
 @functools.cache
 def _parser() -> tree_sitter.Parser:
-    # Imported on the first bash file: tree_sitter_bash imports importlib.resources (~5 ms in
-    # all), which a run over Python, YAML or notebooks alone never needs.
+    # Imported on the first bash file: a run over Python, YAML or notebooks alone never needs it.
     import tree_sitter
-    import tree_sitter_bash
 
-    return tree_sitter.Parser(tree_sitter.Language(tree_sitter_bash.language()))
+    return tree_sitter.Parser(tree_sitter.Language(_bash_language()))
+
+
+def _bash_language() -> object:
+    """The bash grammar, from tree-sitter-bash's compiled binding alone: the package's
+    ``__init__`` imports importlib.resources (with tempfile, shutil and random: ~7 ms of a
+    one-script run) for a highlighting query kefix never reads. Importing
+    ``tree_sitter_bash._binding`` would run that ``__init__`` first, so the binding is loaded
+    from where the package is installed, without importing the package."""
+    import importlib.machinery
+    import importlib.util
+    import sys
+
+    package = importlib.util.find_spec("tree_sitter_bash")
+    locations = None if package is None else package.submodule_search_locations
+    binding = (
+        None
+        if locations is None
+        else importlib.machinery.PathFinder.find_spec("tree_sitter_bash._binding", locations)
+    )
+    if binding is None or binding.loader is None:  # a release that moved it: the public way
+        import tree_sitter_bash
+
+        return tree_sitter_bash.language()
+    module = sys.modules.get(binding.name)
+    if module is None:
+        module = importlib.util.module_from_spec(binding)
+        binding.loader.exec_module(module)
+        # An import of the package later (a plugin, a test) then reuses this module.
+        sys.modules[binding.name] = module
+    language: object = module.language()
+    return language
 
 
 class Word(msgspec.Struct, frozen=True):
