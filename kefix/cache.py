@@ -435,22 +435,28 @@ def code_fingerprint() -> str:
     release, an edited rule, regenerated knowledge) starts a fresh cache. Files count by size
     and modification time, as Python's own bytecode cache does."""
     digest = hashlib.sha256(f"{__version__}\0{_FORMAT}\0{sys.version_info[:2]}".encode())
-    package = Path(__file__).resolve().parent
-    for path in sorted(_package_files(package)):
-        stat = path.stat()
-        digest.update(f"{path.relative_to(package).as_posix()}\0{stat.st_size}\0".encode())
-        digest.update(f"{stat.st_mtime_ns}\n".encode())
+    package = os.path.dirname(os.path.realpath(__file__))
+    stamps = sorted(_package_files(package, ""))
+    digest.update(
+        "".join(f"{name}\0{size}\0{mtime_ns}\n" for name, size, mtime_ns in stamps).encode()
+    )
     for name in ("tree_sitter", "tree_sitter_bash", "bashlex"):
         digest.update(f"{name}={_distribution_version(name)}".encode())
     return digest.hexdigest()[:24]
 
 
-def _package_files(package: Path) -> Iterator[Path]:
-    for directory, subdirectories, files in os.walk(package):
-        subdirectories[:] = [name for name in subdirectories if name != "__pycache__"]
-        for name in files:
-            if name.endswith((".py", ".json")):
-                yield Path(directory) / name
+def _package_files(directory: str, relative: str) -> Iterator[tuple[str, int, int]]:
+    """Each code and data file under ``directory`` (bytecode caches aside) as its path in the
+    package, size and modification time. Plain strings and os.scandir: every run reads these
+    ~140 stamps, and os.walk with a Path for each took ~3 ms of a one-script run."""
+    with os.scandir(directory) as entries:
+        for entry in entries:
+            if entry.is_dir():
+                if entry.name != "__pycache__" and not entry.is_symlink():  # as os.walk
+                    yield from _package_files(entry.path, f"{relative}{entry.name}/")
+            elif entry.name.endswith((".py", ".json")):
+                stat = entry.stat()
+                yield f"{relative}{entry.name}", stat.st_size, stat.st_mtime_ns
 
 
 def _distribution_version(name: str) -> str:
