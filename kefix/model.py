@@ -6,7 +6,7 @@ without touching the others. Values are frozen: they flow one way through the pi
 Records are ``msgspec.Struct`` classes (across kefix), not dataclasses: a Struct class is built
 in C (~0.015 ms), a frozen dataclass by an ``exec`` per generated method (~0.7 ms), and a
 one-script run creates ~80 record classes at start-up. The few records with a field left out
-of equality (``field(compare=False)``), which a Struct cannot express, stay dataclasses.
+of equality (``field(compare=False)``) name it in ``PartlyCompared.uncompared``.
 """
 
 from __future__ import annotations
@@ -16,10 +16,11 @@ import enum
 import functools
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 import msgspec
+
+from kefix.partial_equality import PartlyCompared
 
 
 class Span(msgspec.Struct, frozen=True):
@@ -263,8 +264,7 @@ class ResolvedValue(msgspec.Struct, frozen=True):
     overrides: tuple[ResolvedValue, ...] = ()  # the lower layers this value replaced, latest first
 
 
-@dataclass(frozen=True)
-class FrameworkUse:
+class FrameworkUse(PartlyCompared, frozen=True):
     """The framework CLI a launch runs (``swift sft``), the release kefix checks it against and
     why, and what kefix knows of that release: ``known`` False when it has neither knowledge nor
     source for it (then no flag may be called unknown). ``options`` are the framework's own
@@ -280,9 +280,11 @@ class FrameworkUse:
     uncertain: frozenset[str] = frozenset()
     training_base: str | None = None
     known: bool = False
-    values: Mapping[str, ResolvedValue] = field(default_factory=dict, compare=False, hash=False)
+    values: Mapping[str, ResolvedValue] = msgspec.field(default_factory=dict)
     # Keys of the config files the launch names, each with the ``path:line`` that writes it.
-    config_keys: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
+    config_keys: Mapping[str, str] = msgspec.field(default_factory=dict)
+
+    uncompared: ClassVar[frozenset[str]] = frozenset({"values", "config_keys"})
 
 
 class DeepSpeedConfig(msgspec.Struct, frozen=True):
@@ -296,8 +298,7 @@ class DeepSpeedConfig(msgspec.Struct, frozen=True):
     written: str = ""  # the path as the launch writes it, for messages
 
 
-@dataclass(frozen=True)
-class EffectiveConfig:
+class EffectiveConfig(PartlyCompared, frozen=True):
     """The TrainingArguments a launch would construct, as far as kefix can know them statically."""
 
     launch: Launch
@@ -314,7 +315,10 @@ class EffectiveConfig:
     # For a DeepSpeed config checked on its own: the launches of this run that pass it.
     deepspeed_users: tuple[EffectiveConfig, ...] = ()
     # Fields the rules looked at, so a report can show every value a verdict rests on.
-    read: set[str] = field(default_factory=set, compare=False, repr=False)
+    read: set[str] = msgspec.field(default_factory=set)
+
+    uncompared: ClassVar[frozenset[str]] = frozenset({"read"})
+    unshown: ClassVar[frozenset[str]] = frozenset({"read"})
 
     def get(self, name: str) -> ResolvedValue | None:
         self.read.add(name)

@@ -22,14 +22,14 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import msgspec
 from packaging.version import InvalidVersion, Version
 
 from kefix.package_names import canonical_name
+from kefix.partial_equality import PartlyCompared
 from kefix.paths import display_path
 
 if TYPE_CHECKING:
@@ -296,8 +296,7 @@ def _explicit_specifier(text: str) -> tuple[SpecifierSet, ...]:
 # --- pins and how they combine --------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Pin:
+class _Pin(PartlyCompared, frozen=True):
     """One declaration of transformers. ``alternatives`` are OR-ed; None means not a release."""
 
     path: Path | None
@@ -305,7 +304,9 @@ class _Pin:
     text: str
     alternatives: tuple[SpecifierSet, ...] | None
     locked: bool = False
-    marker: Marker | None = field(default=None, compare=False)
+    marker: Marker | None = None
+
+    uncompared: ClassVar[frozenset[str]] = frozenset({"marker"})
 
     def where(self) -> str:
         if self.path is None:

@@ -129,6 +129,8 @@ def test_reading_an_entry_script_loads_no_libcst(tmp_path: Path) -> None:
     modules = _modules_after(body, tmp_path)
     assert "kefix.resolve.dataclasses" in modules
     assert _loaded_of(modules, ("libcst",)) == []
+    # kefix's records are msgspec Structs: creating a dataclass costs ~0.7 ms a class.
+    assert "dataclasses" not in modules
 
 
 def test_a_tree_with_json_but_no_yaml_config_never_imports_pyyaml(tmp_path: Path) -> None:

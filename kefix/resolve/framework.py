@@ -18,7 +18,6 @@ conventions (ms-swift evaluates on its save schedule) instead of hiding them all
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import importlib.util
 import json
@@ -201,7 +200,7 @@ class FrameworkCatalogue(msgspec.Struct):
                 framework, command, installed[1], version, f"{framework} {version} installed"
             )
             if options is not None:
-                return dataclasses.replace(use, reason=reason), options
+                return replace(use, reason=reason), options
         options = command_options(framework, command, version)
         if options is None:
             self._note(
@@ -481,9 +480,7 @@ def framework_layer(
             from kefix.resolve.axolotl import precision_unknown
 
             precision_unknown(values)
-    return dataclasses.replace(
-        use, values=MappingProxyType(own), config_keys=MappingProxyType(config_keys)
-    )
+    return replace(use, values=MappingProxyType(own), config_keys=MappingProxyType(config_keys))
 
 
 class _Defaults(msgspec.Struct, frozen=True):

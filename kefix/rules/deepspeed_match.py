@@ -318,9 +318,7 @@ def _as_user(user: EffectiveConfig, file_config: EffectiveConfig) -> EffectiveCo
     each of its project's releases in turn)."""
     if user.version == file_config.version:
         return user
-    from dataclasses import replace
-
-    return replace(user, version=file_config.version)
+    return msgspec.structs.replace(user, version=file_config.version)
 
 
 def _where(user: EffectiveConfig) -> str:
