@@ -9,9 +9,10 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
 from pathlib import Path
 
+import msgspec
+from msgspec.structs import replace
 from packaging.version import Version
 
 from kefix.config import Settings
@@ -23,8 +24,7 @@ from kefix.rules.base import Rule
 from kefix.sources import adapter_for, kind_of_suffix
 
 
-@dataclass(frozen=True)
-class FileAnalysis:
+class FileAnalysis(msgspec.Struct, frozen=True):
     """Everything kefix learnt from one version of one file's text."""
 
     path: Path

@@ -7,9 +7,11 @@ import enum
 import functools
 import os
 import sys
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+
+import msgspec
+from msgspec.structs import replace
 
 from kefix.model import Applicability
 from kefix.patterns import GitIgnorePatterns
@@ -47,8 +49,7 @@ DEFAULT_EXCLUDE = (
 )
 
 
-@dataclass(frozen=True)
-class PathPatterns:
+class PathPatterns(msgspec.Struct, frozen=True):
     """gitignore-syntax patterns, relative to ``base`` (the configuration file's directory, or
     the working directory for flags); ``base`` None: patterns without a ``/``, matched anywhere."""
 
@@ -73,16 +74,14 @@ def _posix(path: str) -> str:
     return path if os.sep == "/" else path.replace(os.sep, "/")
 
 
-@dataclass(frozen=True)
-class PerFileIgnore:
+class PerFileIgnore(msgspec.Struct, frozen=True):
     """``per-file-ignores``: rule codes or prefixes left out for the files ``pattern`` matches."""
 
     pattern: PathPatterns
     codes: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(msgspec.Struct, frozen=True):
     strategy_fix: StrategyFix = StrategyFix.AUTO
     unsafe_fixes: bool = False
     target_transformers: str | None = None  # a release or specifier; None: read the project's pins

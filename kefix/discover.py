@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 from kefix.config import Settings, path_spec
 from kefix.patterns import GitIgnorePatterns
@@ -65,16 +66,14 @@ class SourceFile:
         return f"SourceFile(path={self.path!r}, kind={self.kind!r})"
 
 
-@dataclass(frozen=True)
-class Skipped:
+class Skipped(msgspec.Struct, frozen=True):
     """A path kefix did not read, and why (shown as KF902)."""
 
     path: Path
     reason: str
 
 
-@dataclass(frozen=True)
-class Roots:
+class Roots(msgspec.Struct, frozen=True):
     """The places a run may read and write: the given directories, and the given files."""
 
     directories: tuple[str, ...]

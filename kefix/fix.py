@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+import msgspec
 
 from kefix.analyze import FileAnalysis, analyze_text
 from kefix.config import Settings
@@ -53,14 +54,12 @@ class OverlappingEdits(Exception):
     """Two edits of one fix touch the same characters; applying both would garble the text."""
 
 
-@dataclass(frozen=True)
-class DroppedFix:
+class DroppedFix(msgspec.Struct, frozen=True):
     finding: Finding
     reason: str
 
 
-@dataclass(frozen=True)
-class FixOutcome:
+class FixOutcome(msgspec.Struct, frozen=True):
     """The text after every fix that passed verification, and what happened to each fix."""
 
     original: FileAnalysis
@@ -162,24 +161,21 @@ def _verification_failure(before: FileAnalysis, after: FileAnalysis, target: Fin
 # ----------------------------------------------------------------------- semantic verification
 
 
-@dataclass(frozen=True)
-class _Kept:
+class _Kept(msgspec.Struct, frozen=True):
     """A flag the fix must leave exactly as it was."""
 
     name: str
     values: tuple[str | Unknown, ...]
 
 
-@dataclass(frozen=True)
-class _Set:
+class _Set(msgspec.Struct, frozen=True):
     """The flag a SetArg writes: any spelling of ``field`` that gives it ``value``."""
 
     field: str
     value: str | bool
 
 
-@dataclass(frozen=True)
-class _Renamed:
+class _Renamed(msgspec.Struct, frozen=True):
     """The flag a RenameArg respells: ``field``'s name, the old values."""
 
     field: str

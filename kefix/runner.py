@@ -9,16 +9,19 @@ from __future__ import annotations
 import collections
 import contextlib
 import copyreg
+import functools
 import gc
 import hashlib
 import os
 import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Protocol
+
+import msgspec
+from msgspec.structs import replace
 
 from kefix.analyze import FileAnalysis, analyze_text
 from kefix.config import Settings
@@ -39,8 +42,7 @@ if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
 
 
-@dataclass(frozen=True)
-class FileResult:
+class FileResult(msgspec.Struct, frozen=True):
     """One file's findings, the fixes that passed verification and the diffs they make.
 
     Results are *detached* (unless a run keeps resolutions for ``--show-launches``): the
@@ -98,11 +100,12 @@ class FileResult:
         return self.fix_edits[index] if index < len(self.fix_edits) else ()
 
 
-@dataclass
-class RunResult:
-    files: list[FileResult] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)  # KF902 lines: files kefix could not read
-    notes: list[str] = field(default_factory=list)  # said once per run (an unknown framework)
+class RunResult(msgspec.Struct):
+    files: list[FileResult] = msgspec.field(default_factory=list)
+    # KF902 lines: files kefix could not read
+    errors: list[str] = msgspec.field(default_factory=list)
+    # said once per run (an unknown framework)
+    notes: list[str] = msgspec.field(default_factory=list)
 
     @property
     def findings(self) -> int:
@@ -117,8 +120,7 @@ class RunResult:
         )
 
 
-@dataclass(frozen=True)
-class CheckJob:
+class CheckJob(msgspec.Struct, frozen=True):
     """A file to check: its text as read, how it is shown, the releases to check it against."""
 
     source: SourceText
@@ -899,24 +901,37 @@ class TargetCache:
 # diff keeps its layout.
 _SECRET_NAME = r"[A-Za-z0-9_]*(?:TOKEN|_KEY|APIKEY|SECRET|PASSWORD|PASSWD|CREDENTIALS?)"
 _SECRET_VALUE = r"""(?:"[^"\n]*"|'[^'\n]*'|[^\s;&|)'"]+)"""
-_SECRET_ASSIGNMENT = re.compile(
-    rf"(?P<name>\b{_SECRET_NAME}[A-Za-z0-9_]*=)(?P<value>{_SECRET_VALUE})", re.IGNORECASE
-)
-_SECRET_FLAG = re.compile(
-    rf"(?P<name>--[A-Za-z0-9_-]*(?:token|[_-]key|apikey|secret|password|passwd)[ \t=]+)"
-    rf"(?P<value>{_SECRET_VALUE})",
-    re.IGNORECASE,
-)
-# ``hub_token: x`` (YAML), ``"hub_token": "x"`` (JSON), ``hub_token="x"`` (a Python keyword).
-_SECRET_KEY = re.compile(
-    rf"""(?P<name>["']?\b[A-Za-z0-9_]*(?:token|_key|apikey|secret|password|passwd)["']?"""
-    rf"""[ \t]*:[ \t]*)(?P<value>{_SECRET_VALUE})""",
-    re.IGNORECASE,
-)
-_SECRET_SHAPES = re.compile(
-    r"\b(?:hf_[A-Za-z0-9]{20,}|sk-[A-Za-z0-9_-]{20,}|gh[pousr]_[A-Za-z0-9]{30,}"
-    r"|github_pat_[A-Za-z0-9_]{30,}|xox[abp]-[A-Za-z0-9-]{10,})"
-)
+
+
+@functools.cache
+def _secret_names() -> tuple[re.Pattern[str], ...]:
+    """The patterns of credential-like names: compiled on the first text that holds one of
+    their words (~2 ms at start-up otherwise, in a run that may never mask anything)."""
+    assignment = re.compile(
+        rf"(?P<name>\b{_SECRET_NAME}[A-Za-z0-9_]*=)(?P<value>{_SECRET_VALUE})", re.IGNORECASE
+    )
+    flag = re.compile(
+        rf"(?P<name>--[A-Za-z0-9_-]*(?:token|[_-]key|apikey|secret|password|passwd)[ \t=]+)"
+        rf"(?P<value>{_SECRET_VALUE})",
+        re.IGNORECASE,
+    )
+    # ``hub_token: x`` (YAML), ``"hub_token": "x"`` (JSON), ``hub_token="x"`` (a Python keyword).
+    key = re.compile(
+        rf"""(?P<name>["']?\b[A-Za-z0-9_]*(?:token|_key|apikey|secret|password|passwd)["']?"""
+        rf"""[ \t]*:[ \t]*)(?P<value>{_SECRET_VALUE})""",
+        re.IGNORECASE,
+    )
+    return assignment, flag, key
+
+
+@functools.cache
+def _secret_shapes() -> re.Pattern[str]:
+    return re.compile(
+        r"\b(?:hf_[A-Za-z0-9]{20,}|sk-[A-Za-z0-9_-]{20,}|gh[pousr]_[A-Za-z0-9]{30,}"
+        r"|github_pat_[A-Za-z0-9_]{30,}|xox[abp]-[A-Za-z0-9-]{10,})"
+    )
+
+
 _NOT_SECRET = frozenset({"", "true", "false", "none", "null", "0", "1"})
 MASK = "***"
 # Every name the three name patterns match holds one of these (matched case-insensitively); every
@@ -941,9 +956,8 @@ def mask_secrets(text: str) -> str:
     # Kelvin sign matches ``k``) leave the patterns to decide.
     lowered = text.lower() if text.isascii() else None
     if lowered is None or any(word in lowered for word in _NAME_WORDS):
-        text = _SECRET_ASSIGNMENT.sub(masked, text)
-        text = _SECRET_FLAG.sub(masked, text)
-        text = _SECRET_KEY.sub(masked, text)
+        for pattern in _secret_names():
+            text = pattern.sub(masked, text)
     if any(start in text for start in _SHAPE_STARTS):
-        text = _SECRET_SHAPES.sub(MASK, text)
+        text = _secret_shapes().sub(MASK, text)
     return text

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+
+import msgspec
 
 from kefix.model import (
     Applicability,
@@ -45,16 +46,14 @@ _CODE = re.compile(r"[A-Z]+[0-9]*")
 _LOOKS_LIKE_CODES = re.compile(r"[ \t]*:?[ \t]*[A-Za-z]+[0-9]+\b")
 
 
-@dataclass(frozen=True)
-class CodeEntry:
+class CodeEntry(msgspec.Struct, frozen=True):
     """One code (or prefix) of an ``ignore[...]`` list and where it is in the file."""
 
     code: str
     span: Span
 
 
-@dataclass(frozen=True)
-class Directive:
+class Directive(msgspec.Struct, frozen=True):
     """A ``kefix:`` directive found in a comment's text; offsets are within that text."""
 
     skip_file: bool
@@ -93,8 +92,7 @@ def parse_directive(comment: str) -> Directive | None:
     return Directive(False, tuple(entries), span, bracketed=True)
 
 
-@dataclass(frozen=True)
-class Suppression:
+class Suppression(msgspec.Struct, frozen=True):
     """An ``ignore`` directive placed in a file: its comment and the line it covers."""
 
     directive: Directive
@@ -107,8 +105,7 @@ class Suppression:
         return file_text[self.comment.start : self.comment.end]
 
 
-@dataclass(frozen=True)
-class FileSuppressions:
+class FileSuppressions(msgspec.Struct, frozen=True):
     """The directives of one file."""
 
     skip_file: bool
@@ -164,8 +161,7 @@ def code_matches(pattern: str, code: str) -> bool:
     return code.startswith(pattern)
 
 
-@dataclass(frozen=True)
-class Applied:
+class Applied(msgspec.Struct, frozen=True):
     """Findings after suppression, and which directive codes suppressed something."""
 
     kept: tuple[Finding, ...]

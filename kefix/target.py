@@ -22,13 +22,14 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
+import msgspec
 from packaging.version import InvalidVersion, Version
 
 from kefix.package_names import canonical_name
+from kefix.partial_equality import PartlyCompared
 from kefix.paths import display_path
 
 if TYPE_CHECKING:
@@ -89,8 +90,7 @@ class TargetVersionError(ValueError):
     """An explicit target (``--target-transformers``) is neither a version nor a specifier."""
 
 
-@dataclass(frozen=True)
-class TargetVersions:
+class TargetVersions(msgspec.Struct, frozen=True):
     """The known releases to check against, ascending, and why they were chosen."""
 
     versions: tuple[str, ...]
@@ -170,8 +170,7 @@ def _target_versions(
 # --- known releases -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Catalogue:
+class _Catalogue(msgspec.Struct, frozen=True):
     """The releases kefix has data for, parsed and sorted."""
 
     releases: tuple[tuple[Version, str], ...]
@@ -297,8 +296,7 @@ def _explicit_specifier(text: str) -> tuple[SpecifierSet, ...]:
 # --- pins and how they combine --------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Pin:
+class _Pin(PartlyCompared, frozen=True):
     """One declaration of transformers. ``alternatives`` are OR-ed; None means not a release."""
 
     path: Path | None
@@ -306,7 +304,9 @@ class _Pin:
     text: str
     alternatives: tuple[SpecifierSet, ...] | None
     locked: bool = False
-    marker: Marker | None = field(default=None, compare=False)
+    marker: Marker | None = None
+
+    uncompared: ClassVar[frozenset[str]] = frozenset({"marker"})
 
     def where(self) -> str:
         if self.path is None:

@@ -11,8 +11,9 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 ENCODING = "utf-8"
 ERRORS = "surrogateescape"
@@ -26,8 +27,7 @@ class FileChangedOnDisk(Exception):
         self.path = path
 
 
-@dataclass(frozen=True)
-class SourceText:
+class SourceText(msgspec.Struct, frozen=True):
     """A file's exact bytes and their lossless decoding."""
 
     path: Path

@@ -4,7 +4,6 @@ while the file, the settings, kefix itself and every file its launches depend on
 from __future__ import annotations
 
 import concurrent.futures
-import dataclasses
 import json
 import os
 import shutil
@@ -12,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import msgspec
 import pytest
 from click.testing import CliRunner
 from test_framework_configs import RECIPE
@@ -445,7 +445,7 @@ def test_a_launch_with_every_field_set_survives_the_cache() -> None:
         (model.DetachedArgs(model.BreakKind.COMMENT_LINE, span, ("lr",)),),
         (model.ConfigRef("cfg.yaml", span, "config"),),
     )  # fmt: skip
-    unset = [f.name for f in dataclasses.fields(launch) if getattr(launch, f.name) == f.default]
+    unset = [f.name for f in msgspec.structs.fields(launch) if getattr(launch, f.name) == f.default]
     assert unset == []
     encoder = cache_module._Encoder()
     data = json.loads(json.dumps(encoder.encode(launch)))

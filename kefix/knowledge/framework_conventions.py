@@ -11,13 +11,11 @@ against the released package when it is in the wheel cache.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+import msgspec
 from packaging.version import Version
 
 
-@dataclass(frozen=True)
-class Convention:
+class Convention(msgspec.Struct, frozen=True):
     """A behaviour of ``framework`` from release ``first`` (read) on, cited by ``source``:
     ``path:line`` in that release and ``quote``, the code there."""
 
@@ -357,8 +355,7 @@ CONVENTIONS: tuple[Convention, ...] = (
 )
 
 
-@dataclass(frozen=True)
-class OptionRename:
+class OptionRename(msgspec.Struct, frozen=True):
     """``old`` and ``new`` name the same option of ``framework``; ``proof`` is the convention
     whose code maps one onto the other."""
 

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 if TYPE_CHECKING:
     import tarfile
@@ -34,15 +35,13 @@ class SourceUnreadable(Exception):
     """The source does not hold what the framework's CLI parses in a shape this reader models."""
 
 
-@dataclass(frozen=True)
-class NonLiteral:
+class NonLiteral(msgspec.Struct, frozen=True):
     """A default computed at run time (a call, an enum member, a name): kefix cannot know it."""
 
     expression: str
 
 
-@dataclass(frozen=True)
-class FieldFact:
+class FieldFact(msgspec.Struct, frozen=True):
     """One option of a framework's parser: the class that declares it last, and its default.
 
     ``default`` is a JSON-able literal, ``NonLiteral`` or ``REQUIRED``; ``path`` and ``line`` say
@@ -55,8 +54,7 @@ class FieldFact:
     line: int
 
 
-@dataclass(frozen=True)
-class CommandModel:
+class CommandModel(msgspec.Struct, frozen=True):
     """What one CLI command parses: its classes, the transformers class they extend, and the
     fields they declare."""
 
@@ -139,25 +137,22 @@ class SourceTree:
 # --------------------------------------------------------------------------- modules and names
 
 
-@dataclass
-class _Module:
+class _Module(msgspec.Struct):
     name: str  # dotted
     path: str
     tree: ast.Module
-    classes: dict[str, ast.ClassDef] = field(default_factory=dict)
+    classes: dict[str, ast.ClassDef] = msgspec.field(default_factory=dict)
     # alias -> (module, name); name None: the alias is a module
-    imports: dict[str, tuple[str, str | None]] = field(default_factory=dict)
-    assigned: dict[str, list[ast.expr]] = field(default_factory=dict)
+    imports: dict[str, tuple[str, str | None]] = msgspec.field(default_factory=dict)
+    assigned: dict[str, list[ast.expr]] = msgspec.field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class _ClassRef:
+class _ClassRef(msgspec.Struct, frozen=True):
     module: _Module
     node: ast.ClassDef
 
 
-@dataclass(frozen=True)
-class _External:
+class _External(msgspec.Struct, frozen=True):
     module: str
     name: str
 
@@ -335,8 +330,7 @@ def _decorator_names(node: ast.ClassDef) -> set[str]:
     return names
 
 
-@dataclass
-class _ClassInfo:
+class _ClassInfo(msgspec.Struct):
     ref: _ClassRef
     bases: list[_ClassInfo | _External]
     kind: str  # "dataclass" | "pydantic" | "plain"
@@ -636,8 +630,7 @@ def _resolve_local_import(package: _Package, module: _Module, name: str) -> _Cla
     return None
 
 
-@dataclass(frozen=True)
-class Recipe:
+class Recipe(msgspec.Struct, frozen=True):
     """How to find the parser classes of a framework's commands in its source."""
 
     package: str  # the import name: the directory the tree holds

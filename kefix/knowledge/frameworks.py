@@ -15,11 +15,11 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+import msgspec
 from packaging.version import InvalidVersion, Version
 
 from kefix.model import FieldValue, Unknown
@@ -30,8 +30,7 @@ _DATA_FILE = "frameworks.json"
 CLOSE_ENOUGH = 0.8
 
 
-@dataclass(frozen=True)
-class FrameworkOption:
+class FrameworkOption(msgspec.Struct, frozen=True):
     """One option of a framework command: its default (``Unknown`` when computed at run time or
     when the releases around an unread one disagree), or ``required`` without one."""
 
@@ -40,8 +39,7 @@ class FrameworkOption:
     required: bool = False
 
 
-@dataclass(frozen=True)
-class CommandOptions:
+class CommandOptions(msgspec.Struct, frozen=True):
     """What one command of a framework parses at one release, and where kefix learnt it.
 
     ``options`` are the framework's own fields (TrainingArguments fields it overrides included);
@@ -60,8 +58,7 @@ class CommandOptions:
     uncertain: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True)
-class OptionHistory:
+class OptionHistory(msgspec.Struct, frozen=True):
     """When an option of a command exists among the releases read: ``added_in`` the first release
     read with it (None when the oldest read has it), ``removed_in`` the first release read after
     the last one with it (None while the newest has it)."""
@@ -73,8 +70,7 @@ class OptionHistory:
     removed_in: str | None
 
 
-@dataclass(frozen=True)
-class _Framework:
+class _Framework(msgspec.Struct, frozen=True):
     name: str
     distribution: str
     package: str

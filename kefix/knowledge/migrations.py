@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Container
-from dataclasses import dataclass
+
+import msgspec
 
 
 class Mapping(enum.Enum):
@@ -23,8 +24,7 @@ class Mapping(enum.Enum):
     NONE = "none"  # removed without a replacement
 
 
-@dataclass(frozen=True)
-class Migration:
+class Migration(msgspec.Struct, frozen=True):
     """``old`` became ``new`` (or nothing); ``value`` is the new flag's value for BOOL_TO_VALUE."""
 
     old: str

@@ -14,9 +14,10 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Literal
+
+import msgspec
 
 # §2 writes ``L`` for this lookbehind: a family name must not continue a longer word, so that
 # ``tinyllama``, ``paligemma`` or ``codet5`` do not hit ``llama``, ``gemma`` or ``t5``.
@@ -31,8 +32,7 @@ class Risk(enum.Enum):
     NONE = "none"
 
 
-@dataclass(frozen=True)
-class ModelFamily:
+class ModelFamily(msgspec.Struct, frozen=True):
     """One row of §1; ``pattern`` is its §2 regex, to be searched in a lower-cased name."""
 
     id: str
@@ -44,8 +44,7 @@ class ModelFamily:
     pattern: re.Pattern[str]
 
 
-@dataclass(frozen=True)
-class NameAlias:
+class NameAlias(msgspec.Struct, frozen=True):
     """A name that must resolve to another family's row, checked just before ``checked_before``.
 
     §2's ``deepseek_distill`` and §1's "Vicuna v1.5: treat it as llama2" are not rows of their own:
@@ -61,8 +60,7 @@ class NameAlias:
 MatchVia = Literal["name", "org", "template"]
 
 
-@dataclass(frozen=True)
-class FamilyMatch:
+class FamilyMatch(msgspec.Struct, frozen=True):
     """Which family a model name or framework hint points to, and how strong that signal is.
 
     ``via`` is ``"name"`` for the repo-name component, ``"org"`` for the §3 org-only fallback and

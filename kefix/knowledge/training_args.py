@@ -21,10 +21,10 @@ import json
 import pathlib
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+import msgspec
 from packaging.version import InvalidVersion, Version
 
 from kefix.model import FieldValue, Unknown
@@ -55,8 +55,7 @@ class UnknownVersion(ValueError):
     """A transformers version kefix has no data for (or that is not a version at all)."""
 
 
-@dataclass(frozen=True)
-class FieldSpec:
+class FieldSpec(msgspec.Struct, frozen=True):
     """One TrainingArguments field as one release's HfArgumentParser exposes it on the command line.
 
     ``default`` is the dataclass default (an empty dict default is ``Unknown("{}")``);
@@ -84,8 +83,7 @@ class FieldSpec:
     environment: bool = False
 
 
-@dataclass(frozen=True)
-class FieldHistory:
+class FieldHistory(msgspec.Struct, frozen=True):
     """When a field exists: ``first`` and ``last`` release read with it, ``removed_in`` the next
     release read (None while the newest has it), ``deprecated_in`` the first release whose help
     text or warnings call it deprecated (best effort)."""
@@ -97,23 +95,20 @@ class FieldHistory:
     deprecated_in: str | None
 
 
-@dataclass(frozen=True)
-class _Segment:
+class _Segment(msgspec.Struct, frozen=True):
     first: int  # indices into _Knowledge.versions, inclusive
     last: int
     entry: Mapping[str, Any]
 
 
-@dataclass(frozen=True)
-class _ParserFacts:
+class _ParserFacts(msgspec.Struct, frozen=True):
     first: int
     last: int
     dashed_aliases: bool
     dashed_negations: bool
 
 
-@dataclass(frozen=True)
-class _Knowledge:
+class _Knowledge(msgspec.Struct, frozen=True):
     versions: tuple[str, ...]
     parser: tuple[_ParserFacts, ...]
     segments: Mapping[str, tuple[_Segment, ...]]

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+import msgspec
 
 from kefix.model import Applicability, CellLocation, Edit, LineIndex, Location, Severity
 from kefix.report.text import ReportedFinding
@@ -30,15 +31,13 @@ class FixStatus:
     NOT_WRITTEN = "not-written"  # verified, but the file could not be written (KF902)
 
 
-@dataclass(frozen=True)
-class EditRecord:
+class EditRecord(msgspec.Struct, frozen=True):
     start: Location
     end: Location
     content: str
 
 
-@dataclass(frozen=True)
-class FixRecord:
+class FixRecord(msgspec.Struct, frozen=True):
     applicability: Applicability
     description: str
     status: str
@@ -46,8 +45,7 @@ class FixRecord:
     edits: tuple[EditRecord, ...]  # the fix alone, against the file as read
 
 
-@dataclass(frozen=True)
-class FindingRecord:
+class FindingRecord(msgspec.Struct, frozen=True):
     code: str
     name: str
     severity: Severity

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+import msgspec
 
 from kefix.model import Severity
 from kefix.rules import DIAGNOSTICS, RULES
@@ -87,8 +88,7 @@ _DIAGNOSTIC_EXAMPLES = {
 }
 
 
-@dataclass(frozen=True)
-class RuleInfo:
+class RuleInfo(msgspec.Struct, frozen=True):
     """What a user is told about one code: ``--list-rules`` row, README row, SARIF descriptor."""
 
     code: str

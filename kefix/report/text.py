@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import click
+import msgspec
 
 from kefix.model import Applicability, CellLines, Finding, LineIndex, Severity
 
 
-@dataclass(frozen=True)
-class ReportedFinding:
+class ReportedFinding(msgspec.Struct, frozen=True):
     """A finding with what happened to its fix in this run."""
 
     finding: Finding

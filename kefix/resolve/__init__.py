@@ -11,10 +11,12 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING
+
+import msgspec
+from msgspec.structs import replace
 
 from kefix.knowledge.migrations import MIGRATIONS, migration_from, migration_to
 from kefix.knowledge.training_args import (
@@ -70,8 +72,7 @@ _OWN_SCHEMA_FORMATS = frozenset({"axolotl"})
 _MIN_FLAGS_WITHOUT_ENTRY = 2
 
 
-@dataclass(frozen=True)
-class FlagBinding:
+class FlagBinding(msgspec.Struct, frozen=True):
     """Which field a flag of the launch sets, and the value it gives it."""
 
     arg: Arg
@@ -79,8 +80,7 @@ class FlagBinding:
     value: FieldValue
 
 
-@dataclass(frozen=True)
-class Resolution:
+class Resolution(msgspec.Struct, frozen=True):
     """A launch and what resolving it found; ``config`` is None when it runs no Trainer,
     and ``reason`` says why (or what kefix had to do without, e.g. a missing entry script)."""
 
@@ -92,33 +92,36 @@ class Resolution:
     named_configs: tuple[NamedConfig, ...] = ()  # config files the launch names, as read
 
 
-@dataclass
-class Resolver:
+class Resolver(msgspec.Struct):
     """Resolves launches of one run; reads each entry script (and its modules) once, for every
     launch that runs it."""
 
     search_roots: Sequence[Path]
-    framework_targets: Mapping[str, str] = field(default_factory=dict)  # --target-framework
+    framework_targets: Mapping[str, str] = msgspec.field(default_factory=dict)  # --target-framework
     # entry -> its parser, and what reading it asked of the file system (kefix.cache keeps that)
-    _specs: dict[Path, tuple[ParserSpec | None, str, Facts]] = field(default_factory=dict)
-    _entries: dict[tuple[object, ...], tuple[Path | None, str, Facts]] = field(default_factory=dict)
+    _specs: dict[Path, tuple[ParserSpec | None, str, Facts]] = msgspec.field(default_factory=dict)
+    _entries: dict[tuple[object, ...], tuple[Path | None, str, Facts]] = msgspec.field(
+        default_factory=dict
+    )
     # memos whose values keep what computing them asked of the file system (``remembered``)
-    _class_specs: dict[tuple[Path, str], tuple[ParserSpec, str, Facts]] = field(
+    _class_specs: dict[tuple[Path, str], tuple[ParserSpec, str, Facts]] = msgspec.field(
         default_factory=dict
     )
     _frameworks: FrameworkCatalogue | None = None
 
-    _named: dict[tuple[object, ...], tuple[NamedConfig, str, Facts]] = field(default_factory=dict)
+    _named: dict[tuple[object, ...], tuple[NamedConfig, str, Facts]] = msgspec.field(
+        default_factory=dict
+    )
     # Results later stages derive from what this resolver read, kept for the run's duration.
-    memo: dict[tuple[object, ...], tuple[set[tuple[str, str]], str, Facts]] = field(
+    memo: dict[tuple[object, ...], tuple[set[tuple[str, str]], str, Facts]] = msgspec.field(
         default_factory=dict
     )
     # DeepSpeed config (real path) -> the configurations of this run's launches that pass it;
     # filled by the runner once every launch is resolved, read when the file itself is checked.
-    deepspeed_users: dict[str, tuple[EffectiveConfig, ...]] = field(default_factory=dict)
+    deepspeed_users: dict[str, tuple[EffectiveConfig, ...]] = msgspec.field(default_factory=dict)
     _deepspeed: dict[
         tuple[object, ...], tuple[tuple[Path | None, DeepSpeedConfig | None], str, Facts]
-    ] = field(default_factory=dict)
+    ] = msgspec.field(default_factory=dict)
 
     @property
     def frameworks(self) -> FrameworkCatalogue:
@@ -511,7 +514,7 @@ def _hide_defaults(values: dict[str, ResolvedValue], why: str) -> None:
     unknown = Unknown(why)
     for name, resolved in values.items():
         if resolved.arg is None:
-            # The constructor, not dataclasses.replace: a framework launch hides ~120 values.
+            # The constructor, not replace: a framework launch hides ~120 values.
             values[name] = ResolvedValue(
                 resolved.name, unknown, resolved.origin, resolved.arg, resolved.overrides
             )

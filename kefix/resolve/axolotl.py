@@ -16,7 +16,9 @@ builder sets that is not here.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+
+import msgspec
+from msgspec.structs import replace
 
 from kefix.knowledge import framework_conventions as conventions
 from kefix.knowledge.framework_conventions import Convention
@@ -39,8 +41,7 @@ from kefix.model import (
 )
 
 
-@dataclass(frozen=True)
-class AxolotlKey:
+class AxolotlKey(msgspec.Struct, frozen=True):
     """One key of the config as axolotl's config model holds it: written (with its ``arg`` and
     line) or its default."""
 

@@ -10,8 +10,9 @@ launch that names it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 from kefix.model import ConfigRef, Launch
 from kefix.paths import display_path
@@ -19,8 +20,7 @@ from kefix.resolve import filesystem
 from kefix.resolve.entry_script import locate_relative
 
 
-@dataclass(frozen=True)
-class NamedConfig:
+class NamedConfig(msgspec.Struct, frozen=True):
     """A config file a launch names, as far as kefix could read it.
 
     ``launch`` is the file read as a config launch in the format the launcher gives it

@@ -17,9 +17,10 @@ import re
 import tokenize
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
+
+import msgspec
 
 from kefix.knowledge.training_classes import TRAINING_CLASS_NAMES
 from kefix.model import FieldValue, Unknown
@@ -53,8 +54,7 @@ _NO_DEFAULT = Unknown("<no default>")
 # ----------------------------------------------------------------------------- public results
 
 
-@dataclass(frozen=True)
-class FieldDefault:
+class FieldDefault(msgspec.Struct, frozen=True):
     """One dataclass field as declared; ``value`` is ``Unknown`` unless a literal kefix can read.
 
     A field without a default (``has_default`` False) has the value ``Unknown("<no default>")``,
@@ -69,8 +69,7 @@ class FieldDefault:
     annotation: str
 
 
-@dataclass(frozen=True)
-class ParsedDataclass:
+class ParsedDataclass(msgspec.Struct, frozen=True):
     """A class passed to HfArgumentParser, with the fields its declaration and local bases give."""
 
     name: str
@@ -80,8 +79,7 @@ class ParsedDataclass:
     fields: tuple[FieldDefault, ...]
 
 
-@dataclass(frozen=True)
-class ParserSpec:
+class ParserSpec(msgspec.Struct, frozen=True, dict=True):
     """What the HfArgumentParser of an entry script is built from, as far as kefix can read it."""
 
     entry_path: Path
@@ -152,8 +150,7 @@ def read_parser_spec(entry: Path, search_roots: Sequence[Path]) -> ParserSpec | 
 # ----------------------------------------------------------------------------- parsed modules
 
 
-@dataclass(frozen=True)
-class _FromImport:
+class _FromImport(msgspec.Struct, frozen=True):
     """``from <level dots><module> import <name>``; ``name`` is ``*`` for a star import."""
 
     module: str
@@ -161,25 +158,21 @@ class _FromImport:
     name: str
 
 
-@dataclass(frozen=True)
-class _ModuleImport:
+class _ModuleImport(msgspec.Struct, frozen=True):
     """``import <dotted>`` (bound to its first part) or ``import <dotted> as m``."""
 
     dotted: str
 
 
-@dataclass(frozen=True, eq=False)
-class _ClassBinding:
+class _ClassBinding(msgspec.Struct, frozen=True, eq=False):
     node: ast.ClassDef
 
 
-@dataclass(frozen=True)
-class _FunctionBinding:
+class _FunctionBinding(msgspec.Struct, frozen=True):
     name: str
 
 
-@dataclass(frozen=True, eq=False)
-class _Assigned:
+class _Assigned(msgspec.Struct, frozen=True, eq=False):
     """A name bound by ``=``; ``value`` is None when it is bound more than once or by unpacking."""
 
     value: ast.expr | None
@@ -188,8 +181,7 @@ class _Assigned:
 _Binding = _FromImport | _ModuleImport | _ClassBinding | _FunctionBinding | _Assigned
 
 
-@dataclass(frozen=True, eq=False)
-class _ParserCall:
+class _ParserCall(msgspec.Struct, frozen=True, eq=False):
     """An ``HfArgumentParser(...)`` call with the names bound in its function before it."""
 
     node: ast.Call
@@ -197,8 +189,7 @@ class _ParserCall:
     scope: Mapping[str, _Binding]
 
 
-@dataclass(frozen=True, eq=False)
-class _Module:
+class _Module(msgspec.Struct, frozen=True, eq=False, dict=True):
     path: Path
     text: str
     bindings: Mapping[str, _Binding]
@@ -462,39 +453,33 @@ def _decoded(source: bytes) -> str:
 # ----------------------------------------------------------------------------- name resolution
 
 
-@dataclass(frozen=True)
-class _ModuleLocation:
+class _ModuleLocation(msgspec.Struct, frozen=True):
     """A module file, a package directory, or both (a package with its ``__init__.py``)."""
 
     file: Path | None
     package_dir: Path | None
 
 
-@dataclass(frozen=True, eq=False)
-class _LocalClass:
+class _LocalClass(msgspec.Struct, frozen=True, eq=False):
     module: _Module
     node: ast.ClassDef
 
 
-@dataclass(frozen=True, eq=False)
-class _LocalDefinition:
+class _LocalDefinition(msgspec.Struct, frozen=True, eq=False):
     """A function or value defined in a local module: only where it lives matters."""
 
     module: _Module
 
 
-@dataclass(frozen=True)
-class _LocalModule:
+class _LocalModule(msgspec.Struct, frozen=True):
     location: _ModuleLocation
 
 
-@dataclass(frozen=True)
-class _External:
+class _External(msgspec.Struct, frozen=True):
     dotted: str
 
 
-@dataclass(frozen=True)
-class _Unresolved:
+class _Unresolved(msgspec.Struct, frozen=True):
     reason: str
 
 
@@ -543,8 +528,7 @@ def _training_name(dotted: str) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
-class _ClassInfo:
+class _ClassInfo(msgspec.Struct, frozen=True):
     parsed: ParsedDataclass
     notes: tuple[str, ...]
     post_init: tuple[tuple[str, str, str], ...]  # (class, where, field) its __post_init__s assign

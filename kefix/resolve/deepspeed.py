@@ -7,8 +7,9 @@ The file is found like a config file (relative to where the launch runs) and rea
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
+
+from msgspec.structs import replace
 
 from kefix.model import DeepSpeedConfig, FieldValue, Launch, LineIndex
 from kefix.paths import display_path

@@ -17,9 +17,10 @@ import importlib
 import os
 from collections.abc import Callable, Hashable, Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
+
+import msgspec
 
 # (question, path) -> answer: "file"/"dir"/"exists" -> bool, "real" -> str, "hash" -> str | None,
 # and the answers of the derived questions below (``_DERIVED``), each a string.
@@ -44,16 +45,15 @@ _K = TypeVar("_K", bound=Hashable)
 _V = TypeVar("_V")
 
 
-@dataclass
-class Observation:
+class Observation(msgspec.Struct):
     """What one unit of work (a file's check, an entry script's reading) asked and learnt.
 
     ``groups`` are observations shared by many units (an entry script read once per run), kept
     whole so that a cache can store them once.
     """
 
-    facts: dict[tuple[str, str], object] = field(default_factory=dict)
-    groups: dict[str, Facts] = field(default_factory=dict)
+    facts: dict[tuple[str, str], object] = msgspec.field(default_factory=dict)
+    groups: dict[str, Facts] = msgspec.field(default_factory=dict)
 
     def all_facts(self) -> dict[tuple[str, str], object]:
         merged: dict[tuple[str, str], object] = {}

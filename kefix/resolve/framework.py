@@ -23,10 +23,11 @@ import importlib.util
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 
+import msgspec
+from msgspec.structs import replace
 from packaging.version import InvalidVersion, Version
 
 from kefix.knowledge import framework_conventions as conventions
@@ -160,17 +161,16 @@ def parse_framework_targets(items: Sequence[str]) -> dict[str, str]:
     return targets
 
 
-@dataclass
-class FrameworkCatalogue:
+class FrameworkCatalogue(msgspec.Struct):
     """The framework releases of one run: chosen once per framework and directory."""
 
     search_roots: Sequence[Path]
-    explicit: Mapping[str, str] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)  # said once per run
+    explicit: Mapping[str, str] = msgspec.field(default_factory=dict)
+    notes: list[str] = msgspec.field(default_factory=list)  # said once per run
     # (framework, command, directory) -> the choice, and what making it asked (``remembered``)
     _chosen: dict[
         tuple[str, str, Path], tuple[tuple[FrameworkUse, CommandOptions | None], str, Facts]
-    ] = field(default_factory=dict)
+    ] = msgspec.field(default_factory=dict)
 
     def use_for(self, launch: Launch, script: Path) -> tuple[FrameworkUse, CommandOptions | None]:
         """The framework ``launch`` runs (``framework_command`` must name it), the release and
@@ -483,8 +483,7 @@ def framework_layer(
     return replace(use, values=MappingProxyType(own), config_keys=MappingProxyType(config_keys))
 
 
-@dataclass(frozen=True)
-class _Defaults:
+class _Defaults(msgspec.Struct, frozen=True):
     """A command's option defaults as resolved values, split by whether they are
     TrainingArguments fields (those layer over transformers' defaults)."""
 

@@ -20,8 +20,8 @@ launch does not write it, the launch gets a flag with the DeepSpeed file's value
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 
+import msgspec
 from packaging.version import Version
 
 from kefix.model import (
@@ -86,8 +86,7 @@ def _betas(values: Values, version: str) -> object:
     return [_known(values, "adam_beta1"), _known(values, "adam_beta2")]
 
 
-@dataclass(frozen=True)
-class Check:
+class Check(msgspec.Struct, frozen=True):
     """One ``fill_match`` row: the DeepSpeed key, transformers' name for the HF side, how the HF
     value is computed, and the fields that make it up (written fields decide the fix side)."""
 
@@ -159,8 +158,7 @@ CHECKS: tuple[Check, ...] = (
 )
 
 
-@dataclass(frozen=True)
-class Mismatch:
+class Mismatch(msgspec.Struct, frozen=True):
     """A DeepSpeed value transformers would reject for this launch, and who should change."""
 
     check: Check
@@ -320,9 +318,7 @@ def _as_user(user: EffectiveConfig, file_config: EffectiveConfig) -> EffectiveCo
     each of its project's releases in turn)."""
     if user.version == file_config.version:
         return user
-    from dataclasses import replace
-
-    return replace(user, version=file_config.version)
+    return msgspec.structs.replace(user, version=file_config.version)
 
 
 def _where(user: EffectiveConfig) -> str:

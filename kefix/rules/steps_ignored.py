@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+
+import msgspec
 
 from kefix.config import Settings
 from kefix.knowledge.migrations import migration_to
@@ -23,8 +24,7 @@ from kefix.rules.base import Rule, show_number
 from kefix.rules.save_eval_misaligned import effective_eval_steps, misaligned_intervals
 
 
-@dataclass(frozen=True)
-class _Interval:
+class _Interval(msgspec.Struct, frozen=True):
     steps: str
     strategy: str
     # What the run does instead, per strategy value.

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Protocol
+
+import msgspec
 
 from kefix.model import (
     Arg,
@@ -34,8 +35,7 @@ from kefix.model import (
 )
 
 
-@dataclass(frozen=True)
-class ParsedSource:
+class ParsedSource(msgspec.Struct, frozen=True):
     """What an adapter read from one file: its launches and the problems reading it (KF9xx)."""
 
     path: str

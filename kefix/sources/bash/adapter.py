@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+import msgspec
 
 from kefix.model import Arg, DetachedArgs, Edit, Intent, Launch
 from kefix.sources import ParsedSource
@@ -11,8 +12,7 @@ from kefix.sources.bash import parse_launch_script, render
 from kefix.sources.bash.verify import structural_difference
 
 
-@dataclass(frozen=True)
-class BashAdapter:
+class BashAdapter(msgspec.Struct, frozen=True):
     kind: str = "bash"
 
     def parse(self, path: str, text: str) -> ParsedSource:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import enum
 import re
-from dataclasses import dataclass
+
+import msgspec
 
 
 class EntryRule(enum.Enum):
@@ -19,8 +20,7 @@ class EntryRule(enum.Enum):
     WRAPPER = "wrapper"  # runs the rest of the words as another command
 
 
-@dataclass(frozen=True)
-class Launcher:
+class Launcher(msgspec.Struct, frozen=True):
     name: str
     command: tuple[str, ...]
     entry: EntryRule

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+
+import msgspec
+from msgspec.structs import replace
 
 from kefix.model import Arg, ArgStyle, ConfigRef, Launch, Span, Unknown
 from kefix.sources.bash.continuations import find_detached, merge_glued_words
@@ -19,8 +21,7 @@ _DIRNAME_OF_SCRIPT = re.compile(
 _PYTHON_SWITCHES_WITH_VALUE = frozenset({"-W", "-X", "-Q"})
 
 
-@dataclass(frozen=True)
-class _EntryPoint:
+class _EntryPoint(msgspec.Struct, frozen=True):
     launcher: str
     entry: str | None
     kind: str

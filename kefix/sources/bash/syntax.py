@@ -11,8 +11,10 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
+
+import msgspec
+from msgspec.structs import replace
 
 from kefix.model import Span, Unknown
 from kefix.sources.bash.crash_guard import can_crash_tree_sitter_bash, parse_in_child
@@ -49,16 +51,44 @@ _LOOP_NODES = frozenset(
 
 @functools.cache
 def _parser() -> tree_sitter.Parser:
-    # Imported on the first bash file: tree_sitter_bash imports importlib.resources (~5 ms in
-    # all), which a run over Python, YAML or notebooks alone never needs.
+    # Imported on the first bash file: a run over Python, YAML or notebooks alone never needs it.
     import tree_sitter
-    import tree_sitter_bash
 
-    return tree_sitter.Parser(tree_sitter.Language(tree_sitter_bash.language()))
+    return tree_sitter.Parser(tree_sitter.Language(_bash_language()))
 
 
-@dataclass(frozen=True)
-class Word:
+def _bash_language() -> object:
+    """The bash grammar, from tree-sitter-bash's compiled binding alone: the package's
+    ``__init__`` imports importlib.resources (with tempfile, shutil and random: ~7 ms of a
+    one-script run) for a highlighting query kefix never reads. Importing
+    ``tree_sitter_bash._binding`` would run that ``__init__`` first, so the binding is loaded
+    from where the package is installed, without importing the package."""
+    import importlib.machinery
+    import importlib.util
+    import sys
+
+    package = importlib.util.find_spec("tree_sitter_bash")
+    locations = None if package is None else package.submodule_search_locations
+    binding = (
+        None
+        if locations is None
+        else importlib.machinery.PathFinder.find_spec("tree_sitter_bash._binding", locations)
+    )
+    if binding is None or binding.loader is None:  # a release that moved it: the public way
+        import tree_sitter_bash
+
+        return tree_sitter_bash.language()
+    module = sys.modules.get(binding.name)
+    if module is None:
+        module = importlib.util.module_from_spec(binding)
+        binding.loader.exec_module(module)
+        # An import of the package later (a plugin, a test) then reuses this module.
+        sys.modules[binding.name] = module
+    language: object = module.language()
+    return language
+
+
+class Word(msgspec.Struct, frozen=True):
     """One shell word of a command: its static value (or Unknown) and where it is.
 
     ``splat`` marks words that expand to any number of arguments (``"$@"``, ``${ARR[@]}``,
@@ -71,8 +101,7 @@ class Word:
     splat: bool = False
 
 
-@dataclass(frozen=True)
-class Command:
+class Command(msgspec.Struct, frozen=True):
     """A simple command: env-var prefixes, the command words, and where it sits."""
 
     words: tuple[Word, ...]
@@ -83,22 +112,19 @@ class Command:
     has_error: bool = False  # tree-sitter had to recover inside it: its words are not reliable
 
 
-@dataclass(frozen=True)
-class Assignment:
+class Assignment(msgspec.Struct, frozen=True):
     name: str
     value: str | Unknown
     offset: int
     conditional: bool
 
 
-@dataclass(frozen=True)
-class ParseError:
+class ParseError(msgspec.Struct, frozen=True):
     span: Span
     text: str
 
 
-@dataclass(frozen=True)
-class BashSyntax:
+class BashSyntax(msgspec.Struct, frozen=True):
     """The parts of a script kefix reads: its commands, assignments, comments and parse errors."""
 
     text: str

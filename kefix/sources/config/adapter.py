@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+import msgspec
 
 from kefix.model import Arg, DetachedArgs, Edit, Finding, Intent, Launch, Span
 from kefix.sources import CannotRender, ParsedSource, could_not_parse
@@ -40,8 +41,7 @@ def read_document(text: str, syntax: str) -> Document | ConfigSyntaxError | None
     return documents[0] if len(documents) == 1 else None
 
 
-@dataclass(frozen=True)
-class ConfigAdapter:
+class ConfigAdapter(msgspec.Struct, frozen=True):
     """Reads a file as a training config when it looks like one; anything else yields nothing."""
 
     kind: str

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterator
-from dataclasses import dataclass
+
+import msgspec
 
 from kefix.model import Span
 
@@ -37,8 +38,7 @@ class NodeKind(enum.Enum):
     MAPPING = "mapping"
 
 
-@dataclass(frozen=True)
-class Node:
+class Node(msgspec.Struct, frozen=True):
     """One value of a document.
 
     ``span`` covers the value as written (quotes included, a YAML anchor or tag excluded).
@@ -79,8 +79,7 @@ class Node:
         return entry, node
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(msgspec.Struct, frozen=True):
     """A key of a mapping with its value; ``key_span`` covers the key as written (quotes too)."""
 
     key: str
@@ -93,8 +92,7 @@ class Entry:
         return Span(self.key_span.start, self.value.span.end)
 
 
-@dataclass(frozen=True)
-class Document:
+class Document(msgspec.Struct, frozen=True):
     """A parsed config file: its text, syntax (``"yaml"`` or ``"json"``) and root node."""
 
     text: str

@@ -8,10 +8,10 @@ when a YAML file is read.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import yaml
+from msgspec.structs import replace
 from yaml.constructor import ConstructorError, SafeConstructor
 
 from kefix.model import Span

@@ -11,7 +11,9 @@ byte-identical.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+
+import msgspec
+from msgspec.structs import replace
 
 from kefix.model import Arg, DetachedArgs, Edit, Intent, Launch, RepairContinuation, Span
 from kefix.sources import CannotRender, ParsedSource
@@ -19,8 +21,7 @@ from kefix.sources.notebook.cell_text import CellText
 from kefix.sources.notebook.reading import EmbeddedLaunch, NotebookReading, read_notebook
 
 
-@dataclass(frozen=True)
-class NotebookAdapter:
+class NotebookAdapter(msgspec.Struct, frozen=True):
     kind: str = "notebook"
 
     def parse(self, path: str, text: str) -> ParsedSource:

@@ -20,7 +20,8 @@ import io
 import re
 import tokenize
 from collections.abc import Iterator
-from dataclasses import dataclass
+
+import msgspec
 
 from kefix.model import Span
 
@@ -39,8 +40,7 @@ _LINE_MAGIC = re.compile(r"%(?P<name>\w+)(?P<args>[^\n]*)")
 _INTERPOLATION = re.compile(r"\{\{|\}\}|(?<!\$)\{[^{}\n]+\}")
 
 
-@dataclass(frozen=True)
-class Piece:
+class Piece(msgspec.Struct, frozen=True):
     """One language's part of a cell.
 
     ``view`` has the cell's length; ``owned`` are the ranges of the cell's text that are this
@@ -53,8 +53,7 @@ class Piece:
     interpolated: bool = False  # a ``!`` command: IPython expands {expression} and $name
 
 
-@dataclass(frozen=True)
-class CellCode:
+class CellCode(msgspec.Struct, frozen=True):
     """The pieces of a cell in order of their start, and the ``%cd`` magics it runs."""
 
     pieces: tuple[Piece, ...]

@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
+
+import msgspec
 
 from kefix.model import Edit, Span
 from kefix.sources.notebook.json_cells import CellSource
@@ -22,8 +23,7 @@ _SIMPLE_ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\
 _SIMPLE_ESCAPES["t"] = "\t"
 
 
-@dataclass(frozen=True)
-class CellText:
+class CellText(msgspec.Struct, frozen=True):
     """The decoded source of one cell and where each of its characters is in the file.
 
     ``starts[i]`` / ``ends[i]``: the file offsets of the encoding of character ``i``;

@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from kefix.model import Span
 
@@ -35,8 +36,7 @@ class NotANotebook(Exception):
         self.offset = offset
 
 
-@dataclass(frozen=True)
-class CellSource:
+class CellSource(msgspec.Struct, frozen=True):
     """One cell as the JSON text writes it.
 
     ``literals`` are the spans of the string literals of its ``source`` (quotes included), in
@@ -51,8 +51,7 @@ class CellSource:
     as_list: bool
 
 
-@dataclass(frozen=True)
-class NotebookJson:
+class NotebookJson(msgspec.Struct, frozen=True):
     """The cells of a notebook and how its JSON escapes text."""
 
     cells: tuple[CellSource, ...]

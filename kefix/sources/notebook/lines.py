@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+import msgspec
 
 from kefix.model import CellLocation, Location
 from kefix.sources.notebook.cell_text import CellText
 
 
-@dataclass(frozen=True)
-class _Line:
+class _Line(msgspec.Struct, frozen=True):
     start: int  # file offset of the line's first character
     end: int  # file offset where its newline (or the end of its source) is encoded
     cell: CellText | None  # None: the blank line between two cells

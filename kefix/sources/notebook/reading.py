@@ -11,11 +11,12 @@ Pieces of a kind with no registered adapter (Python, until one is) are not read.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 from typing import Any, TypeVar, cast
+
+import msgspec
+from msgspec.structs import replace
 
 from kefix.model import Finding, Launch, Span, Unknown
 from kefix.sources import ParsedSource, SourceAdapter, adapter_for, could_not_parse, has_adapter
@@ -33,8 +34,7 @@ from kefix.sources.notebook.lines import NotebookLines
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class EmbeddedLaunch:
+class EmbeddedLaunch(msgspec.Struct, frozen=True):
     """A launch of the notebook and where it came from: the cell, the piece and the launch as
     the piece's adapter read it (offsets in the cell's text)."""
 
@@ -49,14 +49,13 @@ class EmbeddedLaunch:
         return adapter_for(self.piece.kind)
 
 
-@dataclass(frozen=True)
-class NotebookReading:
+class NotebookReading(msgspec.Struct, frozen=True):
     """What reading one notebook text gave: the parse and the way back to each piece."""
 
     parsed: ParsedSource
     embedded: tuple[EmbeddedLaunch, ...]  # by launch ordinal
     cells: tuple[CellText, ...] = ()
-    code: dict[int, CellCode] = dataclasses.field(default_factory=dict)  # by cell index
+    code: dict[int, CellCode] = msgspec.field(default_factory=dict)  # by cell index
 
 
 # The languages a notebook's cells may hold, by the kind of their adapter.
@@ -145,18 +144,14 @@ def _to_file(value: T, cell: CellText) -> T:
 
 
 def _map_spans(value: Any, move: Callable[[Span], Span]) -> Any:
-    """Every ``Span`` inside ``value`` (frozen dataclasses and tuples, at any depth) moved:
+    """Every ``Span`` inside ``value`` (records and tuples, at any depth) moved:
     an adapter's records may carry spans in fields kefix does not know of."""
     if isinstance(value, Span):
         return move(value)
     if isinstance(value, tuple):
         return tuple(_map_spans(item, move) for item in value)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        changes = {
-            field.name: _map_spans(getattr(value, field.name), move)
-            for field in dataclasses.fields(value)
-            if field.init
-        }
+    if isinstance(value, msgspec.Struct):
+        changes = {name: _map_spans(getattr(value, name), move) for name in value.__struct_fields__}
         return replace(value, **changes)
     return value
 

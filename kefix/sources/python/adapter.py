@@ -7,15 +7,15 @@ when a fix is made, not when a file is read.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+import msgspec
 
 from kefix.model import Arg, DetachedArgs, Edit, Intent, Launch
 from kefix.sources import ParsedSource
 from kefix.sources.python.reader import read_python
 
 
-@dataclass(frozen=True)
-class PythonAdapter:
+class PythonAdapter(msgspec.Struct, frozen=True):
     kind: str = "python"
 
     def parse(self, path: str, text: str) -> ParsedSource:

@@ -9,11 +9,11 @@ literal whose characters are its value, so every span maps back exactly. The par
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from pathlib import PurePath
 
 import libcst as cst
+import msgspec
 
 from kefix.model import Finding, Launch, Span, Unknown
 from kefix.sources.bash import parse_launch_script
@@ -43,8 +43,7 @@ from kefix.sources.python.syntax import (
 )
 
 
-@dataclasses.dataclass(frozen=True)
-class Found:
+class Found(msgspec.Struct, frozen=True):
     """A launch, where its arguments are written, and problems reading it."""
 
     launch: Launch | None  # None: only problems (a command string bash cannot read)
@@ -218,7 +217,7 @@ def _argv_launch(
         return
     args = tuple(exact_equals(syntax.text, arg, words) for arg in launch.args)
     opaque = launch.opaque + ((syntax.span(command),) if shared else ())
-    launch = dataclasses.replace(launch, args=args, opaque=opaque)
+    launch = msgspec.structs.replace(launch, args=args, opaque=opaque)
     yield Found(launch, argv_site(launch, container))
 
 
@@ -331,13 +330,13 @@ def _shell_launches(
     parsed = parse_launch_script(path, syntax.text[offset : literal.content.end])
     site = Site(SiteKind.SHELL, literal=literal)
     problems = tuple(
-        dataclasses.replace(problem, span=shifted(problem.span, offset))
+        msgspec.structs.replace(problem, span=shifted(problem.span, offset))
         for problem in parsed.problems
     )
     for launch in parsed.launches:
         moved = shift_launch(launch, offset)
         yield Found(
-            dataclasses.replace(moved, workdir_hints=moved.workdir_hints + hints),
+            msgspec.structs.replace(moved, workdir_hints=moved.workdir_hints + hints),
             site,
             problems,
         )

@@ -9,7 +9,8 @@ from __future__ import annotations
 import ast
 import enum
 from collections.abc import Iterable
-from dataclasses import dataclass
+
+import msgspec
 
 
 class BindingKind(enum.Enum):
@@ -20,8 +21,7 @@ class BindingKind(enum.Enum):
     OTHER = "other"  # a def, a class, a loop target, a tuple target, x += ...
 
 
-@dataclass(frozen=True, eq=False)
-class Binding:
+class Binding(msgspec.Struct, frozen=True, eq=False):
     kind: BindingKind
     module_level: bool
     statement: ast.AST  # the statement that binds (the end of which libcst counts from)

@@ -8,9 +8,8 @@ else; anything else may set any field, so it is opaque.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import libcst as cst
+import msgspec
 
 from kefix.model import Arg, Span
 from kefix.sources.python.containers import call_container, dict_container
@@ -24,14 +23,13 @@ from kefix.sources.python.syntax import (
 )
 
 
-@dataclass
-class KeywordReading:
+class KeywordReading(msgspec.Struct):
     """The arguments read so far, the spans nothing can be read from, and each argument's
     container."""
 
-    args: list[Arg] = field(default_factory=list)
-    opaque: list[Span] = field(default_factory=list)
-    holders: dict[Span, Container] = field(default_factory=dict)
+    args: list[Arg] = msgspec.field(default_factory=list)
+    opaque: list[Span] = msgspec.field(default_factory=list)
+    holders: dict[Span, Container] = msgspec.field(default_factory=dict)
 
 
 def keyword_arg(

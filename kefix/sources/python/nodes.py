@@ -8,14 +8,14 @@ a training class.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
 from typing import cast
+
+import msgspec
 
 _AST = ast.AST
 
 
-@dataclass(frozen=True, eq=False)
-class ModuleNodes:
+class ModuleNodes(msgspec.Struct, frozen=True, eq=False):
     """A module's calls, class definitions, assignments and imports (in no particular order),
     and how deeply its nodes nest."""
 

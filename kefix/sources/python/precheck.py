@@ -13,9 +13,10 @@ from __future__ import annotations
 import ast
 import functools
 import re
-from dataclasses import dataclass, field
+from typing import ClassVar
 
 from kefix.knowledge.training_classes import TRAINING_CLASS_NAMES
+from kefix.partial_equality import PartlyCompared
 from kefix.sources.python.nodes import ModuleNodes, last_name, module_nodes
 from kefix.word_set import word_pattern
 
@@ -51,16 +52,18 @@ def may_start_commands(text: str) -> bool:
     return _COMMAND_WORDS.search(text) is not None and _LAUNCHER_IN_STRING.search(text) is not None
 
 
-@dataclass(frozen=True)
-class Screening:
+class Screening(PartlyCompared, frozen=True):
     """Whether libcst should read a file, and, when Python cannot parse it, why (and where);
     the module as Python parsed it, for the reading to use."""
 
     read: bool
     problem: str = ""
     line: int = 1
-    tree: ast.Module | None = field(default=None, compare=False, repr=False)
-    nodes: ModuleNodes | None = field(default=None, compare=False, repr=False)
+    tree: ast.Module | None = None
+    nodes: ModuleNodes | None = None
+
+    uncompared: ClassVar[frozenset[str]] = frozenset({"tree", "nodes"})
+    unshown: ClassVar[frozenset[str]] = frozenset({"tree", "nodes"})
 
 
 def screen(text: str, known: frozenset[str]) -> Screening:

@@ -9,11 +9,12 @@ reading cannot confirm.
 from __future__ import annotations
 
 import ast
-import dataclasses
 import re
 from collections.abc import Sequence
 from pathlib import PurePath
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from kefix.model import Arg, ArgStyle, Finding, Launch, Span, Unknown
 from kefix.sources.python.nodes import last_name
@@ -179,7 +180,7 @@ class ArgvReading:
         if launch is None:
             return []
         args = tuple(exact_equals(self.text, arg, words) for arg in launch.args)
-        launch = dataclasses.replace(launch, args=args)
+        launch = msgspec.structs.replace(launch, args=args)
         return [(launch, argv_site(launch, container))]
 
     def _list_container(self, node: ast.List) -> Container:
@@ -205,14 +206,14 @@ class ArgvReading:
         parsed = parse_launch_script(self.path, self.text[offset : literal.content.end])
         site = Site(SiteKind.SHELL, literal=literal)
         problems = [
-            dataclasses.replace(problem, span=shifted(problem.span, offset))
+            msgspec.structs.replace(problem, span=shifted(problem.span, offset))
             for problem in parsed.problems
         ]
         found: list[Found] = []
         for launch in parsed.launches:
             moved = shift_launch(launch, offset)
             found.append(
-                (dataclasses.replace(moved, workdir_hints=moved.workdir_hints + hints), site)
+                (msgspec.structs.replace(moved, workdir_hints=moved.workdir_hints + hints), site)
             )
         self.problems.extend(problems)
         return found
@@ -401,8 +402,8 @@ def exact_equals(text: str, arg: Arg, words: Sequence[Word]) -> Arg:
         inside is None
         or text[inside.start : inside.start + flag_length + 1] != word.raw[: flag_length + 1]
     ):
-        return dataclasses.replace(arg, flag_span=arg.span, value_spans=(arg.span,))
-    return dataclasses.replace(
+        return msgspec.structs.replace(arg, flag_span=arg.span, value_spans=(arg.span,))
+    return msgspec.structs.replace(
         arg,
         flag_span=Span(inside.start, inside.start + flag_length),
         value_spans=(Span(inside.start + flag_length + 1, inside.end),),

@@ -7,11 +7,11 @@ Only files ``kefix.sources.python.precheck`` lets through are read, from their `
 from __future__ import annotations
 
 import ast
-import dataclasses
 import functools
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+
+import msgspec
 
 from kefix.model import Finding, Launch, LineIndex, Span
 from kefix.sources import ParsedSource, could_not_parse
@@ -21,8 +21,7 @@ from kefix.sources.python.sites import Site
 from kefix.sources.python.subclasses import subclasses_around
 
 
-@dataclass(frozen=True, eq=False)
-class PythonSource:
+class PythonSource(msgspec.Struct, frozen=True, eq=False):
     """What the adapter read: the launches (as every adapter reports them), and the site of
     each launch's arguments by the launch's span, for rendering fixes."""
 
@@ -134,7 +133,7 @@ def _source(
     """The launches in file order, numbered, with their sites."""
     found.sort(key=lambda pair: (pair[0].span.start, pair[0].span.end))
     launches = tuple(
-        dataclasses.replace(launch, ordinal=index) for index, (launch, _) in enumerate(found)
+        msgspec.structs.replace(launch, ordinal=index) for index, (launch, _) in enumerate(found)
     )
     sites = {launch.span: site for launch, (_, site) in zip(launches, found, strict=True)}
     # Comments matter for suppressions of findings, and only launches have findings.

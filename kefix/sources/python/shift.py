@@ -3,7 +3,7 @@ back, for verification)."""
 
 from __future__ import annotations
 
-import dataclasses
+import msgspec
 
 from kefix.model import Arg, Launch, Span
 
@@ -14,17 +14,19 @@ def shifted(span: Span, offset: int) -> Span:
 
 def shift_launch(launch: Launch, offset: int) -> Launch:
     def arg(item: Arg) -> Arg:
-        return dataclasses.replace(
+        return msgspec.structs.replace(
             item,
             span=shifted(item.span, offset),
             flag_span=shifted(item.flag_span, offset),
             value_spans=tuple(shifted(span, offset) for span in item.value_spans),
         )
 
-    return dataclasses.replace(
+    return msgspec.structs.replace(
         launch,
         span=shifted(launch.span, offset),
         args=tuple(arg(item) for item in launch.args),
         opaque=tuple(shifted(span, offset) for span in launch.opaque),
-        detached=tuple(dataclasses.replace(d, at=shifted(d.at, offset)) for d in launch.detached),
+        detached=tuple(
+            msgspec.structs.replace(d, at=shifted(d.at, offset)) for d in launch.detached
+        ),
     )

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+
+import msgspec
 
 from kefix.model import Span
 
@@ -20,16 +21,14 @@ class ContainerKind(enum.Enum):
     LIST = "list"  # an argv list: "--name", "value"
 
 
-@dataclass(frozen=True)
-class Element:
+class Element(msgspec.Struct, frozen=True):
     """One element of a container: its text without the comma, and the comma after it."""
 
     span: Span
     comma: Span | None
 
 
-@dataclass(frozen=True)
-class Container:
+class Container(msgspec.Struct, frozen=True):
     """The brackets of a call's arguments, a dict or a list, and its elements in order."""
 
     kind: ContainerKind
@@ -53,8 +52,7 @@ class SiteKind(enum.Enum):
     SHELL = "shell"  # a command line in a string literal (os.system, shell=True)
 
 
-@dataclass(frozen=True)
-class StringLiteral:
+class StringLiteral(msgspec.Struct, frozen=True):
     """A plain string literal whose characters are its value (no escapes): a bash command in
     it maps back onto the Python text one character for one."""
 
@@ -64,12 +62,11 @@ class StringLiteral:
     raw: bool
 
 
-@dataclass(frozen=True, eq=False)
-class Site:
+class Site(msgspec.Struct, frozen=True, eq=False):
     """Where one launch's arguments are written: the container of each argument (by its span),
     the container new ones go to when no neighbour is given, or the string of a command line."""
 
     kind: SiteKind
-    holders: Mapping[Span, Container] = field(default_factory=dict)
+    holders: Mapping[Span, Container] = msgspec.field(default_factory=dict)
     home: Container | None = None
     literal: StringLiteral | None = None

@@ -10,9 +10,9 @@ import ast
 import builtins
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 import libcst as cst
+import msgspec
 from libcst.metadata import (
     Assignment,
     GlobalScope,
@@ -315,8 +315,7 @@ def callee_name(call: cst.Call) -> str:
 # ----------------------------------------------------------------------------- bindings
 
 
-@dataclass(frozen=True, eq=False)
-class OnlyAssignment:
+class OnlyAssignment(msgspec.Struct, frozen=True, eq=False):
     """The value a name is bound to once, and where: at module level (a constant), or in the
     libcst ``scope`` it was found in (None when read from the module's bindings)."""
 

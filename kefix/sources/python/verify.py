@@ -9,9 +9,10 @@ line in a string is checked by the bash adapter's verifier on the string's conte
 from __future__ import annotations
 
 import ast
-import dataclasses
 from collections import Counter
 from collections.abc import Callable, Sequence
+
+import msgspec
 
 from kefix.model import Intent, Launch, LineIndex, RepairContinuation, Span
 from kefix.sources.bash.verify import structural_difference as bash_difference
@@ -64,7 +65,7 @@ def structural_difference(
 def _in_string(intent: Intent, offset: int) -> Intent:
     """A repair's break position counted in the string's content, as the bash verifier reads."""
     if isinstance(intent, RepairContinuation):
-        detached = dataclasses.replace(intent.detached, at=shifted(intent.detached.at, offset))
+        detached = msgspec.structs.replace(intent.detached, at=shifted(intent.detached.at, offset))
         return RepairContinuation(detached)
     return intent
 
