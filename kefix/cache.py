@@ -667,12 +667,13 @@ class ResultCache:
             return
 
     def pending(self) -> dict[str, Any]:
-        """The entries ``put`` gathered since the last call, and the facts their results
-        depend on (a worker sends them back)."""
+        """The entries ``put`` gathered since the last call, the facts their results depend
+        on, and what derived answers keep if that changed (a worker sends them back)."""
         pending, self._pending, self._pending_count = self._pending, {}, 0
         facts = [[*key, answer] for key, answer in self._run_facts.items()]
         complete, self._run_facts, self._run_complete = self._run_complete, {}, True
-        return {"shards": pending, "facts": facts, "complete": complete}
+        kept = filesystem.changed_kept()
+        return {"shards": pending, "facts": facts, "complete": complete, "kept": kept}
 
     def absorb(self, pending: dict[str, Any]) -> None:
         """Entries a worker gathered, to be written by ``flush``."""
@@ -683,6 +684,10 @@ class ResultCache:
             self._pending_count += len(new["entries"])
         self._take_facts(pending["facts"])
         self._run_complete = self._run_complete and pending["complete"]
+        # What a worker's scans keep (the project's subclass index) is written by ``flush``,
+        # as the parent's own: without it, the next run would scan the project again.
+        for question, state in (pending.get("kept") or {}).items():
+            filesystem.keep(question, state)
         self._flush_if_large()
 
     def flush(self) -> None:

@@ -22,6 +22,7 @@ from kefix import model, runner
 from kefix.cache import ResultCache
 from kefix.cli import FORMATS, main
 from kefix.config import Settings
+from kefix.resolve import filesystem
 
 ROOT = Path(__file__).resolve().parent.parent
 DEEPKE = ROOT / "fixtures" / "deepke"
@@ -473,6 +474,28 @@ def test_a_run_whose_files_all_hit_starts_no_worker_pool(
     assert store.misses == 0
     assert _reports(warm) == _reports(cold)
     assert (warm.errors, warm.notes) == (cold.errors, cold.notes)
+
+
+def test_the_subclass_index_a_worker_builds_is_kept_for_the_next_run(
+    mixed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The project's subclass index, scanned by the workers of a cold run (the parent checks
+    no file first), is kept like the parent's own: the next run reads no Python file for it."""
+    from kefix.sources.python import subclasses
+
+    monkeypatch.setattr(runner, "_WARM_UP", 0)
+    monkeypatch.setattr(subclasses, "_SETTLED_NS", -3600 * 1_000_000_000)  # all settled
+    filesystem.restore_kept({})
+    settings = Settings()
+    store = ResultCache(tmp_path / "c", settings, [mixed])
+    assert runner.run([mixed], settings, apply=False, cache=store, jobs=2).findings
+
+    filesystem.restore_kept({})  # a new process
+    read: list[str] = []
+    monkeypatch.setattr(subclasses, "_classes_in", lambda path, size: read.append(path) or [])
+    ResultCache(tmp_path / "c", settings, [mixed])  # gives back what the cache kept
+    subclasses.index_answer(str(mixed))
+    assert read == []
 
 
 def _reports(result: runner.RunResult) -> list[tuple[object, ...]]:
