@@ -7,12 +7,16 @@ newline gets the `\\ No newline at end of file` marker that difflib never emits.
 
 from __future__ import annotations
 
+import re
+
 NO_NEWLINE_MARKER = "\\ No newline at end of file"
 
 # Characters git's quote_c_style escapes in a path; anything else (spaces, non-ASCII) is written
 # as is, which git apply and GNU patch both read back unchanged.
 _C_ESCAPES = {"\a": "\\a", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\v": "\\v", "\f": "\\f"}
 _C_ESCAPES |= {"\r": "\\r", '"': '\\"', "\\": "\\\\"}
+# A name holding none of these is written as is (the escapes above are all among them).
+_QUOTED = re.compile(r'[\x00-\x1f\x7f"\\]')
 
 
 def unified_diff(path: str, old: str, new: str, *, context: int = 3) -> str:
@@ -32,11 +36,8 @@ def unified_diff(path: str, old: str, new: str, *, context: int = 3) -> str:
     from difflib import SequenceMatcher  # only files with fixes are diffed
 
     matcher = SequenceMatcher(None, old_lines, new_lines, autojunk=False)
-    out = [
-        f"diff --git {_quote_path('a/' + path)} {_quote_path('b/' + path)}\n",
-        f"--- {_quote_path('a/' + path)}\n",
-        f"+++ {_quote_path('b/' + path)}\n",
-    ]
+    old_name, new_name = _quote_path("a/" + path), _quote_path("b/" + path)
+    out = [f"diff --git {old_name} {new_name}\n", f"--- {old_name}\n", f"+++ {new_name}\n"]
     for group in matcher.get_grouped_opcodes(context):
         first, last = group[0], group[-1]
         old_range = _hunk_range(first[1], last[2])
@@ -83,7 +84,7 @@ def _hunk_range(start: int, stop: int) -> str:
 
 def _quote_path(name: str) -> str:
     """Quote like git (core.quotePath=false) when the name holds characters a header can't."""
-    if not any(char in _C_ESCAPES or ord(char) < 0x20 or ord(char) == 0x7F for char in name):
+    if _QUOTED.search(name) is None:
         return name
     quoted = []
     for char in name:
