@@ -179,7 +179,11 @@ class ResultStore(Protocol):
 # when there is enough to check; measured with scripts/bench.py (see the README).
 POOL_THRESHOLD = 48
 _WARM_UP = 4  # files the parent checks before forking the pool
-_CHUNK = 16  # files sent to a worker at once
+# Files sent to a worker at once: about a project's worth. A project split over both workers
+# has its entry scripts and dataclass modules read by each, and every chunk costs a round trip;
+# 16-file chunks cost the 10k benchmark a fifth of its cold run (scripts/bench.py).
+_CHUNK = 128
+_CHUNK_BYTES = 4 * 1024 * 1024  # ... or fewer, when their texts are this large
 _CHUNKS_IN_FLIGHT = 4  # chunks per worker sent and not collected, at most
 
 
@@ -490,12 +494,24 @@ class FileChecker:
         # then reads their entry script once for all of them.
         assert self._pool is not None
         while self._waiting:
-            chunk, self._waiting = self._waiting[:_CHUNK], self._waiting[_CHUNK:]
+            count = chunk_length(self._waiting)
+            chunk, self._waiting = self._waiting[:count], self._waiting[count:]
             self._chunks.append((chunk, self._pool.submit(_check_chunk, chunk)))
         # Discovery reads files faster than the workers check them: without a bound, the texts
         # of a whole monorepo would wait in memory. Beyond a few chunks per worker, collect.
         while len(self._chunks) > _CHUNKS_IN_FLIGHT * self._workers:
             self._collect_oldest()
+
+
+def chunk_length(waiting: Sequence[CheckJob]) -> int:
+    """How many of the ``waiting`` files (at least one) go to a worker together: ``_CHUNK``,
+    or fewer once their texts reach ``_CHUNK_BYTES`` (a pool's memory stays bounded by
+    ``_CHUNKS_IN_FLIGHT`` chunks per worker even for large files)."""
+    count, size = 0, 0
+    while count < min(_CHUNK, len(waiting)) and size < _CHUNK_BYTES:
+        size += len(waiting[count].source.raw)
+        count += 1
+    return count
 
 
 def _resolver(search_roots: Sequence[Path], settings: Settings) -> Resolver:

@@ -15,9 +15,11 @@ import kefix.runner
 import kefix.sources.bash.adapter
 from kefix.config import Settings
 from kefix.report.records import run_records
-from kefix.runner import POOL_THRESHOLD, FileChecker, RunResult, run
+from kefix.runner import POOL_THRESHOLD, CheckJob, FileChecker, RunResult, chunk_length, run
 from kefix.sources.bash import crash_guard
 from kefix.sources.bash.syntax import parse_bash
+from kefix.target import TargetVersions
+from kefix.write import SourceText
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,6 +56,33 @@ def test_a_pool_gives_the_results_of_one_process_in_the_same_order(
 
     assert counts["launch"] == 40
     assert sum(1 for file in serial.files if file.analysis.findings) >= 5
+    assert _summary(pooled) == _summary(serial)
+
+
+def test_a_chunk_holds_a_projects_worth_of_files_or_fewer_large_ones(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(kefix.runner, "_CHUNK_BYTES", 1000)
+
+    def jobs(*sizes: int) -> list[CheckJob]:
+        target = TargetVersions(("5.25.0",), "newest", None)
+        texts = ["x" * size for size in sizes]
+        return [CheckJob(SourceText(Path("f"), t, t.encode()), "f", target) for t in texts]
+
+    assert chunk_length(jobs(*[1] * 300)) == kefix.runner._CHUNK  # small files: 128 at once
+    assert chunk_length(jobs(*[10] * 5)) == 5
+    assert chunk_length(jobs(400, 400, 400, 400)) == 3  # up to the first past 1000 bytes
+    assert chunk_length(jobs(5000, 10)) == 1  # a large file goes alone
+
+
+def test_a_pool_of_one_file_chunks_gives_the_results_of_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _bench().make_tree(tmp_path / "tree", 200, seed=4)
+    monkeypatch.chdir(tmp_path)
+    serial = run([Path("tree")], Settings(), apply=False, jobs=1)
+    monkeypatch.setattr(kefix.runner, "_CHUNK_BYTES", 1)
+    pooled = run([Path("tree")], Settings(), apply=False, jobs=2)
     assert _summary(pooled) == _summary(serial)
 
 
