@@ -749,8 +749,7 @@ class ResultCache:
         when anything differs: the run then checks as usual, with the per-file cache."""
         try:
             record_path = self._run_path(paths)
-            with open(record_path, encoding="utf-8") as handle:
-                record = json.load(handle)
+            record = _read_json(record_path)
             for path, recorded in record["stamps"]:
                 if _stamp_now(path) != recorded:
                     return None
@@ -924,8 +923,7 @@ def _prune_run_records(directory: Path, keep: Path) -> None:
 def _read_shard(path: Path) -> dict[str, Any]:
     """A shard's entries, groups and stamps; an empty shard when it is absent or damaged."""
     try:
-        with open(path, encoding="utf-8") as handle:
-            document = json.load(handle)
+        document = _read_json(path)
         parts = {part: document.get(part) for part in ("entries", "groups", "stamps")}
         if all(isinstance(value, dict) for value in parts.values()):
             return parts
@@ -948,11 +946,22 @@ def _stamp_now(path: str) -> list[int] | None:
 
 def _read_kept(path: Path) -> dict[str, Any]:
     try:
-        with open(path, encoding="utf-8") as handle:
-            kept = json.load(handle)
+        kept = _read_json(path)
     except (OSError, ValueError):
         return {}
     return kept if isinstance(kept, dict) else {}
+
+
+def _read_json(path: Path) -> Any:
+    """A JSON file as Python data: msgspec decodes a run record in half the time json takes,
+    but refuses a lone surrogate (json.dumps writes one for a name that is not UTF-8), which
+    json then reads. A damaged file raises ValueError either way."""
+    with open(path, "rb") as handle:
+        data = handle.read()
+    try:
+        return msgspec.json.decode(data)
+    except msgspec.DecodeError:
+        return json.loads(data)
 
 
 def _fact_list(facts: Facts) -> list[list[Any]]:
