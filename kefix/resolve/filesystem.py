@@ -284,6 +284,38 @@ def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _realpath(path: str, memo: dict[str, tuple[str, bool]]) -> str:
+    """``os.path.realpath(path)`` through ``memo``: the directories of absolute paths are
+    resolved once for the run (os.path.realpath checks every component of every path, and a
+    warm run re-asks hundreds under the same few directories). Where a symlink is on the way,
+    os.path.realpath itself answers (loops and all)."""
+    return _resolved(path, memo)[0]
+
+
+def _resolved(path: str, memo: dict[str, tuple[str, bool]]) -> tuple[str, bool]:
+    """The real path, and whether no component on the way is a symlink."""
+    found = memo.get(path)
+    if found is None:
+        head, name = os.path.split(path)
+        if path == "/":
+            found = (path, True)
+        elif not name or not os.path.isabs(path):  # relative, or a trailing slash: as it is
+            found = (os.path.realpath(path), False)
+        else:
+            base, plain = _resolved(head, memo)
+            candidate = os.path.join(base, name)
+            if not plain or os.path.islink(candidate):
+                found = (os.path.realpath(path), False)
+            elif name == ".":
+                found = (base, True)
+            elif name == "..":
+                found = (os.path.dirname(base), True)
+            else:
+                found = (candidate, True)
+        memo[path] = found
+    return found
+
+
 def answer(question: str, path: str) -> object:
     """Ask ``question`` about ``path`` again, now (to check a recorded fact; nothing is noted:
     a derived answer is the fact, not the questions deriving it asked)."""
@@ -306,7 +338,7 @@ def answer(question: str, path: str) -> object:
     if question == "exists":
         return os.path.exists(path)
     if question == "real":
-        return os.path.realpath(path)
+        return _realpath(path, run_memo("real"))
     if question == "hash":
         try:
             with open(path, "rb") as handle:
