@@ -750,13 +750,14 @@ class ResultCache:
         try:
             record_path = self._run_path(paths)
             record = _read_json(record_path)
-            for path, recorded in record["stamps"]:
-                if _stamp_now(path) != recorded:
-                    return None
-            for path, existed in record["exists"]:
-                if os.path.exists(path) != existed:
-                    return None
+            # One snapshot: a path is stat'ed once, for its stamp and for the facts rechecked.
             with filesystem.snapshot():
+                for path, recorded in record["stamps"]:
+                    if _stamp_now(path) != recorded:
+                        return None
+                for path, existed in record["exists"]:
+                    if os.path.exists(path) != existed:
+                        return None
                 for question, path, recorded in record["facts"]:
                     if _kept(filesystem.recheck(question, path)) != recorded:
                         return None
@@ -939,7 +940,7 @@ def _empty_pending() -> dict[str, Any]:
 def _stamp_now(path: str) -> list[int] | None:
     """The stamp of whatever is at ``path`` now (following symlinks); None when nothing is."""
     try:
-        return filesystem.stamp(os.stat(path))
+        return filesystem.stamp(filesystem.stat(path))
     except (FileNotFoundError, NotADirectoryError):
         return None
 

@@ -274,6 +274,17 @@ def note_read(path: Path, digest: str | None) -> None:
     _note("hash", path, digest)
 
 
+def stat(path: str) -> os.stat_result:
+    """``os.stat(path)``, once per run's snapshot: a warm run stamps every path its record rests
+    on, then rechecks the project's subclass index over the same files. An OSError propagates
+    (and is asked again next time)."""
+    memo = run_memo("stat")
+    found = memo.get(path)
+    if found is None:
+        found = memo[path] = os.stat(path)
+    return found
+
+
 def stamp(stat: os.stat_result) -> list[int]:
     """What says a file or directory is unchanged without reading it, as git's index keeps it
     (a directory's times change when an entry is added, removed or renamed in it)."""

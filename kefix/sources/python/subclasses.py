@@ -128,7 +128,7 @@ def _scan(root: Path) -> frozenset[str]:
     settled = time.time_ns() - _SETTLED_NS
     for path in _python_files(root):
         try:
-            stat = os.stat(path)
+            stat = filesystem.stat(path)
         except OSError:
             continue
         stamp = [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns]
@@ -236,7 +236,7 @@ def _listing(
     """The subdirectories to walk and the ``.py`` names of ``directory``, both sorted (None when
     it cannot be listed, as ``os.walk`` skips it)."""
     try:
-        stat = os.stat(directory)
+        stat = filesystem.stat(directory)
     except OSError:
         stat = None
     stamp = None
