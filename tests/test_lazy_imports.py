@@ -27,6 +27,11 @@ HEAVY = (
     "configparser",
     "pathspec",
     "argparse",
+    # OpenSSL's libcrypto (~3 ms): kefix.digests hashes a short run's bytes without it
+    "hashlib",
+    "_hashlib",
+    # kefix.rules lists its modules itself
+    "pkgutil",
 )
 OTHER_FORMATS = (
     "kefix.report.concise",
