@@ -7,18 +7,33 @@ adding its module (and its fixtures), never editing a list here.
 from __future__ import annotations
 
 import importlib
-import pkgutil
+import inspect
+import os
 from collections.abc import Mapping
 
 from kefix.rules.base import Rule
 
 
+def _module_names() -> list[str]:
+    """What ``pkgutil.iter_modules`` finds here (a module per file of any importable suffix, a
+    package per directory with an ``__init__``), without importing pkgutil (~0.5 ms)."""
+    names = set()
+    for path in __path__:
+        for entry in os.listdir(path):
+            name = inspect.getmodulename(entry)
+            if name is None and os.path.isfile(os.path.join(path, entry, "__init__.py")):
+                name = entry
+            if name and "." not in name and name != "__init__":
+                names.add(name)
+    return sorted(names)
+
+
 def _discover() -> tuple[Rule, ...]:
     found: dict[str, type[Rule]] = {}
-    for module_info in pkgutil.iter_modules(__path__):
-        if module_info.name == "base":
+    for name in _module_names():
+        if name == "base":
             continue
-        module = importlib.import_module(f"{__name__}.{module_info.name}")
+        module = importlib.import_module(f"{__name__}.{name}")
         for value in vars(module).values():
             if isinstance(value, type) and issubclass(value, Rule) and value is not Rule:
                 if value.__module__ != module.__name__:
