@@ -267,11 +267,11 @@ during_import = []
 def watch(phase, info):
     if phase == "start" and not hasattr(sys.modules.get("kefix.cli"), "main"):
         during_import.append(info["generation"])
-from kefix.__main__ import main
+from kefix.__main__ import run  # main() would end the process at once
 gc.callbacks.append(watch)
 sys.argv = ["kefix", "--version"]
 try:
-    main()
+    run()
 except SystemExit:
     pass
 assert gc.isenabled()
