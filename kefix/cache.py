@@ -469,16 +469,23 @@ def _distribution_version(name: str) -> str:
     site = origin.parent.parent if spec.submodule_search_locations else origin.parent
     prefix = name.lower() + "-"
     try:
-        return next(
-            (
-                found
-                for found in sorted(os.listdir(site))
-                if found.lower().startswith(prefix) and found.endswith(".dist-info")
-            ),
-            "?",
-        )
+        listing = _site_listing(str(site))
     except OSError:
         return "?"
+    return next(
+        (
+            found
+            for found in listing
+            if found.lower().startswith(prefix) and found.endswith(".dist-info")
+        ),
+        "?",
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def _site_listing(site: str) -> list[str]:
+    """A site directory's entries, sorted: listed once for the three parsers installed in it."""
+    return sorted(os.listdir(site))
 
 
 class ResultCache:
