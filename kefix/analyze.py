@@ -191,7 +191,9 @@ def _own_findings(
     return found
 
 
-_FLAG = re.compile(r"(?<![\w-])--(?=[A-Za-z_])")
+@functools.cache
+def _flag() -> re.Pattern[str]:
+    return re.compile(r"(?<![\w-])--(?=[A-Za-z_])")
 
 
 def _in_file_terms(finding: Finding) -> Finding:
@@ -200,8 +202,8 @@ def _in_file_terms(finding: Finding) -> Finding:
         return finding
     fix = finding.fix
     if fix is not None:
-        fix = replace(fix, description=_FLAG.sub("", fix.description))
-    return replace(finding, message=_FLAG.sub("", finding.message), fix=fix)
+        fix = replace(fix, description=_flag().sub("", fix.description))
+    return replace(finding, message=_flag().sub("", finding.message), fix=fix)
 
 
 def _with_settled_applicability(finding: Finding, settings: Settings) -> Finding:

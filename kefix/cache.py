@@ -30,7 +30,6 @@ from __future__ import annotations
 import contextlib
 import enum
 import functools
-import hashlib
 import importlib.util
 import itertools
 import json
@@ -47,6 +46,7 @@ from msgspec.structs import astuple, replace
 from kefix import __version__, model
 from kefix.analyze import FileAnalysis
 from kefix.config import Settings
+from kefix.digests import sha256
 from kefix.fix import DroppedFix, FixOutcome
 from kefix.resolve import filesystem
 from kefix.resolve.filesystem import Facts, Observation
@@ -434,7 +434,7 @@ def code_fingerprint() -> str:
     """kefix's version and the state of its own code and data: any change to either (a new
     release, an edited rule, regenerated knowledge) starts a fresh cache. Files count by size
     and modification time, as Python's own bytecode cache does."""
-    digest = hashlib.sha256(f"{__version__}\0{_FORMAT}\0{sys.version_info[:2]}".encode())
+    digest = sha256(f"{__version__}\0{_FORMAT}\0{sys.version_info[:2]}".encode())
     package = os.path.dirname(os.path.realpath(__file__))
     stamps = sorted(_package_files(package, ""))
     digest.update(
@@ -469,16 +469,23 @@ def _distribution_version(name: str) -> str:
     site = origin.parent.parent if spec.submodule_search_locations else origin.parent
     prefix = name.lower() + "-"
     try:
-        return next(
-            (
-                found
-                for found in sorted(os.listdir(site))
-                if found.lower().startswith(prefix) and found.endswith(".dist-info")
-            ),
-            "?",
-        )
+        listing = _site_listing(str(site))
     except OSError:
         return "?"
+    return next(
+        (
+            found
+            for found in listing
+            if found.lower().startswith(prefix) and found.endswith(".dist-info")
+        ),
+        "?",
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def _site_listing(site: str) -> list[str]:
+    """A site directory's entries, sorted: listed once for the three parsers installed in it."""
+    return sorted(os.listdir(site))
 
 
 class ResultCache:
@@ -502,8 +509,8 @@ class ResultCache:
             replace(settings, cache_dir=None),
             [os.path.abspath(root) for root in search_roots(paths)],
         )
-        self._context = hashlib.sha256(repr(context).encode("utf-8", "surrogatepass")).hexdigest()
-        self._named_in_context = hashlib.sha256(f"{self._context}\0".encode())
+        self._context = sha256(repr(context).encode("utf-8", "surrogatepass")).hexdigest()
+        self._named_in_context = sha256(f"{self._context}\0".encode())
         self._shards: dict[str, dict[str, Any]] = {}  # read this run
         self._pending: dict[str, dict[str, Any]] = {}  # new entries and groups, by shard
         self._pending_count = 0  # entries in _pending
@@ -853,7 +860,7 @@ class ResultCache:
     def _run_path(self, paths: Sequence[Path]) -> Path:
         """Where the record of a run over ``paths`` from this working directory lives."""
         named = (self._context, os.getcwd(), [os.fspath(path) for path in paths])
-        digest = hashlib.sha256(repr(named).encode("utf-8", "surrogatepass")).hexdigest()
+        digest = sha256(repr(named).encode("utf-8", "surrogatepass")).hexdigest()
         return self.directory / f"run-{digest[:24]}.json"
 
     def _prepare(self) -> None:
@@ -874,7 +881,7 @@ class ResultCache:
         self, variant: str, kind: str, display: str, target: TargetVersions, digest: str
     ) -> str:
         parts = (self._context, variant, kind, display, target.versions, target.reason, digest)
-        return hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()
+        return sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
     def _names(self, job: CheckJob, variant: str) -> tuple[str, str]:
         return self._names_of(os.path.abspath(job.source.path), variant)
@@ -973,7 +980,7 @@ def _kept(answer: object) -> object:
     """An answer as an entry keeps it: a long one (the project's subclass index, in every
     Python file's entry) by its hash, as ["sha256", digest] (no answer is a list)."""
     if isinstance(answer, str) and len(answer) > 64:
-        digest = hashlib.sha256(answer.encode("utf-8", "surrogatepass")).hexdigest()
+        digest = sha256(answer.encode("utf-8", "surrogatepass")).hexdigest()
         return ["sha256", digest]
     return answer
 

@@ -11,7 +11,6 @@ import contextlib
 import copyreg
 import functools
 import gc
-import hashlib
 import os
 import re
 import sys
@@ -25,6 +24,7 @@ from msgspec.structs import replace
 
 from kefix.analyze import FileAnalysis, analyze_text
 from kefix.config import Settings
+from kefix.digests import sha256
 from kefix.discover import MAX_FILE_BYTES, Exclusion, RealDirectories, Roots, Skipped, discover
 from kefix.fix import FixOutcome, OverlappingEdits, fix_file, plan_edits
 from kefix.knowledge.training_args import known_versions
@@ -624,7 +624,7 @@ def _check_stored(
 def _token(job: CheckJob, facts: filesystem.Facts) -> str:
     """The file as checked and every answer checking it got: equal tokens, equal results (the
     cache's own premise), so a DeepSpeed file's result is kept by its users' tokens."""
-    digest = hashlib.sha256()
+    digest = sha256()
     parts = (job.display, job.kind, job.target.versions, job.target.reason)
     digest.update(repr(parts).encode("utf-8", "surrogatepass"))
     digest.update((job.digest or filesystem.content_hash(job.source.raw)).encode())
@@ -834,7 +834,7 @@ def _check_deepspeed_files(
         job = _named_file_job(path, kind, targets, witness)
         if job is not None:
             tokens = "\n".join(result.files[index].token for index in users[real])
-            variant = "deepspeed users " + hashlib.sha256(tokens.encode()).hexdigest()
+            variant = "deepspeed users " + sha256(tokens.encode()).hexdigest()
             jobs[real] = (job, variant)
     done: dict[str, Checked] = {}
     for real, (job, variant) in jobs.items():

@@ -242,7 +242,13 @@ def _with_notes(main: str, notes: Sequence[str]) -> str:
 
 # --- explicit target ------------------------------------------------------------------------------
 
-_MAJOR_OR_MINOR = re.compile(r"v?(\d+(?:\.\d+)?)")
+# This module's patterns are compiled on first use: most runs never read a pin (~1 ms of every
+# start-up for the eleven of them).
+
+
+@functools.cache
+def _major_or_minor() -> re.Pattern[str]:
+    return re.compile(r"v?(\d+(?:\.\d+)?)")
 
 
 def _from_explicit(explicit: str, catalogue: _Catalogue) -> TargetVersions:
@@ -250,7 +256,7 @@ def _from_explicit(explicit: str, catalogue: _Catalogue) -> TargetVersions:
 
     text = explicit.strip()
     label = f'target-{_package()} "{text}"'
-    bare = _MAJOR_OR_MINOR.fullmatch(text)
+    bare = _major_or_minor().fullmatch(text)
     if bare:
         # "4.40" names a minor, not 4.40.0: the newest known patch of it.
         prefix = tuple(int(part) for part in bare.group(1).split("."))
@@ -575,7 +581,9 @@ def _archive(package: str) -> re.Pattern[str]:
     )
 
 
-_TAG = re.compile(r"v?(\d+\.\d+(?:\.\d+)?)")
+@functools.cache
+def _tag() -> re.Pattern[str]:
+    return re.compile(r"v?(\d+\.\d+(?:\.\d+)?)")
 
 
 def _requirement_pin(text: str, path: Path, line: int | None) -> _Pin | None:
@@ -597,11 +605,13 @@ def _requirement_pin(text: str, path: Path, line: int | None) -> _Pin | None:
     return _Pin(path, line, text.strip(), (requirement.specifier,), marker=requirement.marker)
 
 
-_NAMED_URL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\s*(?:\[[^\]]*\])?\s*@")
+@functools.cache
+def _named_url() -> re.Pattern[str]:
+    return re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\s*(?:\[[^\]]*\])?\s*@")
 
 
 def _looks_like_location(text: str) -> bool:
-    if _NAMED_URL.match(text):
+    if _named_url().match(text):
         return False  # "transformers @ url" is a PEP 508 requirement
     return (
         "://" in text.split(";")[0]
@@ -631,10 +641,10 @@ def _location_pin(location: str, path: Path, line: int | None, named: bool) -> _
     if archive:
         version = archive.group("version")
     elif by_name and by_name.group("ref"):
-        tag = _TAG.fullmatch(by_name.group("ref"))
+        tag = _tag().fullmatch(by_name.group("ref"))
         version = tag.group(1) if tag else None
     elif "@" in base.rsplit("/", 1)[-1]:
-        tag = _TAG.fullmatch(base.rsplit("@", 1)[-1])
+        tag = _tag().fullmatch(base.rsplit("@", 1)[-1])
         version = tag.group(1) if tag else None
     text = f"{_package()} from {location.strip()}"
     if version is None:
@@ -658,12 +668,26 @@ def _requirements_files(directory: Path) -> list[Path]:
     return [path for path in [*top, *nested] if path.is_file()]
 
 
-_INCLUDE = re.compile(
-    r"(?:-r|--requirement|-c|--constraint)(?:\s*=\s*|\s+|(?=[^\s-]))(?P<path>\S+)"
-)
-_EDITABLE = re.compile(r"(?:-e|--editable)(?:\s*=\s*|\s+)(?P<location>\S+)")
-_COMMENT = re.compile(r"(?:^|\s+)#.*$")
-_TRAILING_OPTIONS = re.compile(r"\s+--?[A-Za-z].*$")
+@functools.cache
+def _include() -> re.Pattern[str]:
+    return re.compile(
+        r"(?:-r|--requirement|-c|--constraint)(?:\s*=\s*|\s+|(?=[^\s-]))(?P<path>\S+)"
+    )
+
+
+@functools.cache
+def _editable() -> re.Pattern[str]:
+    return re.compile(r"(?:-e|--editable)(?:\s*=\s*|\s+)(?P<location>\S+)")
+
+
+@functools.cache
+def _comment() -> re.Pattern[str]:
+    return re.compile(r"(?:^|\s+)#.*$")
+
+
+@functools.cache
+def _trailing_options() -> re.Pattern[str]:
+    return re.compile(r"\s+--?[A-Za-z].*$")
 
 
 def _requirements_pins(path: Path, notes: list[str], visited: set[Path]) -> list[_Pin]:
@@ -694,7 +718,7 @@ def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
     for number, raw in enumerate(text.splitlines(), start=1):
         if not pending:
             start = number
-        line = _COMMENT.sub("", raw)
+        line = _comment().sub("", raw)
         if line.rstrip().endswith("\\"):
             pending.append(line.rstrip()[:-1])
             continue
@@ -712,7 +736,7 @@ def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
 def _requirements_line_pins(
     line: str, path: Path, line_number: int, notes: list[str], visited: set[Path]
 ) -> list[_Pin]:
-    include = _INCLUDE.match(line)
+    include = _include().match(line)
     if include:
         target = include.group("path")
         if "://" in target:
@@ -725,13 +749,13 @@ def _requirements_line_pins(
         return _requirements_pins(included, notes, visited)
     if not _mentions(line):
         return []
-    editable = _EDITABLE.match(line)
+    editable = _editable().match(line)
     if editable:
         pin = _location_pin(editable.group("location"), path, line_number, named=False)
         return [pin] if pin else []
     if line.startswith("-"):
         return []
-    requirement = _TRAILING_OPTIONS.sub("", line)
+    requirement = _trailing_options().sub("", line)
     pin = _requirement_pin(requirement, path, line_number)
     return [pin] if pin else []
 
@@ -808,7 +832,9 @@ def _poetry_pin(name: str, value: object, path: Path, line: int | None) -> _Pin:
     return _Pin(path, line, text, tuple(alternatives))
 
 
-_POETRY_OPERATOR_GAP = re.compile(r"(\^|~=|~|==|!=|>=|<=|>|<|=)\s+")
+@functools.cache
+def _poetry_operator_gap() -> re.Pattern[str]:
+    return re.compile(r"(\^|~=|~|==|!=|>=|<=|>|<|=)\s+")
 
 
 def _poetry_constraint(text: str) -> tuple[SpecifierSet, ...]:
@@ -818,7 +844,7 @@ def _poetry_constraint(text: str) -> tuple[SpecifierSet, ...]:
     alternatives = []
     for alternative in text.split("||"):
         specs: list[str] = []
-        for token in re.split(r"[,\s]+", _POETRY_OPERATOR_GAP.sub(r"\1", alternative.strip())):
+        for token in re.split(r"[,\s]+", _poetry_operator_gap().sub(r"\1", alternative.strip())):
             if token in ("", "*"):
                 continue
             if token.startswith("^"):
@@ -864,7 +890,7 @@ def _setup_cfg_pins(path: Path, text: str) -> list[_Pin]:
     pins = []
     for value in values:
         for requirement in value.splitlines():
-            requirement = _COMMENT.sub("", requirement).strip()
+            requirement = _comment().sub("", requirement).strip()
             if not requirement or not _mentions(requirement):
                 continue
             pin = _requirement_pin(requirement, path, _line_containing(text, requirement))
@@ -933,8 +959,15 @@ def _literal_strings(
 
 # --- environment.yml ------------------------------------------------------------------------------
 
-_LIST_ITEM = re.compile(r"^(?P<indent>\s*)-\s*(?P<item>.*)$")
-_YAML_COMMENT = re.compile(r"(?:^|\s+)#.*$")
+
+@functools.cache
+def _list_item() -> re.Pattern[str]:
+    return re.compile(r"^(?P<indent>\s*)-\s*(?P<item>.*)$")
+
+
+@functools.cache
+def _yaml_comment() -> re.Pattern[str]:
+    return re.compile(r"(?:^|\s+)#.*$")
 
 
 def _environment_pins(path: Path, text: str, *, notes: list[str]) -> list[_Pin]:
@@ -946,15 +979,15 @@ def _environment_pins(path: Path, text: str, *, notes: list[str]) -> list[_Pin]:
     start = next((i for i, line in enumerate(lines) if re.match(r"dependencies\s*:", line)), None)
     if start is None:
         return []
-    if _YAML_COMMENT.sub("", lines[start]).split(":", 1)[1].strip():
+    if _yaml_comment().sub("", lines[start]).split(":", 1)[1].strip():
         raise _Unreadable("dependencies is not a block list")
     pins: list[_Pin] = []
     pip_indent: int | None = None
     for number, raw in enumerate(lines[start + 1 :], start=start + 2):
-        line = _YAML_COMMENT.sub("", raw).rstrip()
+        line = _yaml_comment().sub("", raw).rstrip()
         if not line.strip():
             continue
-        item_match = _LIST_ITEM.match(line)
+        item_match = _list_item().match(line)
         if item_match is None:
             if not line[0].isspace():
                 break  # the next top-level key
@@ -980,14 +1013,16 @@ def _unquote(text: str) -> str:
     return text
 
 
-_CONDA_SPEC = re.compile(r"(?:[^:\s]+::)?(?P<name>[A-Za-z0-9_.\-]+)(?:\[[^\]]*\])?\s*(?P<rest>.*)")
+@functools.cache
+def _conda_spec() -> re.Pattern[str]:
+    return re.compile(r"(?:[^:\s]+::)?(?P<name>[A-Za-z0-9_.\-]+)(?:\[[^\]]*\])?\s*(?P<rest>.*)")
 
 
 def _conda_pin(item: str, path: Path, line: int) -> _Pin | None:
     """A conda match spec: ``transformers=4.40`` (4.40.*), ``==4.40.2``, ``>=4.40,<4.46``, ..."""
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-    match = _CONDA_SPEC.fullmatch(item)
+    match = _conda_spec().fullmatch(item)
     if match is None or canonical_name(match.group("name")) != _package():
         return None
     rest = match.group("rest").strip()

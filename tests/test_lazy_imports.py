@@ -27,6 +27,11 @@ HEAVY = (
     "configparser",
     "pathspec",
     "argparse",
+    # OpenSSL's libcrypto (~3 ms): kefix.digests hashes a short run's bytes without it
+    "hashlib",
+    "_hashlib",
+    # kefix.rules lists its modules itself
+    "pkgutil",
 )
 OTHER_FORMATS = (
     "kefix.report.concise",
@@ -262,11 +267,11 @@ during_import = []
 def watch(phase, info):
     if phase == "start" and not hasattr(sys.modules.get("kefix.cli"), "main"):
         during_import.append(info["generation"])
-from kefix.__main__ import main
+from kefix.__main__ import run  # main() would end the process at once
 gc.callbacks.append(watch)
 sys.argv = ["kefix", "--version"]
 try:
-    main()
+    run()
 except SystemExit:
     pass
 assert gc.isenabled()
@@ -341,3 +346,15 @@ def test_a_run_served_from_its_record_loads_no_script_reader(tmp_path: Path) -> 
     assert any("evaluation_strategy" in line for line in reports[1])
     loaded = set(json.loads(modules))
     assert _loaded_of(loaded, ("kefix.sources.bash", "bashlex", "tree_sitter")) == []
+
+
+def test_the_bash_fix_renderer_and_verifier_are_loaded_only_for_a_fix(tmp_path: Path) -> None:
+    script = tmp_path / "run.sh"
+    script.write_text("torchrun train.py --output_dir o --learning_rate 1e-4\n")
+    modules = _modules_after(_RUN_CLI.format(args=[str(script), "--no-cache"]), tmp_path)
+    fixing = ("kefix.sources.bash.render", "kefix.sources.bash.verify")
+    assert _loaded_of(modules, fixing) == []
+    assert "kefix.sources.bash.crosscheck" not in modules
+    script.write_text("torchrun train.py --output_dir o --evaluation_strategy steps\n")
+    modules = _modules_after(_RUN_CLI.format(args=[str(script), "--no-cache"]), tmp_path)
+    assert _loaded_of(modules, fixing) == list(fixing)

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kefix import patterns
 from kefix.patterns import GitIgnorePatterns
 
 IGNORE_FILES = [
@@ -95,3 +96,30 @@ def test_simple_names_are_matched_without_importing_pathspec() -> None:
     )
     out = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
     assert out.stdout.strip() == "False", out.stderr
+
+
+_NAME = st.text(alphabet="ab.*-_/\n", min_size=1, max_size=6)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    lines=st.lists(_NAME, min_size=1, max_size=4),
+    path=st.text(alphabet="ab.-_/x\n", max_size=12),
+)
+def test_simple_names_give_their_regex_s_verdict_before_it_is_compiled(
+    lines: list[str], path: str
+) -> None:
+    # Any path (a leading or doubled "/", a line break), as the compiled regex answers it.
+    quick = GitIgnorePatterns(tuple(lines))
+    compiled = GitIgnorePatterns(tuple(lines))
+    compiled._queries = patterns._QUERIES_BEFORE_COMPILING
+    assert quick.verdict(path) is compiled.verdict(path)
+    assert compiled._any is not None or compiled._spec is not None or compiled._empty
+
+
+def test_a_walk_compiles_the_regex_after_the_first_answers() -> None:
+    spec = GitIgnorePatterns(("__pycache__/", "*.pyc", ".venv"))
+    for _ in range(patterns._QUERIES_BEFORE_COMPILING):
+        assert spec.match_file("a/b.pyc")
+    assert spec._any is None
+    assert spec.match_file("a/b.pyc") and spec._any is not None

@@ -12,7 +12,6 @@ question still gets the same answer (see ``kefix.cache``). A memo of work that a
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import os
 from collections.abc import Callable, Hashable, Iterator, Mapping, MutableMapping
@@ -21,6 +20,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import msgspec
+
+from kefix.digests import sha256
 
 # (question, path) -> answer: "file"/"dir"/"exists" -> bool, "real" -> str, "hash" -> str | None,
 # and the answers of the derived questions below (``_DERIVED``), each a string.
@@ -184,6 +185,8 @@ def notes(facts: Facts) -> list[str]:
 def tree_hash(directory: str) -> str:
     """The names and contents of the ``.py`` files under ``directory`` (a vendored copy of a
     framework, which kefix reads its options from), as one hash."""
+    import hashlib  # OpenSSL's, the fastest: a framework's tree is megabytes
+
     digest = hashlib.sha256()
     for path in sorted(Path(directory).rglob("*.py")):
         if "__pycache__" in path.parts:
@@ -206,7 +209,7 @@ def include(group_id: str, facts: Facts) -> None:
 
 def group_id(facts: Facts) -> str:
     """A name for a group of facts, the same for the same facts in any process."""
-    digest = hashlib.sha256()
+    digest = sha256()
     for (question, path), answer in sorted(facts.items(), key=lambda item: item[0]):
         digest.update(f"{question}\0{path}\0{answer!r}\n".encode("utf-8", "surrogatepass"))
     return digest.hexdigest()[:32]
@@ -292,7 +295,7 @@ def stamp(stat: os.stat_result) -> list[int]:
 
 
 def content_hash(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+    return sha256(data).hexdigest()
 
 
 def _realpath(path: str, memo: dict[str, tuple[str, bool]]) -> str:

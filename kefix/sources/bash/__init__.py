@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from kefix.knowledge.training_args import field_for_option, field_history
@@ -25,14 +26,16 @@ _MENTIONS = re.compile(
 )
 
 
-_FLAG = re.compile(rb"--([A-Za-z_][\w-]*)")
+@functools.cache
+def _flag() -> re.Pattern[bytes]:
+    return re.compile(rb"--([A-Za-z_][\w-]*)")
 
 
 def may_hold_launch(raw: bytes) -> bool:
     """False when a script's bytes name no launcher, no kefix directive and no Trainer flag."""
     if _MENTIONS.search(raw) is not None:
         return True
-    return any(_is_training_flag(match.group(1).decode("ascii")) for match in _FLAG.finditer(raw))
+    return any(_is_training_flag(match.group(1).decode("ascii")) for match in _flag().finditer(raw))
 
 
 def _is_training_flag(name: str) -> bool:
@@ -43,9 +46,11 @@ def _is_training_flag(name: str) -> bool:
     )
 
 
-_LAUNCHER_HINT = re.compile(
-    r"(?<![\w-])(python[\d.]*|torchrun|deepspeed|accelerate|llamafactory-cli|swift|trl)\s"
-)
+@functools.cache
+def _launcher_hint() -> re.Pattern[str]:
+    return re.compile(
+        r"(?<![\w-])(python[\d.]*|torchrun|deepspeed|accelerate|llamafactory-cli|swift|trl)\s"
+    )
 
 
 def parse_launch_script(path: str, text: str) -> ParsedSource:
@@ -64,7 +69,7 @@ def _unparsed_launches(path: str, syntax: BashSyntax) -> tuple[Finding, ...]:
         if command.has_error and looks_like_launch(command)
     ]
     for error in syntax.errors:
-        match = _LAUNCHER_HINT.search(error.text)
+        match = _launcher_hint().search(error.text)
         if match is not None:
             near = match.group(1)
             suspects.append((error.span, f"could not parse this statement (near `{near}`)"))

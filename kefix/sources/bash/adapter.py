@@ -8,8 +8,10 @@ import msgspec
 
 from kefix.model import Arg, DetachedArgs, Edit, Intent, Launch
 from kefix.sources import ParsedSource
-from kefix.sources.bash import parse_launch_script, render
-from kefix.sources.bash.verify import structural_difference
+from kefix.sources.bash import parse_launch_script
+
+# render and verify (with crosscheck) are imported on the first fix: most scripts a pre-commit
+# run checks need none.
 
 
 class BashAdapter(msgspec.Struct, frozen=True):
@@ -21,20 +23,30 @@ class BashAdapter(msgspec.Struct, frozen=True):
     def set_value(
         self, text: str, launch: Launch, arg: Arg, name: str, value: str | bool
     ) -> list[Edit]:
+        from kefix.sources.bash import render
+
         return render.set_value(text, launch, arg, name, value)
 
     def insert_arg(
         self, text: str, launch: Launch, anchor: Arg | None, name: str, value: str | bool
     ) -> list[Edit]:
+        from kefix.sources.bash import render
+
         return render.insert_flag(text, launch, anchor, name, value)
 
     def remove_arg(self, text: str, launch: Launch, arg: Arg) -> list[Edit]:
+        from kefix.sources.bash import render
+
         return render.remove_flag(text, launch, arg)
 
     def rename_arg(self, text: str, launch: Launch, arg: Arg, new_name: str) -> list[Edit]:
+        from kefix.sources.bash import render
+
         return render.rename_flag(text, launch, arg, new_name)
 
     def repair(self, text: str, launch: Launch, detached: DetachedArgs) -> list[Edit]:
+        from kefix.sources.bash import render
+
         return render.repair_continuation(text, launch, detached)
 
     def verify(
@@ -45,6 +57,8 @@ class BashAdapter(msgspec.Struct, frozen=True):
         new_launch: Launch,
         intents: Sequence[Intent],
     ) -> str:
+        from kefix.sources.bash.verify import structural_difference
+
         return structural_difference(before_text, after_text, old_launch, new_launch, intents)
 
 

@@ -10,18 +10,38 @@ and a backslash glued to a value at the start of the next line joins that line i
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 
 from kefix.model import BreakKind, DetachedArgs, Span, Unknown
 from kefix.sources.bash.syntax import BashSyntax, Command, Word
 
-_GLUE = re.compile(r"\\\r?\n")
-_SPACE_AFTER_BACKSLASH = re.compile(r"[ \t]*\\(?P<blanks>[ \t]+)\r?\n")
-_COMMENT_LINES = re.compile(r"(?P<lines>(?:[ \t]*#[^\n]*\n)+)[ \t]*")
-_CONTINUED_INTO_GAP = re.compile(r"[ \t]*\\\r?\n")
+
+@functools.cache
+def _glue() -> re.Pattern[str]:
+    return re.compile(r"\\\r?\n")
+
+
+@functools.cache
+def _space_after_backslash() -> re.Pattern[str]:
+    return re.compile(r"[ \t]*\\(?P<blanks>[ \t]+)\r?\n")
+
+
+@functools.cache
+def _comment_lines() -> re.Pattern[str]:
+    return re.compile(r"(?P<lines>(?:[ \t]*#[^\n]*\n)+)[ \t]*")
+
+
+@functools.cache
+def _continued_into_gap() -> re.Pattern[str]:
+    return re.compile(r"[ \t]*\\\r?\n")
+
+
 # `--lr 1 # note \` or `--lr 1 \  # note`: the comment runs to the line end, backslash and all.
-_TRAILING_COMMENT = re.compile(r"[ \t]*(?:\\[ \t]+)?(?P<comment>#[^\n]*)\n[ \t]*")
+@functools.cache
+def _trailing_comment() -> re.Pattern[str]:
+    return re.compile(r"[ \t]*(?:\\[ \t]+)?(?P<comment>#[^\n]*)\n[ \t]*")
 
 
 def merge_glued_words(
@@ -39,7 +59,7 @@ def merge_glued_words(
         if merged and 2 <= word.span.start - merged[-1].span.end <= 3:
             previous = merged[-1]
             gap = text[previous.span.end : word.span.start]
-            if _GLUE.fullmatch(gap):
+            if _glue().fullmatch(gap):
                 raw = previous.raw + gap + word.raw
                 # One unknown half makes the whole word unknown (not the other half's text).
                 value: str | Unknown = (
@@ -100,19 +120,19 @@ def _flag_names(command: Command) -> tuple[str, ...]:
 
 def _classify_gap(gap: str, offset: int, names: tuple[str, ...]) -> DetachedArgs | None:
     """What separates a launch from the flags after it; None if not a broken continuation."""
-    blanks = _SPACE_AFTER_BACKSLASH.match(gap)
+    blanks = _space_after_backslash().match(gap)
     if blanks is not None and gap[blanks.end() :].strip(" \t") == "":
         span = Span(offset + blanks.start("blanks"), offset + blanks.end("blanks"))
         return DetachedArgs(BreakKind.SPACE_AFTER_BACKSLASH, span, names)
-    continued = _CONTINUED_INTO_GAP.match(gap)
+    continued = _continued_into_gap().match(gap)
     if continued is not None:
-        comments = _COMMENT_LINES.fullmatch(gap, continued.end())
+        comments = _comment_lines().fullmatch(gap, continued.end())
         if comments is None:
             return None
         # Every comment line up to the orphaned flags moves out of the block together.
         span = Span(offset + comments.start("lines"), offset + comments.end("lines"))
         return DetachedArgs(BreakKind.COMMENT_LINE, span, names)
-    trailing = _TRAILING_COMMENT.fullmatch(gap)
+    trailing = _trailing_comment().fullmatch(gap)
     if trailing is not None:
         comment = trailing.group("comment").rstrip("\r")
         start = offset + trailing.start("comment")

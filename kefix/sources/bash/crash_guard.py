@@ -9,7 +9,7 @@ the address-space layout, the locale and the code point). A segfault cannot be c
 so such text is parsed in a child process: the rest of the run survives the child's crash.
 
 The ``isdigit`` calls are the scanner's only narrow ``<ctype.h>`` calls, and they read exactly
-the characters after ``{``, its digits and a ``..`` and more digits; ``_CAN_CRASH`` matches every
+the characters after ``{``, its digits and a ``..`` and more digits; ``_can_crash()`` matches every
 text where one of those can be above U+00FF. Real scripts almost never have one, so the common
 path stays in-process and costs one regular-expression search.
 """
@@ -29,9 +29,14 @@ __all__ = ["ParserCrashed", "can_crash_tree_sitter_bash", "parse_in_child"]
 if TYPE_CHECKING:
     from kefix.sources.bash.syntax import BashSyntax
 
+
 # "{", digits, optionally ".." and digits, then a character outside isdigit()'s domain. Lone
 # surrogates (undecodable bytes, which tree-sitter reads as -1) match too: harmless, only slower.
-_CAN_CRASH = re.compile(r"\{[0-9]*(?:\.\.[0-9]*)?[^\x00-\xff]")
+@functools.cache
+def _can_crash() -> re.Pattern[str]:
+    return re.compile(r"\{[0-9]*(?:\.\.[0-9]*)?[^\x00-\xff]")
+
+
 # Each try is a fresh process with a fresh address-space layout: the crash is a matter of luck.
 _TRIES = 5
 _TIMEOUT_SECONDS = 60
@@ -47,7 +52,7 @@ sys.stdout.buffer.write(pickle.dumps(parse_bash_in_process(text)))
 
 def can_crash_tree_sitter_bash(text: str) -> bool:
     """Whether tree-sitter-bash may read out of bounds parsing ``text`` (and so may segfault)."""
-    return not text.isascii() and _CAN_CRASH.search(text) is not None
+    return not text.isascii() and _can_crash().search(text) is not None
 
 
 @functools.lru_cache(maxsize=8)  # fix verification parses the same text more than once

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 
@@ -15,9 +16,15 @@ from kefix.sources.bash.syntax import BashSyntax, Command, Word
 
 _NEGATIVE_NUMBER = re.compile(r"-\.?\d")
 _EQUALS_FLAG = re.compile(r"(--?[A-Za-z_][\w.-]*)=")
-_DIRNAME_OF_SCRIPT = re.compile(
-    r"""^"?\$\(\s*dirname\s+"?\$(?:0|\{0\}|\{BASH_SOURCE(?:\[0\])?\}|BASH_SOURCE)"?\s*\)"?(?P<rest>.*)$"""
-)
+
+
+@functools.cache
+def _dirname_of_script() -> re.Pattern[str]:
+    return re.compile(
+        r"""^"?\$\(\s*dirname\s+"?\$(?:0|\{0\}|\{BASH_SOURCE(?:\[0\])?\}|BASH_SOURCE)"?\s*\)"?(?P<rest>.*)$"""
+    )
+
+
 _PYTHON_SWITCHES_WITH_VALUE = frozenset({"-W", "-X", "-Q"})
 
 
@@ -65,7 +72,11 @@ _CONFIG_SUFFIXES = (".yaml", ".yml", ".json")
 _CONFIG_FLAGS = frozenset({"config", "config_file", "config-file"})
 # Launchers that read ``key=value`` words after their config file as overrides (OmegaConf).
 _OVERRIDING_LAUNCHERS = frozenset({"llamafactory-cli train", "lmf train"})
-_OVERRIDE = re.compile(r"([A-Za-z_][\w.]*)=")
+
+
+@functools.cache
+def _override() -> re.Pattern[str]:
+    return re.compile(r"([A-Za-z_][\w.]*)=")
 
 
 def _config_files(
@@ -92,7 +103,7 @@ def _config_files(
 
 def _is_override(word: Word) -> bool:
     text = _static(word)
-    return text is not None and not word.splat and _OVERRIDE.match(text) is not None
+    return text is not None and not word.splat and _override().match(text) is not None
 
 
 def _override_arg(word: Word) -> Arg:
@@ -346,7 +357,7 @@ def _workdir_hints(syntax: BashSyntax, launch: Command) -> tuple[str, ...]:
         if len(command.words) != 2 or _static(command.words[0]) not in ("cd", "pushd"):
             continue
         target = command.words[1]
-        dirname = _DIRNAME_OF_SCRIPT.match(target.raw)
+        dirname = _dirname_of_script().match(target.raw)
         if dirname is not None:
             hints.append("$SCRIPT_DIR" + dirname.group("rest").strip('"'))
         elif isinstance(target.value, str):

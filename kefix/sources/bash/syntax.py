@@ -133,7 +133,9 @@ class BashSyntax(msgspec.Struct, frozen=True):
     errors: tuple[ParseError, ...]
 
 
-_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+@functools.cache
+def _non_ascii() -> re.Pattern[str]:
+    return re.compile(r"[^\x00-\x7f]+")
 
 
 class _Offsets:
@@ -146,7 +148,7 @@ class _Offsets:
             # Runs of ASCII map one to one; only the other characters are measured one by one.
             table: list[int] = []
             done = 0
-            for match in _NON_ASCII.finditer(text):
+            for match in _non_ascii().finditer(text):
                 table.extend(range(done, match.start()))
                 for index in range(match.start(), match.end()):
                     width = len(text[index].encode("utf-8", "surrogateescape"))
@@ -415,17 +417,29 @@ class _Reader:
 
 _PLAIN_EXPANSION = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _BLANK = re.compile(r"\s")
-_CONTINUATION = re.compile(r"\\\r?\n")
-_ESCAPE = re.compile(r"\\(.)")
-_DOUBLE_QUOTED_ESCAPE = re.compile(r"\\([$`\"\\])")
+
+
+@functools.cache
+def _continuation() -> re.Pattern[str]:
+    return re.compile(r"\\\r?\n")
+
+
+@functools.cache
+def _escape() -> re.Pattern[str]:
+    return re.compile(r"\\(.)")
+
+
+@functools.cache
+def _double_quoted_escape() -> re.Pattern[str]:
+    return re.compile(r"\\([$`\"\\])")
 
 
 def _unescape_word(raw: str) -> str:
     """Remove the quoting a bare word carries: line continuations and backslash escapes."""
     if "\\" not in raw:
         return raw  # most words: nothing to remove
-    return _ESCAPE.sub(r"\1", _CONTINUATION.sub("", raw))
+    return _escape().sub(r"\1", _continuation().sub("", raw))
 
 
 def _unescape_double_quoted(raw: str) -> str:
-    return _DOUBLE_QUOTED_ESCAPE.sub(r"\1", _CONTINUATION.sub("", raw))
+    return _double_quoted_escape().sub(r"\1", _continuation().sub("", raw))
