@@ -728,19 +728,14 @@ class ResultCache:
         self._pending_count = 0
         for shard_name, new in sorted(pending.items()):
             path = self.directory / f"{shard_name}.json"
-            shard = _read_shard(path)  # as it is now: another run may have written it
-            entries = {
-                name: (entry.get("groups", ()), _compact(entry))
-                for name, entry in shard["entries"].items()
-                if isinstance(entry, dict) and os.path.exists(str(entry.get("path")))
-            }
+            # As it is now: another run (or this one, writing early) may have written it.
+            entries, groups, stamps_before = _shard_texts(path)
             entries.update(new["entries"])
-            groups = {group: _compact(facts) for group, facts in shard["groups"].items()}
             groups.update(new["groups"])
             used = {group for uses, _ in entries.values() for group in uses}
             stamps = {
                 where: record
-                for where, record in shard["stamps"].items()
+                for where, record in stamps_before.items()
                 if where not in new["stamps"] and os.path.exists(where)
             }
             stamps.update(new["stamps"])
@@ -830,14 +825,18 @@ class ResultCache:
         def parts() -> Iterator[str]:
             # Taken now, after the run read everything: a path changed since the run began
             # (or just before: a stamp cannot tell then) has a time past ``_settled``.
-            stamps = []
-            for path in paths:
-                stamp = _stamp_now(path)
-                if stamp is not None and max(stamp[1], stamp[2]) >= self._settled:
-                    raise _Unsettled(path)
-                stamps.append([path, stamp])
-            yield f'{{"stamps":{_compact(stamps)},"exists":{_compact(exists)},'
-            yield f'"facts":{_compact(facts)},"results":['
+            # Encoded a few thousand at once: one json.dumps per stamp was most of the time, all
+            # at once held a 50,000-file tree's stamps in memory.
+            yield '{"stamps":['
+            for start in range(0, len(paths), _STAMPS_AT_ONCE):
+                stamps = []
+                for path in paths[start : start + _STAMPS_AT_ONCE]:
+                    stamp = _stamp_now(path)
+                    if stamp is not None and max(stamp[1], stamp[2]) >= self._settled:
+                        raise _Unsettled(path)
+                    stamps.append([path, stamp])
+                yield ("," if start else "") + _compact(stamps)[1:-1]
+            yield f'],"exists":{_compact(exists)},"facts":{_compact(facts)},"results":['
             for index, file_result in enumerate(result.files):
                 target = file_result.target
                 stored = {
@@ -898,6 +897,9 @@ class ResultCache:
         return name[:2], name
 
 
+# Stamps of a run record encoded at once (see _run_record).
+_STAMPS_AT_ONCE = 4096
+
 # Entries waiting for ``flush`` before the shards are written early (see _flush_if_large).
 _PENDING_LIMIT = 16_384
 
@@ -926,6 +928,62 @@ def _prune_run_records(directory: Path, keep: Path) -> None:
         if path != os.fspath(keep):
             with contextlib.suppress(OSError):  # another run pruned it first
                 os.unlink(path)
+
+
+class _EntryHead(msgspec.Struct):
+    """What merging a shard needs of an entry: whether its file is still there, and the fact
+    groups it uses."""
+
+    path: object = None
+    groups: object = ()
+
+
+class _ShardHeads(msgspec.Struct):
+    entries: dict[str, _EntryHead]
+    groups: dict[str, msgspec.Raw]
+    stamps: dict[str, msgspec.Raw]
+
+
+class _ShardRaw(msgspec.Struct):
+    entries: dict[str, msgspec.Raw]
+    groups: dict[str, msgspec.Raw]
+    stamps: dict[str, Any]
+
+
+def _shard_texts(
+    path: Path,
+) -> tuple[dict[str, tuple[Any, str]], dict[str, str], dict[str, Any]]:
+    """A shard on disk as merging uses it: its entries whose files are still there, with the
+    groups each uses, and its groups, each as the JSON text it is written in; and its stamps.
+
+    The texts are taken as written, not decoded and encoded again: a run that writes its shards
+    early (``_flush_if_large``) merges into what it wrote before, and re-encoding every entry
+    each time made a 50,000-file cold run ~45% slower than one without a cache. A shard
+    msgspec cannot take apart so (a lone surrogate, a damaged entry) goes through json.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return {}, {}, {}
+    try:
+        heads = msgspec.json.decode(data, type=_ShardHeads)
+        raw = msgspec.json.decode(data, type=_ShardRaw)
+    except msgspec.DecodeError:
+        shard = _read_shard(path)
+        entries = {
+            name: (entry.get("groups", ()), _compact(entry))
+            for name, entry in shard["entries"].items()
+            if isinstance(entry, dict) and os.path.exists(str(entry.get("path")))
+        }
+        groups = {group: _compact(facts) for group, facts in shard["groups"].items()}
+        return entries, groups, shard["stamps"]
+    entries = {
+        name: (head.groups, bytes(raw.entries[name]).decode("utf-8"))
+        for name, head in heads.entries.items()
+        if os.path.exists(str(head.path))
+    }
+    groups = {group: bytes(text).decode("utf-8") for group, text in raw.groups.items()}
+    return entries, groups, raw.stamps
 
 
 def _read_shard(path: Path) -> dict[str, Any]:

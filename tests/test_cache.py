@@ -576,3 +576,30 @@ def test_shards_written_early_on_a_large_run_keep_every_result(
 
     assert store.misses == 0
     assert _reports(warm) == _reports(cold)
+
+
+@pytest.mark.parametrize("name", ["plain.sh", "caf\udce9.sh"])  # a name that is not UTF-8 too
+def test_merging_a_shard_keeps_each_entry_as_written_and_drops_those_of_deleted_files(
+    tmp_path: Path, name: str
+) -> None:
+    """Shards written early in a run are merged into without decoding and re-encoding their
+    entries; the texts kept are the ones json would give, whichever way the shard is read."""
+    kept, gone = str(tmp_path / name), str(tmp_path / "deleted.sh")
+    Path(kept).write_text("")
+    entries = {
+        "aa": {"path": kept, "key": "k1", "groups": ["g1"], "facts": [], "result": None},
+        "bb": {"path": gone, "key": "k2", "groups": [], "facts": [], "result": None},
+    }
+    groups = {"g1": [["file", kept, True]]}
+    stamps = {kept: [0, 1, 2, 3, 4], gone: [0, 1, 2, 3, 4]}
+    shard = tmp_path / "ab.json"
+    shard.write_text(
+        cache_module._compact({"entries": entries, "groups": groups, "stamps": stamps})
+    )
+
+    texts, group_texts, stamps_read = cache_module._shard_texts(shard)
+
+    assert texts == {"aa": (["g1"], cache_module._compact(entries["aa"]))}
+    assert group_texts == {"g1": cache_module._compact(groups["g1"])}
+    assert stamps_read == stamps  # pruned by the writer, which knows the new stamps
+    assert cache_module._shard_texts(tmp_path / "absent.json") == ({}, {}, {})
