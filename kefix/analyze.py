@@ -7,7 +7,6 @@ for only some of them names those releases.
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from packaging.version import Version
 
 from kefix.config import Settings
 from kefix.knowledge.training_args import known_versions, newest_version
+from kefix.lazy_pattern import LazyPattern
 from kefix.model import CellLines, EffectiveConfig, Finding, Launch
 from kefix.resolve import Resolution, Resolver, filesystem
 from kefix.rules import RULES, UNUSED_SUPPRESSION
@@ -191,9 +191,7 @@ def _own_findings(
     return found
 
 
-@functools.cache
-def _flag() -> re.Pattern[str]:
-    return re.compile(r"(?<![\w-])--(?=[A-Za-z_])")
+_flag = LazyPattern(r"(?<![\w-])--(?=[A-Za-z_])")
 
 
 def _in_file_terms(finding: Finding) -> Finding:

@@ -28,6 +28,7 @@ from kefix.digests import sha256
 from kefix.discover import MAX_FILE_BYTES, Exclusion, RealDirectories, Roots, Skipped, discover
 from kefix.fix import FixOutcome, OverlappingEdits, fix_file, plan_edits
 from kefix.knowledge.training_args import known_versions
+from kefix.lazy_pattern import LazyPattern
 from kefix.model import Edit, EffectiveConfig, Finding, Launch
 from kefix.paths import display_absolute, display_path
 from kefix.report.text import ReportedFinding
@@ -940,12 +941,10 @@ def _secret_names() -> tuple[re.Pattern[str], ...]:
     return assignment, flag, key
 
 
-@functools.cache
-def _secret_shapes() -> re.Pattern[str]:
-    return re.compile(
-        r"\b(?:hf_[A-Za-z0-9]{20,}|sk-[A-Za-z0-9_-]{20,}|gh[pousr]_[A-Za-z0-9]{30,}"
-        r"|github_pat_[A-Za-z0-9_]{30,}|xox[abp]-[A-Za-z0-9-]{10,})"
-    )
+_secret_shapes = LazyPattern(
+    r"\b(?:hf_[A-Za-z0-9]{20,}|sk-[A-Za-z0-9_-]{20,}|gh[pousr]_[A-Za-z0-9]{30,}"
+    r"|github_pat_[A-Za-z0-9_]{30,}|xox[abp]-[A-Za-z0-9-]{10,})"
+)
 
 
 _NOT_SECRET = frozenset({"", "true", "false", "none", "null", "0", "1"})

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import msgspec
 from packaging.version import InvalidVersion, Version
 
+from kefix.lazy_pattern import LazyPattern
 from kefix.package_names import canonical_name
 from kefix.partial_equality import PartlyCompared
 from kefix.paths import display_path
@@ -246,9 +247,7 @@ def _with_notes(main: str, notes: Sequence[str]) -> str:
 # start-up for the eleven of them).
 
 
-@functools.cache
-def _major_or_minor() -> re.Pattern[str]:
-    return re.compile(r"v?(\d+(?:\.\d+)?)")
+_major_or_minor = LazyPattern(r"v?(\d+(?:\.\d+)?)")
 
 
 def _from_explicit(explicit: str, catalogue: _Catalogue) -> TargetVersions:
@@ -581,9 +580,7 @@ def _archive(package: str) -> re.Pattern[str]:
     )
 
 
-@functools.cache
-def _tag() -> re.Pattern[str]:
-    return re.compile(r"v?(\d+\.\d+(?:\.\d+)?)")
+_tag = LazyPattern(r"v?(\d+\.\d+(?:\.\d+)?)")
 
 
 def _requirement_pin(text: str, path: Path, line: int | None) -> _Pin | None:
@@ -605,9 +602,7 @@ def _requirement_pin(text: str, path: Path, line: int | None) -> _Pin | None:
     return _Pin(path, line, text.strip(), (requirement.specifier,), marker=requirement.marker)
 
 
-@functools.cache
-def _named_url() -> re.Pattern[str]:
-    return re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\s*(?:\[[^\]]*\])?\s*@")
+_named_url = LazyPattern(r"[A-Za-z0-9][A-Za-z0-9._-]*\s*(?:\[[^\]]*\])?\s*@")
 
 
 def _looks_like_location(text: str) -> bool:
@@ -668,26 +663,19 @@ def _requirements_files(directory: Path) -> list[Path]:
     return [path for path in [*top, *nested] if path.is_file()]
 
 
-@functools.cache
-def _include() -> re.Pattern[str]:
-    return re.compile(
-        r"(?:-r|--requirement|-c|--constraint)(?:\s*=\s*|\s+|(?=[^\s-]))(?P<path>\S+)"
-    )
+_include = LazyPattern(
+    r"(?:-r|--requirement|-c|--constraint)(?:\s*=\s*|\s+|(?=[^\s-]))(?P<path>\S+)"
+)
 
 
-@functools.cache
-def _editable() -> re.Pattern[str]:
-    return re.compile(r"(?:-e|--editable)(?:\s*=\s*|\s+)(?P<location>\S+)")
+_editable = LazyPattern(r"(?:-e|--editable)(?:\s*=\s*|\s+)(?P<location>\S+)")
 
 
-@functools.cache
-def _comment() -> re.Pattern[str]:
-    return re.compile(r"(?:^|\s+)#.*$")
+# A comment to the line's end, as requirements files and YAML (conda environments) write them.
+_comment = LazyPattern(r"(?:^|\s+)#.*$")
 
 
-@functools.cache
-def _trailing_options() -> re.Pattern[str]:
-    return re.compile(r"\s+--?[A-Za-z].*$")
+_trailing_options = LazyPattern(r"\s+--?[A-Za-z].*$")
 
 
 def _requirements_pins(path: Path, notes: list[str], visited: set[Path]) -> list[_Pin]:
@@ -832,9 +820,7 @@ def _poetry_pin(name: str, value: object, path: Path, line: int | None) -> _Pin:
     return _Pin(path, line, text, tuple(alternatives))
 
 
-@functools.cache
-def _poetry_operator_gap() -> re.Pattern[str]:
-    return re.compile(r"(\^|~=|~|==|!=|>=|<=|>|<|=)\s+")
+_poetry_operator_gap = LazyPattern(r"(\^|~=|~|==|!=|>=|<=|>|<|=)\s+")
 
 
 def _poetry_constraint(text: str) -> tuple[SpecifierSet, ...]:
@@ -960,14 +946,7 @@ def _literal_strings(
 # --- environment.yml ------------------------------------------------------------------------------
 
 
-@functools.cache
-def _list_item() -> re.Pattern[str]:
-    return re.compile(r"^(?P<indent>\s*)-\s*(?P<item>.*)$")
-
-
-@functools.cache
-def _yaml_comment() -> re.Pattern[str]:
-    return re.compile(r"(?:^|\s+)#.*$")
+_list_item = LazyPattern(r"^(?P<indent>\s*)-\s*(?P<item>.*)$")
 
 
 def _environment_pins(path: Path, text: str, *, notes: list[str]) -> list[_Pin]:
@@ -979,12 +958,12 @@ def _environment_pins(path: Path, text: str, *, notes: list[str]) -> list[_Pin]:
     start = next((i for i, line in enumerate(lines) if re.match(r"dependencies\s*:", line)), None)
     if start is None:
         return []
-    if _yaml_comment().sub("", lines[start]).split(":", 1)[1].strip():
+    if _comment().sub("", lines[start]).split(":", 1)[1].strip():
         raise _Unreadable("dependencies is not a block list")
     pins: list[_Pin] = []
     pip_indent: int | None = None
     for number, raw in enumerate(lines[start + 1 :], start=start + 2):
-        line = _yaml_comment().sub("", raw).rstrip()
+        line = _comment().sub("", raw).rstrip()
         if not line.strip():
             continue
         item_match = _list_item().match(line)
@@ -1013,9 +992,7 @@ def _unquote(text: str) -> str:
     return text
 
 
-@functools.cache
-def _conda_spec() -> re.Pattern[str]:
-    return re.compile(r"(?:[^:\s]+::)?(?P<name>[A-Za-z0-9_.\-]+)(?:\[[^\]]*\])?\s*(?P<rest>.*)")
+_conda_spec = LazyPattern(r"(?:[^:\s]+::)?(?P<name>[A-Za-z0-9_.\-]+)(?:\[[^\]]*\])?\s*(?P<rest>.*)")
 
 
 def _conda_pin(item: str, path: Path, line: int) -> _Pin | None:

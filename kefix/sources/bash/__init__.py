@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import functools
 import re
 
 from kefix.knowledge.training_args import field_for_option, field_history
+from kefix.lazy_pattern import LazyPattern
 from kefix.model import Finding
 from kefix.sources import ParsedSource, could_not_parse
 from kefix.sources.bash.launchers import LAUNCHERS, EntryRule
@@ -26,9 +26,7 @@ _MENTIONS = re.compile(
 )
 
 
-@functools.cache
-def _flag() -> re.Pattern[bytes]:
-    return re.compile(rb"--([A-Za-z_][\w-]*)")
+_flag = LazyPattern(rb"--([A-Za-z_][\w-]*)")
 
 
 def may_hold_launch(raw: bytes) -> bool:
@@ -46,11 +44,9 @@ def _is_training_flag(name: str) -> bool:
     )
 
 
-@functools.cache
-def _launcher_hint() -> re.Pattern[str]:
-    return re.compile(
-        r"(?<![\w-])(python[\d.]*|torchrun|deepspeed|accelerate|llamafactory-cli|swift|trl)\s"
-    )
+_launcher_hint = LazyPattern(
+    r"(?<![\w-])(python[\d.]*|torchrun|deepspeed|accelerate|llamafactory-cli|swift|trl)\s"
+)
 
 
 def parse_launch_script(path: str, text: str) -> ParsedSource:

@@ -10,38 +10,26 @@ and a backslash glued to a value at the start of the next line joins that line i
 
 from __future__ import annotations
 
-import functools
-import re
 from collections.abc import Sequence
 
+from kefix.lazy_pattern import LazyPattern
 from kefix.model import BreakKind, DetachedArgs, Span, Unknown
 from kefix.sources.bash.syntax import BashSyntax, Command, Word
 
-
-@functools.cache
-def _glue() -> re.Pattern[str]:
-    return re.compile(r"\\\r?\n")
+_glue = LazyPattern(r"\\\r?\n")
 
 
-@functools.cache
-def _space_after_backslash() -> re.Pattern[str]:
-    return re.compile(r"[ \t]*\\(?P<blanks>[ \t]+)\r?\n")
+_space_after_backslash = LazyPattern(r"[ \t]*\\(?P<blanks>[ \t]+)\r?\n")
 
 
-@functools.cache
-def _comment_lines() -> re.Pattern[str]:
-    return re.compile(r"(?P<lines>(?:[ \t]*#[^\n]*\n)+)[ \t]*")
+_comment_lines = LazyPattern(r"(?P<lines>(?:[ \t]*#[^\n]*\n)+)[ \t]*")
 
 
-@functools.cache
-def _continued_into_gap() -> re.Pattern[str]:
-    return re.compile(r"[ \t]*\\\r?\n")
+_continued_into_gap = LazyPattern(r"[ \t]*\\\r?\n")
 
 
 # `--lr 1 # note \` or `--lr 1 \  # note`: the comment runs to the line end, backslash and all.
-@functools.cache
-def _trailing_comment() -> re.Pattern[str]:
-    return re.compile(r"[ \t]*(?:\\[ \t]+)?(?P<comment>#[^\n]*)\n[ \t]*")
+_trailing_comment = LazyPattern(r"[ \t]*(?:\\[ \t]+)?(?P<comment>#[^\n]*)\n[ \t]*")
 
 
 def merge_glued_words(

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 import sys
 from typing import TYPE_CHECKING
 
+from kefix.lazy_pattern import LazyPattern
 from kefix.sources import ParserCrashed
 
 __all__ = ["ParserCrashed", "can_crash_tree_sitter_bash", "parse_in_child"]
@@ -32,9 +32,7 @@ if TYPE_CHECKING:
 
 # "{", digits, optionally ".." and digits, then a character outside isdigit()'s domain. Lone
 # surrogates (undecodable bytes, which tree-sitter reads as -1) match too: harmless, only slower.
-@functools.cache
-def _can_crash() -> re.Pattern[str]:
-    return re.compile(r"\{[0-9]*(?:\.\.[0-9]*)?[^\x00-\xff]")
+_can_crash = LazyPattern(r"\{[0-9]*(?:\.\.[0-9]*)?[^\x00-\xff]")
 
 
 # Each try is a fresh process with a fresh address-space layout: the crash is a matter of luck.
@@ -45,6 +43,7 @@ _CHILD_PROGRAM = """\
 import json, pickle, sys
 sys.path[:] = json.loads(sys.argv[1])
 from kefix.sources.bash.syntax import parse_bash_in_process
+from kefix.lazy_pattern import LazyPattern
 text = sys.stdin.buffer.read().decode("utf-8", "surrogateescape")
 sys.stdout.buffer.write(pickle.dumps(parse_bash_in_process(text)))
 """

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Sequence
 
 import msgspec
 from msgspec.structs import replace
 
+from kefix.lazy_pattern import LazyPattern
 from kefix.model import Arg, ArgStyle, ConfigRef, Launch, Span, Unknown
 from kefix.sources.bash.continuations import find_detached, merge_glued_words
 from kefix.sources.bash.launchers import EntryRule, command_word, match_launcher
@@ -18,11 +18,9 @@ _NEGATIVE_NUMBER = re.compile(r"-\.?\d")
 _EQUALS_FLAG = re.compile(r"(--?[A-Za-z_][\w.-]*)=")
 
 
-@functools.cache
-def _dirname_of_script() -> re.Pattern[str]:
-    return re.compile(
-        r"""^"?\$\(\s*dirname\s+"?\$(?:0|\{0\}|\{BASH_SOURCE(?:\[0\])?\}|BASH_SOURCE)"?\s*\)"?(?P<rest>.*)$"""
-    )
+_dirname_of_script = LazyPattern(
+    r"""^"?\$\(\s*dirname\s+"?\$(?:0|\{0\}|\{BASH_SOURCE(?:\[0\])?\}|BASH_SOURCE)"?\s*\)"?(?P<rest>.*)$"""
+)
 
 
 _PYTHON_SWITCHES_WITH_VALUE = frozenset({"-W", "-X", "-Q"})
@@ -74,9 +72,7 @@ _CONFIG_FLAGS = frozenset({"config", "config_file", "config-file"})
 _OVERRIDING_LAUNCHERS = frozenset({"llamafactory-cli train", "lmf train"})
 
 
-@functools.cache
-def _override() -> re.Pattern[str]:
-    return re.compile(r"([A-Za-z_][\w.]*)=")
+_override = LazyPattern(r"([A-Za-z_][\w.]*)=")
 
 
 def _config_files(

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import msgspec
 from msgspec.structs import replace
 
+from kefix.lazy_pattern import LazyPattern
 from kefix.model import Span, Unknown
 from kefix.sources.bash.crash_guard import can_crash_tree_sitter_bash, parse_in_child
 
@@ -133,9 +134,7 @@ class BashSyntax(msgspec.Struct, frozen=True):
     errors: tuple[ParseError, ...]
 
 
-@functools.cache
-def _non_ascii() -> re.Pattern[str]:
-    return re.compile(r"[^\x00-\x7f]+")
+_non_ascii = LazyPattern(r"[^\x00-\x7f]+")
 
 
 class _Offsets:
@@ -419,19 +418,13 @@ _PLAIN_EXPANSION = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _BLANK = re.compile(r"\s")
 
 
-@functools.cache
-def _continuation() -> re.Pattern[str]:
-    return re.compile(r"\\\r?\n")
+_continuation = LazyPattern(r"\\\r?\n")
 
 
-@functools.cache
-def _escape() -> re.Pattern[str]:
-    return re.compile(r"\\(.)")
+_escape = LazyPattern(r"\\(.)")
 
 
-@functools.cache
-def _double_quoted_escape() -> re.Pattern[str]:
-    return re.compile(r"\\([$`\"\\])")
+_double_quoted_escape = LazyPattern(r"\\([$`\"\\])")
 
 
 def _unescape_word(raw: str) -> str:
