@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING
@@ -276,10 +276,11 @@ class Resolver(msgspec.Struct):
         elif spec is not None and spec.trl_config is not None and script_use is None:
             # trl's configs (SFTConfig, ...) change transformers' defaults (logging_steps, bf16):
             # without knowledge of the trl release in use, they are unknown.
-            hidden = Unknown(f"{spec.trl_config} sets its own defaults")
-            for name, resolved in values.items():
-                if resolved.origin.layer is Layer.TRANSFORMERS_DEFAULT:
-                    values[name] = replace(resolved, value=hidden)
+            hide_values(
+                values,
+                f"{spec.trl_config} sets its own defaults",
+                lambda resolved: resolved.origin.layer is Layer.TRANSFORMERS_DEFAULT,
+            )
         for config_file in named:
             _apply_config_file(
                 values,
@@ -508,16 +509,20 @@ def _default_layer(spec: ParserSpec | None, version: str) -> dict[str, ResolvedV
     return values
 
 
-def _hide_defaults(values: dict[str, ResolvedValue], why: str) -> None:
-    """Values the launch does not write become Unknown: something kefix cannot read sets them
-    (arguments behind ``"$@"``, a framework's own defaults)."""
+def hide_values(
+    values: dict[str, ResolvedValue], why: str, hidden: Callable[[ResolvedValue], bool]
+) -> None:
+    """The values ``hidden`` picks become Unknown: something kefix cannot read may set them
+    (arguments behind ``"$@"``, a framework's own defaults, a config file it cannot read)."""
     unknown = Unknown(why)
     for name, resolved in values.items():
-        if resolved.arg is None:
-            # The constructor, not replace: a framework launch hides ~120 values.
-            values[name] = ResolvedValue(
-                resolved.name, unknown, resolved.origin, resolved.arg, resolved.overrides
-            )
+        if hidden(resolved):
+            values[name] = replace(resolved, value=unknown)
+
+
+def _hide_defaults(values: dict[str, ResolvedValue], why: str) -> None:
+    """Values the launch does not write become Unknown."""
+    hide_values(values, why, lambda resolved: resolved.arg is None)
 
 
 def _bindings(flags: Iterable[FlagRecord], version: str | None) -> list[FlagBinding]:

@@ -52,7 +52,7 @@ from kefix.model import (
     Unknown,
 )
 from kefix.paths import display_path
-from kefix.resolve import filesystem
+from kefix.resolve import filesystem, hide_values
 from kefix.resolve.config_files import NamedConfig
 from kefix.resolve.filesystem import Facts
 from kefix.target import TargetVersionError, target_versions
@@ -595,9 +595,10 @@ def _project_default(resolved: ResolvedValue) -> bool:
 
 
 def _hide(values: dict[str, ResolvedValue], why: str) -> None:
-    for name, resolved in values.items():
-        if not _written(resolved) and not _project_default(resolved):
-            values[name] = replace(resolved, value=Unknown(why))
+    """Values neither the launch nor the entry script's own dataclass sets become Unknown."""
+    hide_values(
+        values, why, lambda resolved: not (_written(resolved) or _project_default(resolved))
+    )
 
 
 def _swift_conventions(
