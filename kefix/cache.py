@@ -901,7 +901,7 @@ class ResultCache:
 _STAMPS_AT_ONCE = 4096
 
 # Entries waiting for ``flush`` before the shards are written early (see _flush_if_large).
-_PENDING_LIMIT = 16_384
+_PENDING_LIMIT = 8_192
 
 
 class _Unsettled(Exception):
