@@ -12,14 +12,16 @@ from collections.abc import Iterator
 
 import libcst as cst
 
-from kefix.knowledge.training_classes import TRAINING_CLASS_NAMES
+from kefix.knowledge.training_classes import (
+    may_name_training_class,
+    training_class_among,
+)
 from kefix.model import Launch
 from kefix.sources.python.containers import call_container
 from kefix.sources.python.keywords import KeywordReading, read_call_keywords
 from kefix.sources.python.sites import Site, SiteKind
 from kefix.sources.python.syntax import PythonSyntax, last_name
 
-_PACKAGES = ("transformers", "trl")
 # A positional argument of TrainingArguments (and of every subclass, whose own fields come
 # after the inherited ones) sets its first field.
 _POSITIONAL_FIELDS = ("output_dir",)
@@ -28,24 +30,10 @@ _POSITIONAL_FIELDS = ("output_dir",)
 def training_class(syntax: PythonSyntax, func: cst.BaseExpression, local: frozenset[str]) -> str:
     """The class a callee constructs when it is a training-arguments class: ``trl.SFTConfig``,
     or the bare name of a project class in ``local``; '' when it is not one."""
-    spelt = last_name(func)
-    wanted = TRAINING_CLASS_NAMES | local
-    if spelt not in wanted and syntax.aliases.get(spelt, "") not in wanted:
+    if not may_name_training_class(last_name(func), syntax.aliases, local):
         return ""  # named like no training class: no need to ask the scopes
-    names = syntax.qualified_names(func)
-    for name in sorted(names):
-        parts = name.split(".")
-        if parts[0] in _PACKAGES and parts[-1] in TRAINING_CLASS_NAMES:
-            return f"{parts[0]}.{parts[-1]}"
-    if not names and isinstance(func, cst.Name) and func.value in TRAINING_CLASS_NAMES:
-        # Bound by a star import (or not at all): the name says which library it is from.
-        package = "trl" if func.value.endswith("Config") else "transformers"
-        return f"{package}.{func.value}"
-    for name in sorted(names):
-        last = name.rsplit(".", 1)[-1]
-        if last in local and name.split(".")[0] not in _PACKAGES:
-            return last
-    return ""
+    bare = func.value if isinstance(func, cst.Name) else None
+    return training_class_among(syntax.qualified_names(func), bare, local)
 
 
 def local_training_classes(syntax: PythonSyntax, known: frozenset[str]) -> frozenset[str]:

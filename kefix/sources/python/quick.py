@@ -19,14 +19,16 @@ import re
 import sys
 from collections.abc import Sequence
 
-from kefix.knowledge.training_classes import TRAINING_CLASS_NAMES
+from kefix.knowledge.training_classes import (
+    may_name_training_class,
+    training_class_among,
+)
 from kefix.model import Arg, ArgStyle, FieldValue, Finding, Launch, Span, TypedValue, Unknown
 from kefix.sources.python.bindings import BindingKind, ModuleBindings, imported_names
 from kefix.sources.python.lines import PythonLines
 from kefix.sources.python.nodes import ModuleNodes, last_name, module_nodes
 from kefix.sources.python.sites import Container, ContainerKind, Element, Site, SiteKind
 
-_PACKAGES = ("transformers", "trl")
 _POSITIONAL_FIELDS = ("output_dir",)  # as ``kefix.sources.python.calls``
 _MAX_CONSTANT_DEPTH = 8  # as ``kefix.sources.python.syntax``
 # Deeper trees are left to libcst, whose walk of them may fail (a KF901 the reading must keep).
@@ -130,23 +132,10 @@ class QuickReading:
 
     def training_class(self, func: ast.expr, local: frozenset[str]) -> str:
         """``calls.training_class``."""
-        spelt = last_name(func)
-        wanted = TRAINING_CLASS_NAMES | local
-        if spelt not in wanted and self.aliases.get(spelt, "") not in wanted:
+        if not may_name_training_class(last_name(func), self.aliases, local):
             return ""
-        names = self.qualified_names(func)
-        for name in sorted(names):
-            parts = name.split(".")
-            if parts[0] in _PACKAGES and parts[-1] in TRAINING_CLASS_NAMES:
-                return f"{parts[0]}.{parts[-1]}"
-        if not names and isinstance(func, ast.Name) and func.id in TRAINING_CLASS_NAMES:
-            package = "trl" if func.id.endswith("Config") else "transformers"
-            return f"{package}.{func.id}"
-        for name in sorted(names):
-            last = name.rsplit(".", 1)[-1]
-            if last in local and name.split(".")[0] not in _PACKAGES:
-                return last
-        return ""
+        bare = func.id if isinstance(func, ast.Name) else None
+        return training_class_among(self.qualified_names(func), bare, local)
 
     def local_training_classes(self, known: frozenset[str]) -> frozenset[str]:
         """``calls.local_training_classes``."""
