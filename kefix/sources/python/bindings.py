@@ -7,8 +7,9 @@ to libcst's scope analysis, which costs several times the parse and is computed 
 from __future__ import annotations
 
 import ast
+import builtins
 import enum
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import msgspec
 
@@ -176,3 +177,25 @@ def imported_names(statement: ast.Import | ast.ImportFrom, full_name: str) -> se
                 results.add(f"{real_name}.{remaining}" if remaining else real_name)
                 break
     return results
+
+
+def names_through_bindings(
+    bindings: ModuleBindings, full_name: str, used_while_bound: Callable[[int], bool]
+) -> set[str] | None:
+    """The qualified names of the dotted ``full_name`` as libcst's scopes give them, when the
+    module's bindings alone tell: its first part is bound once at module level, or not at all
+    (a builtin, or nothing). None when only the scopes can tell: bound several times, by a
+    dotted import, or used while its binding statement is still being written
+    (``used_while_bound`` gets the line that statement ends on)."""
+    first = full_name.split(".", 1)[0]
+    if bindings.free(first):
+        return {f"builtins.{first}"} if hasattr(builtins, first) else set()
+    binding = bindings.only(first)
+    if binding is None or binding.kind is BindingKind.DOTTED_IMPORT:
+        return None
+    if used_while_bound(getattr(binding.statement, "end_lineno", 0)):
+        return None
+    if binding.kind is BindingKind.IMPORT:
+        assert isinstance(binding.statement, (ast.Import, ast.ImportFrom))
+        return imported_names(binding.statement, full_name)
+    return {full_name}  # a module-level assignment or definition: its own name

@@ -24,7 +24,11 @@ from kefix.knowledge.training_classes import (
     training_class_among,
 )
 from kefix.model import Arg, ArgStyle, FieldValue, Finding, Launch, Span, TypedValue, Unknown
-from kefix.sources.python.bindings import BindingKind, ModuleBindings, imported_names
+from kefix.sources.python.bindings import (
+    BindingKind,
+    ModuleBindings,
+    names_through_bindings,
+)
 from kefix.sources.python.lines import PythonLines
 from kefix.sources.python.nodes import ModuleNodes, last_name, module_nodes
 from kefix.sources.python.sites import Container, ContainerKind, Element, Site, SiteKind
@@ -112,23 +116,14 @@ class QuickReading:
     def qualified_names(self, node: ast.expr) -> set[str]:
         """``syntax.PythonSyntax.qualified_names`` where the module's bindings answer it."""
         full = _dotted_name(node)
-        if full is None:
-            raise NeedsLibcst
-        first = full.split(".", 1)[0]
-        if self.bindings.free(first):
-            import builtins
-
-            return {f"builtins.{first}"} if hasattr(builtins, first) else set()
-        binding = self.bindings.only(first)
-        if binding is None or binding.kind is BindingKind.DOTTED_IMPORT:
-            raise NeedsLibcst
-        ends = getattr(binding.statement, "end_lineno", 0)
-        if isinstance(node, ast.Name) and node.lineno <= ends:
-            raise NeedsLibcst  # a use before its binding ends: libcst's scopes decide
-        if binding.kind is BindingKind.IMPORT:
-            assert isinstance(binding.statement, (ast.Import, ast.ImportFrom))
-            return imported_names(binding.statement, full)
-        return {full}
+        names = None
+        if full is not None:
+            names = names_through_bindings(
+                self.bindings, full, lambda ends: isinstance(node, ast.Name) and node.lineno <= ends
+            )
+        if names is None:
+            raise NeedsLibcst  # libcst's scopes decide
+        return names
 
     def training_class(self, func: ast.expr, local: frozenset[str]) -> str:
         """``calls.training_class``."""

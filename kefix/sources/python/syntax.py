@@ -7,7 +7,6 @@ Values are read, never computed: a literal, or a name bound exactly once at modu
 from __future__ import annotations
 
 import ast
-import builtins
 import functools
 from collections.abc import Mapping
 
@@ -22,7 +21,11 @@ from libcst.metadata import (
 )
 
 from kefix.model import FieldValue, Span, Unknown
-from kefix.sources.python.bindings import BindingKind, ModuleBindings, imported_names
+from kefix.sources.python.bindings import (
+    BindingKind,
+    ModuleBindings,
+    names_through_bindings,
+)
 from kefix.sources.python.lines import PythonLines
 from kefix.sources.python.offsets import (
     Offsets,
@@ -258,22 +261,13 @@ class PythonSyntax:
         full = _dotted_name(node) if self.bindings is not None else None
         if full is None or self.bindings is None:
             return None
-        first = full.split(".", 1)[0]
-        if self.bindings.free(first):
-            return {f"builtins.{first}"} if hasattr(builtins, first) else set()
-        binding = self.bindings.only(first)
-        if binding is None or binding.kind is BindingKind.DOTTED_IMPORT:
-            return None
-        if isinstance(node, cst.Name) and not self.starts_after_line(
-            node, getattr(binding.statement, "end_lineno", 0)
-        ):
-            # libcst does not count a module-level binding for a use written before it ends
-            # (a use in a function is another matter; the scopes tell).
-            return None
-        if binding.kind is BindingKind.IMPORT:
-            assert isinstance(binding.statement, (ast.Import, ast.ImportFrom))
-            return imported_names(binding.statement, full)
-        return {full}  # a module-level assignment or definition: its own name
+        # libcst does not count a module-level binding for a use written before it ends (a use
+        # in a function is another matter; the scopes tell).
+        return names_through_bindings(
+            self.bindings,
+            full,
+            lambda ends: isinstance(node, cst.Name) and not self.starts_after_line(node, ends),
+        )
 
 
 def parse_python(text: str, python: ast.Module | None = None) -> PythonSyntax:
