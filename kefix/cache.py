@@ -536,23 +536,32 @@ class ResultCache:
         (size, times, inode: as git's index trusts a file). None when it must be read."""
         try:
             record = self._shard(self._names_of(path, "")[0])["stamps"].get(path)
-        except Exception:  # a damaged shard: read the file
+            # [*stamp, digest, may hold a launch, the facts a "no" rests on]
+            *recorded, digest, launches, facts = record
+            if recorded != filesystem.stamp(stat) or not isinstance(digest, str):
+                return None
+            if facts:
+                if not self._facts_hold(facts):
+                    return None  # e.g. a class it names is now a TrainingArguments subclass
+                self._take_facts(facts)
+        except Exception:  # absent, or a damaged shard: read the file
             return None
-        # [*stamp, digest, may hold a launch]
-        stamp = filesystem.stamp(stat)
-        if isinstance(record, list) and record[:-2] == stamp and isinstance(record[-2], str):
-            return record[-2], record[-1] is True
-        return None
+        return digest, launches is True
 
-    def remember_hash(self, path: str, stat: os.stat_result, digest: str, launches: bool) -> None:
+    def remember_hash(
+        self, path: str, stat: os.stat_result, digest: str, launches: bool, rests_on: Facts
+    ) -> None:
         """Record that the file at ``path``, stamped ``stat`` (taken before it was read), held
-        bytes hashing to ``digest`` (``launches``: whether it may hold a launch). A file that
-        changed too recently to trust its stamp is not recorded: it is read again next time."""
+        bytes hashing to ``digest`` (``launches``: whether it may hold a launch; the answer
+        ``rests_on`` these facts besides the bytes). A file that changed too recently to trust
+        its stamp is not recorded: it is read again next time."""
+        facts = _fact_list(rests_on)
+        self._take_facts(facts)  # the run's record rests on them too
         if max(stat.st_mtime_ns, stat.st_ctime_ns) >= self._settled:
             return
         shard_name = self._names_of(path, "")[0]
         pending = self._pending.setdefault(shard_name, _empty_pending())
-        pending["stamps"][path] = [*filesystem.stamp(stat), digest, launches]
+        pending["stamps"][path] = [*filesystem.stamp(stat), digest, launches, facts]
 
     def get_unread(
         self, path: str, display: str, target: TargetVersions, kind: str, digest: str

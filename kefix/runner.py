@@ -33,8 +33,9 @@ from kefix.model import Edit, EffectiveConfig, Finding, Launch
 from kefix.paths import display_absolute, display_path
 from kefix.report.text import ReportedFinding
 from kefix.resolve import Resolver, filesystem
-from kefix.resolve.filesystem import Observation
+from kefix.resolve.filesystem import Facts, Observation
 from kefix.sources import QUIET_KINDS, CannotRender, ParserCrashed, kind_of_suffix
+from kefix.sources.prefilter import may_hold_launch
 from kefix.target import DirectoryPins, TargetVersions, recording_reads, target_versions
 from kefix.witness import Witness
 from kefix.write import FileChangedOnDisk, SourceText, read_source, write_atomically
@@ -152,7 +153,7 @@ class ResultStore(Protocol):
     def known_hash(self, path: str, stat: os.stat_result) -> tuple[str, bool] | None: ...
 
     def remember_hash(
-        self, path: str, stat: os.stat_result, digest: str, launches: bool
+        self, path: str, stat: os.stat_result, digest: str, launches: bool, rests_on: Facts
     ) -> None: ...
 
     def get_unread(
@@ -295,12 +296,16 @@ def _run(
                 if not quiet:
                     result.errors.append(f"{display}:1:1: KF902 skipped: larger than 2 MiB")
                 continue
-            launches = may_hold_launch(source_file.kind, source.raw)
+            # Files that cannot give a result (most of a monorepo) stop here: not sent to a
+            # worker, no cache entry; the cache keeps their stamp and what the answer rests on.
+            with filesystem.observing() as seen:
+                launches = may_hold_launch(source_file.kind, absolute, source)
             digest = ""
             if cache is not None:
                 digest = filesystem.content_hash(source.raw)
                 if known is None or known[0] != digest:
-                    cache.remember_hash(absolute, stat, digest, launches)
+                    rests_on = {} if launches else seen.all_facts()
+                    cache.remember_hash(absolute, stat, digest, launches, rests_on)
             if not launches:
                 continue
             target = targets.for_file(absolute)
@@ -723,17 +728,6 @@ def _planned(analysis: FileAnalysis, finding: Finding) -> tuple[Edit, ...]:
     except (CannotRender, OverlappingEdits):
         return ()  # it only renders once another fix has changed the text
     return tuple(sorted(edits, key=lambda edit: (edit.span.start, edit.span.end)))
-
-
-def may_hold_launch(kind: str, raw: bytes) -> bool:
-    """Whether a file is worth parsing: shell scripts have a pre-filter (bytes that cannot hold
-    a launch are not parsed), other kinds always are."""
-    if kind != "bash":
-        return True
-    # Imported on first use: a run served from its record never reads a script.
-    from kefix.sources.bash import may_hold_launch as may_hold_bash_launch
-
-    return may_hold_bash_launch(raw)
 
 
 def _check_named_configs(

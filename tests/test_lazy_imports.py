@@ -102,8 +102,13 @@ def test_checking_a_script_without_entry_script_or_fix_loads_neither_libcst_nor_
 
 def test_the_notebook_adapter_is_loaded_when_a_notebook_is_read(tmp_path: Path) -> None:
     assert _loaded_of(_modules_after("import kefix.cli", tmp_path), OTHER_LANGUAGES) == []
+    plots = tmp_path / "plots.ipynb"
+    plots.write_text(json.dumps({"cells": [], "metadata": {}, "nbformat": 4}))
+    modules = _modules_after(_RUN_CLI.format(args=[str(plots)]), tmp_path)
+    assert "kefix.sources.notebook.adapter" not in modules  # no launch can be in it
     notebook = tmp_path / "train.ipynb"
-    notebook.write_text(json.dumps({"cells": [], "metadata": {}, "nbformat": 4}))
+    cell = {"cell_type": "code", "metadata": {}, "source": ["!torchrun train.py --bf16\n"]}
+    notebook.write_text(json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4}))
     modules = _modules_after(_RUN_CLI.format(args=[str(notebook)]), tmp_path)
     assert "kefix.sources.notebook.adapter" in modules
 

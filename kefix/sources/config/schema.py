@@ -87,6 +87,14 @@ _YAML_KEY = re.compile(r"^([A-Za-z_][\w.-]*)[ \t]*:", re.MULTILINE)
 _JSON_KEY = re.compile(r'"([A-Za-z_][\w.-]*)"[ \t\r\n]*:')
 
 
+def may_hold_config(text: str, syntax: str) -> bool:
+    """False when the config adapter would find nothing in ``text`` (of ``syntax``) without
+    parsing it: neither training keys nor, in JSON, a DeepSpeed key."""
+    return mentions_training_keys(text, syntax) or (
+        syntax == "json" and mentions_deepspeed_keys(text)
+    )
+
+
 def mentions_training_keys(text: str, syntax: str) -> bool:
     """A cheap look at the text: does it name at least two TrainingArguments fields as keys?
     Most YAML/JSON files in a repository (data, CI, package metadata) fail it and are never

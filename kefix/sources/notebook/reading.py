@@ -65,10 +65,19 @@ _EMBEDDED_KINDS = ("bash", "python")
 def read_notebook(path: str, text: str) -> NotebookReading:
     """Launches, problems and comments of the notebook ``text``, read with the adapters that
     are registered."""
-    readable = frozenset(kind for kind in _EMBEDDED_KINDS if has_adapter(kind))
+    readable = _readable_kinds()
     if not _may_hold_launch(path, text, readable):
         return NotebookReading(ParsedSource(path, (), ()), ())
     return _read_notebook(path, text, readable)
+
+
+def may_hold_launch(path: str, text: str) -> bool:
+    """False when ``read_notebook`` would find nothing in ``text`` without reading a cell."""
+    return _may_hold_launch(path, text, _readable_kinds())
+
+
+def _readable_kinds() -> frozenset[str]:
+    return frozenset(kind for kind in _EMBEDDED_KINDS if has_adapter(kind))
 
 
 # What a shell command of a cell starts with (``kefix.sources.notebook.cell_code``): ``!``,
