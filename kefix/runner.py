@@ -484,7 +484,9 @@ class FileChecker:
             # they visit) off everything that exists before the fork.
             gc.freeze()
             self._pool = ProcessPoolExecutor(
-                workers, mp_context=multiprocessing.get_context("fork")
+                workers,
+                mp_context=multiprocessing.get_context("fork"),
+                initializer=filesystem.inherit_kept,
             )
         else:  # fork is unsafe on macOS and absent on Windows: workers start afresh
             self._pool = ProcessPoolExecutor(

@@ -247,3 +247,11 @@ def test_a_project_marker_added_between_runs_is_found(
     (tmp_path / "src" / "setup.cfg").write_text("")
     with filesystem.snapshot():
         assert subclasses.project_answer(str(tmp_path / "src")) == str(tmp_path / "src")
+
+
+def test_a_forked_worker_sends_back_only_the_kept_state_it_changed() -> None:
+    filesystem.keep("classes", {"/p/args.py": [1, 2, 3, []]})  # the parent's scan, before forking
+    filesystem.inherit_kept()  # in the worker: the parent writes what it kept
+    assert filesystem.changed_kept() is None
+    filesystem.keep("classes", {"/q/args.py": [4, 5, 6, []]})  # the worker scans another root
+    assert filesystem.changed_kept() == {"classes": {"/q/args.py": [4, 5, 6, []]}}
