@@ -41,7 +41,7 @@ from kefix.witness import Witness
 from kefix.write import FileChangedOnDisk, SourceText, read_source, write_atomically
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future, ProcessPoolExecutor
+    from concurrent.futures import Executor, Future, ProcessPoolExecutor
 
 
 class FileResult(msgspec.Struct, frozen=True):
@@ -146,7 +146,7 @@ def _add(result: RunResult, checked: Checked) -> None:
 
 class ResultStore(Protocol):
     """Where results of earlier runs are kept (``kefix.cache.ResultCache``): ``put`` gathers,
-    ``pending``/``absorb`` carry what a worker gathered to the parent, ``flush`` writes."""
+    ``pending``/``absorb`` carry what a worker gathered to the parent, ``finish`` writes."""
 
     def get(self, job: CheckJob, variant: str = "") -> tuple[bool, FileResult | None]: ...
 
@@ -168,12 +168,15 @@ class ResultStore(Protocol):
 
     def absorb(self, pending: Any) -> None: ...
 
-    def flush(self) -> None: ...
-
     def served_run(self, paths: Sequence[Path]) -> RunResult | None: ...
 
-    def record_run(
-        self, paths: Sequence[Path], result: RunResult, witness: Witness, targets: TargetCache
+    def finish(
+        self,
+        paths: Sequence[Path],
+        result: RunResult,
+        witness: Witness | None,
+        targets: TargetCache,
+        pool: Executor | None = None,
     ) -> None: ...
 
 
@@ -320,10 +323,8 @@ def _run(
         named = _check_named_configs(result, checker, settings, targets, witness)
         _check_deepspeed_files(result, checker, settings, targets, named, witness)
         result.notes.extend(run_notes(result.files))
-    if cache is not None:
-        if witness is not None:
-            cache.record_run(paths, result, witness, targets)
-        cache.flush()
+        if cache is not None:
+            cache.finish(paths, result, witness, targets, checker.pool)
     for index, file_result in enumerate(result.files):
         if apply and file_result.outcome.changed:
             display = file_result.analysis.display
@@ -406,6 +407,11 @@ class FileChecker:
             _worker = None
             gc.unfreeze()
         self._exit.close()
+
+    @property
+    def pool(self) -> Executor | None:
+        """The pool of workers, when one was started (idle once ``results()`` returned)."""
+        return self._pool
 
     def submit(self, job: CheckJob) -> int:
         """Queue ``job``; returns its index in ``results()``."""

@@ -556,6 +556,24 @@ def test_an_applied_fix_of_the_text_as_read_is_stored_once_and_decoded_as_that_f
             cache_module.decode_result(data, job)
 
 
+def test_the_shards_a_pools_workers_write_at_the_end_keep_every_result(
+    mixed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a pool, its workers write the shards while the parent writes the run's record."""
+    monkeypatch.setattr(ResultCache, "served_run", lambda self, paths: None)  # per file
+    settings = Settings()
+    store = ResultCache(tmp_path / "cache", settings, [mixed])
+    cold = runner.run([mixed], settings, apply=False, cache=store, jobs=2)
+    assert len(_shards(tmp_path / "cache")) > 2
+
+    _check_nothing(monkeypatch)
+    store = ResultCache(tmp_path / "cache", settings, [mixed])
+    warm = runner.run([mixed], settings, apply=False, cache=store, jobs=2)
+
+    assert store.misses == 0
+    assert _reports(warm) == _reports(cold)
+
+
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_shards_written_early_on_a_large_run_keep_every_result(
     mixed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int
