@@ -455,6 +455,16 @@ def test_a_launch_with_every_field_set_survives_the_cache() -> None:
     assert decoder.decode(data) == launch
 
 
+def test_floats_that_json_has_no_word_for_survive_the_cache() -> None:
+    """``max_grad_norm=1e999`` is an infinite float: the entry spells it out (strict JSON has no
+    Infinity, and msgspec would write null)."""
+    values = (float("inf"), float("-inf"), float("nan"), 2e-05, 1.0)
+    encoder = cache_module._Encoder()
+    text = cache_module._compact(encoder.encode(tuple(model.TypedValue(v) for v in values)))
+    decoded = cache_module._Decoder([]).decode(msgspec.json.decode(text))  # strict JSON
+    assert [repr(typed.value) for typed in decoded] == [repr(value) for value in values]
+
+
 def test_a_run_whose_files_all_hit_starts_no_worker_pool(
     mixed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
