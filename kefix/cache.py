@@ -522,6 +522,10 @@ class ResultCache:
         self._shards: dict[str, dict[str, Any]] = {}  # read this run
         self._pending: dict[str, dict[str, Any]] = {}  # new entries and groups, by shard
         self._pending_count = 0  # entries in _pending
+        self._pending_stamps = 0  # stamps in _pending
+        # One list for each set of facts stamps rest on (the same for every Python file of a
+        # directory): a monorepo's stamps wait for ``flush`` in memory.
+        self._fact_lists: dict[tuple[tuple[tuple[str, str], object], ...], list[list[Any]]] = {}
         self._answers: dict[tuple[str, str], object] = {}  # facts checked this run
         self._groups: dict[tuple[str, str], bool] = {}  # (shard, group) checked: still true?
         # What derived answers keep between runs (e.g. the classes of each Python file).
@@ -563,13 +567,20 @@ class ResultCache:
         bytes hashing to ``digest`` (``launches``: whether it may hold a launch; the answer
         ``rests_on`` these facts besides the bytes). A file that changed too recently to trust
         its stamp is not recorded: it is read again next time."""
-        facts = _fact_list(rests_on)
-        self._take_facts(facts)  # the run's record rests on them too
+        facts = _NO_FACTS
+        if rests_on:
+            kind = tuple(rests_on.items())
+            facts = self._fact_lists.get(kind) or self._fact_lists.setdefault(
+                kind, _fact_list(rests_on)
+            )
+            self._take_facts(facts)  # the run's record rests on them too
         if max(stat.st_mtime_ns, stat.st_ctime_ns) >= self._settled:
             return
         shard_name = self._names_of(path, "")[0]
         pending = self._pending.setdefault(shard_name, _empty_pending())
         pending["stamps"][path] = [*filesystem.stamp(stat), digest, launches, facts]
+        self._pending_stamps += 1
+        self._flush_if_large()
 
     def get_unread(
         self, path: str, display: str, target: TargetVersions, kind: str, digest: str
@@ -694,6 +705,7 @@ class ResultCache:
         """The entries ``put`` gathered since the last call, the facts their results depend
         on, and what derived answers keep if that changed (a worker sends them back)."""
         pending, self._pending, self._pending_count = self._pending, {}, 0
+        self._pending_stamps = 0
         facts = [[*key, answer] for key, answer in self._run_facts.items()]
         complete, self._run_facts, self._run_complete = self._run_complete, {}, True
         kept = filesystem.changed_kept()
@@ -735,7 +747,7 @@ class ResultCache:
 
     def _write_shards_in(self, pool: Executor) -> list[Future[None]]:
         pending, self._pending = self._pending, {}
-        self._pending_count = 0
+        self._pending_count = self._pending_stamps = 0
         if not pending:
             return []
         try:
@@ -763,7 +775,8 @@ class ResultCache:
     def _flush_if_large(self) -> None:
         """Write the shards early once ``_PENDING_LIMIT`` entries wait: a monorepo's entries
         all held until the end of the run took ~50 MB of the parent at 50,000 files."""
-        if self._pending_count < _PENDING_LIMIT:
+        # A stamp (a list of a few numbers) takes about a quarter of an entry's memory.
+        if self._pending_count + self._pending_stamps // 4 < _PENDING_LIMIT:
             return
         try:
             self._prepare()
@@ -773,7 +786,7 @@ class ResultCache:
 
     def _write_shards(self) -> None:
         pending, self._pending = self._pending, {}
-        self._pending_count = 0
+        self._pending_count = self._pending_stamps = 0
         _write_shard_files(self.directory, sorted(pending.items()))
 
     # -- the run's record
@@ -866,7 +879,7 @@ class ResultCache:
             for start in range(0, len(paths), _STAMPS_AT_ONCE):
                 stamps = []
                 for path in paths[start : start + _STAMPS_AT_ONCE]:
-                    stamp = _stamp_now(path)
+                    stamp = _stamp_now(path, fresh=True)
                     if stamp is not None and max(stamp[1], stamp[2]) >= self._settled:
                         raise _Unsettled(path)
                     stamps.append([path, stamp])
@@ -931,6 +944,8 @@ class ResultCache:
         self._last_named = ((path, variant), (name[:2], name))
         return name[:2], name
 
+
+_NO_FACTS: list[list[Any]] = []  # what the stamp of a file that may hold a launch rests on
 
 # Stamps of a run record encoded at once (see _run_record).
 _STAMPS_AT_ONCE = 4096
@@ -1059,10 +1074,12 @@ def _empty_pending() -> dict[str, Any]:
     return {"entries": {}, "groups": {}, "stamps": {}}
 
 
-def _stamp_now(path: str) -> list[int] | None:
-    """The stamp of whatever is at ``path`` now (following symlinks); None when nothing is."""
+def _stamp_now(path: str, *, fresh: bool = False) -> list[int] | None:
+    """The stamp of whatever is at ``path`` now (following symlinks); None when nothing is.
+    ``fresh``: not from the run's snapshot, nor kept in it (a record stamps every path once,
+    when the run has read everything: 50,000 stat results kept took ~15 MB)."""
     try:
-        return filesystem.stamp(filesystem.stat(path))
+        return filesystem.stamp(os.stat(path) if fresh else filesystem.stat(path))
     except (FileNotFoundError, NotADirectoryError):
         return None
 

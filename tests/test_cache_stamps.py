@@ -158,3 +158,32 @@ def test_a_file_replaced_by_another_with_the_same_stamp_is_read_again(
     shutil.move(other, quiet)
 
     assert _kefix("--format", "json", ".") == _kefix("--no-cache", "--format", "json", ".")
+
+
+def test_stamps_alone_are_written_early_and_spare_the_next_run_every_read(
+    project: Path, reads: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A monorepo's files without launches leave only stamps (with what the answer rests on);
+    they count towards writing the shards early too (50,000 stamps held to the end of a run
+    took ~50 MB)."""
+    monkeypatch.setattr(cache_module, "_SETTLED_NS", 0)
+    monkeypatch.setattr(cache_module, "_PENDING_LIMIT", 2)  # every 8 stamps
+    for index in range(20):
+        (project / f"notes{index:02}.sh").write_text("#!/bin/bash\necho no launch here\n")
+        (project / f"util{index:02}.py").write_text("import os\nprint(os.getcwd())\n")
+    written: list[int] = []
+    real = cache_module.ResultCache._write_shards
+
+    def counting(self: cache_module.ResultCache) -> None:
+        written.append(sum(len(pending["stamps"]) for pending in self._pending.values()))
+        real(self)
+
+    monkeypatch.setattr(cache_module.ResultCache, "_write_shards", counting)
+    cold = _kefix("--format", "json", ".")
+    assert len(written) >= 4 and max(written) < 20  # written as they came, not all at the end
+    reads.clear()
+
+    warm = _kefix("--format", "json", ".")
+
+    assert warm == cold
+    assert sorted(reads) == ["noisy.sh", "quiet.sh"]  # no stamp was lost
