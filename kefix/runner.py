@@ -38,7 +38,14 @@ from kefix.sources import QUIET_KINDS, CannotRender, ParserCrashed, kind_of_suff
 from kefix.sources.prefilter import may_hold_launch
 from kefix.target import DirectoryPins, TargetVersions, recording_reads, target_versions
 from kefix.witness import Witness
-from kefix.write import FileChangedOnDisk, SourceText, read_source, write_atomically
+from kefix.write import (
+    FileChangedOnDisk,
+    SourceText,
+    read_bytes,
+    read_source,
+    source_text,
+    write_atomically,
+)
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor, Future, ProcessPoolExecutor
@@ -285,7 +292,7 @@ def _run(
                     assert cache is not None
                     if cache.get_unread(absolute, display, target, source_file.kind, digest):
                         continue
-                source = read_source(source_file.path)
+                raw = read_bytes(absolute)
             except OSError as error:
                 if witness is not None:
                     witness.unsure = True
@@ -293,7 +300,7 @@ def _run(
                     reason = error.strerror or error
                     result.errors.append(f"{display}:1:1: KF902 could not read: {reason}")
                 continue
-            if len(source.raw) > MAX_FILE_BYTES:  # grew between stat and read
+            if len(raw) > MAX_FILE_BYTES:  # grew between stat and read
                 if witness is not None:
                     witness.unsure = True
                 if not quiet:
@@ -302,16 +309,17 @@ def _run(
             # Files that cannot give a result (most of a monorepo) stop here: not sent to a
             # worker, no cache entry; the cache keeps their stamp and what the answer rests on.
             with filesystem.observing() as seen:
-                launches = may_hold_launch(source_file.kind, absolute, source)
+                launches = may_hold_launch(source_file.kind, absolute, raw)
             digest = ""
             if cache is not None:
-                digest = filesystem.content_hash(source.raw)
+                digest = filesystem.content_hash(raw)
                 if known is None or known[0] != digest:
                     rests_on = {} if launches else seen.all_facts()
                     cache.remember_hash(absolute, stat, digest, launches, rests_on)
             if not launches:
                 continue
             target = targets.for_file(absolute)
+            source = source_text(source_file.path, raw)
             job = CheckJob(source, display, target, source_file.kind, digest)
             hit, cached = False, None
             if cache is not None:

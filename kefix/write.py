@@ -37,7 +37,18 @@ class SourceText(msgspec.Struct, frozen=True):
 
 def read_source(path: Path) -> SourceText:
     """Read `path` so that encoding `text` with utf-8/surrogateescape gives back `raw` exactly."""
-    raw = path.read_bytes()
+    return source_text(path, read_bytes(path))
+
+
+def read_bytes(path: str | Path) -> bytes:
+    """The bytes of the file at ``path`` (without a pathlib object: a monorepo's run reads
+    tens of thousands of files, most of which it then only hashes)."""
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+def source_text(path: Path, raw: bytes) -> SourceText:
+    """The file at ``path`` as read (``raw``), with its lossless decoding."""
     return SourceText(path=path, text=raw.decode(ENCODING, ERRORS), raw=raw)
 
 

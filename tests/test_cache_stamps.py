@@ -15,7 +15,7 @@ from kefix import cache as cache_module
 from kefix import runner
 from kefix.cli import main
 from kefix.resolve import filesystem
-from kefix.write import SourceText, read_source
+from kefix.write import read_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,11 +34,11 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The names of the files the run's loop reads."""
     read: list[str] = []
 
-    def recording(path: Path) -> SourceText:
+    def recording(path: str | Path) -> bytes:
         read.append(Path(path).name)
-        return read_source(path)
+        return read_bytes(path)
 
-    monkeypatch.setattr(runner, "read_source", recording)
+    monkeypatch.setattr(runner, "read_bytes", recording)
     return read
 
 

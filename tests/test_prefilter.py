@@ -21,7 +21,6 @@ from kefix.config import Settings
 from kefix.resolve import filesystem
 from kefix.runner import CheckJob, run
 from kefix.sources.prefilter import may_hold_launch
-from kefix.write import SourceText, read_source
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -60,7 +59,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def _worth(kind: str, path: Path) -> bool:
     with filesystem.snapshot():
-        return may_hold_launch(kind, str(path), read_source(path))
+        return may_hold_launch(kind, str(path), path.read_bytes())
 
 
 @pytest.mark.parametrize(
@@ -117,7 +116,7 @@ def test_files_that_cannot_give_a_result_are_not_checked_and_the_report_is_the_s
     filtered = run([Path("tree")], Settings(), apply=False, jobs=1)
     assert not {"samples.yaml", "labels.json", "plot.py", "explore.ipynb"} & set(checked)
 
-    def worth_it(kind: str, path: str, source: SourceText) -> bool:
+    def worth_it(kind: str, path: str, raw: bytes) -> bool:
         return True
 
     monkeypatch.setattr(kefix.runner, "may_hold_launch", worth_it)

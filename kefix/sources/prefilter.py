@@ -10,16 +10,19 @@ caller's ``filesystem.observing()`` records.
 
 from __future__ import annotations
 
-from kefix.write import SourceText
+import os
+
+from kefix.write import ENCODING, ERRORS
 
 
-def may_hold_launch(kind: str, path: str, source: SourceText) -> bool:
-    """False when ``source`` (of ``kind``, at the absolute ``path``) can give no result."""
+def may_hold_launch(kind: str, path: str, raw: bytes) -> bool:
+    """False when the bytes ``raw`` (of ``kind``, the file at the absolute ``path``) can give
+    no result."""
     if kind == "bash":  # on the bytes: most scripts are then never decoded
         from kefix.sources.bash import may_hold_launch as may_hold_bash_launch
 
-        return may_hold_bash_launch(source.raw)
-    text = source.text
+        return may_hold_bash_launch(raw)
+    text = raw.decode(ENCODING, ERRORS)
     if "kefix:" in text:
         return True  # a directive is checked, if only to say it suppresses nothing
     if kind in ("yaml", "json"):
@@ -28,9 +31,10 @@ def may_hold_launch(kind: str, path: str, source: SourceText) -> bool:
         return may_hold_config(text, kind)
     if kind == "python":
         from kefix.sources.python.reader import may_hold_launch as may_hold_python_launch
-        from kefix.sources.python.reader import project_classes
+        from kefix.sources.python.subclasses import subclasses_around
 
-        return may_hold_python_launch(text, project_classes(path))
+        # The project's classes (reader.project_classes, for a file known to be there).
+        return may_hold_python_launch(text, subclasses_around(os.path.dirname(path)))
     if kind == "notebook":
         from kefix.sources.notebook.reading import may_hold_launch as may_hold_notebook_launch
 
