@@ -802,13 +802,17 @@ class ResultCache:
             record = _read_json(record_path)
             # One snapshot: a path is stat'ed once, for its stamp and for the facts rechecked.
             with filesystem.snapshot():
+                stamped = set()
                 for path, recorded in record["stamps"]:
                     if _stamp_now(path) != recorded:
                         return None
+                    stamped.add(path)
                 for path, existed in record["exists"]:
                     if os.path.exists(path) != existed:
                         return None
                 for question, path, recorded in record["facts"]:
+                    if question in _STAMPED_ANSWERS and path in stamped:
+                        continue  # the same inode, the same bytes: the same answer
                     if _kept(filesystem.recheck(question, path)) != recorded:
                         return None
             files: list[FileResult] = []
@@ -944,6 +948,11 @@ class ResultCache:
         self._last_named = ((path, variant), (name[:2], name))
         return name[:2], name
 
+
+# Questions a path's unchanged stamp answers as before (size, times, inode: the same file, of
+# the same type, with the same bytes, as the cache trusts everywhere); whether it is reached
+# through symlinks ("real") is not among them.
+_STAMPED_ANSWERS = frozenset({"hash", "file", "dir", "exists"})
 
 _NO_FACTS: list[list[Any]] = []  # what the stamp of a file that may hold a launch rests on
 

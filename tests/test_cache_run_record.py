@@ -18,6 +18,7 @@ from kefix import cache as cache_module
 from kefix import runner
 from kefix.cache import ResultCache
 from kefix.cli import main
+from kefix.resolve import filesystem
 
 ROOT = Path(__file__).resolve().parent.parent
 DEEPKE = ROOT / "fixtures" / "deepke"
@@ -253,3 +254,39 @@ def test_a_cache_keeps_a_bounded_number_of_run_records(
     _kefix(str(checked[-1]))
     assert served[-1] is True
     assert len(list(cache.rglob("run-*.json"))) == 3
+
+
+@pytest.mark.usefixtures("settled")
+@pytest.mark.parametrize("change", [_edit_the_dataclass_module, _edit_the_entry_script])
+def test_a_dependency_outside_the_given_paths_is_asked_again(
+    project: Path, served: list[bool], change: Callable[[Path], None]
+) -> None:
+    """Inside the given paths a file's stamp answers for its bytes; the entry script and its
+    dataclass module outside them (``kefix ft_scripts``) are read and hashed again."""
+    _kefix("--format", "json", "ft_scripts")
+    assert _kefix("--format", "json", "ft_scripts")[1]
+    change(project)
+
+    after = _kefix("--format", "json", "ft_scripts")
+
+    assert served == [False, True, False]
+    assert after == _kefix("--no-cache", "--format", "json", "ft_scripts")
+
+
+@pytest.mark.usefixtures("settled")
+def test_a_served_run_hashes_no_dependency_its_stamps_vouch_for(
+    project: Path, served: list[bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cold = _kefix("--format", "json", ".")
+    asked: list[tuple[str, str]] = []
+    real = filesystem.answer
+
+    def recording(question: str, path: str) -> object:
+        asked.append((question, path))
+        return real(question, path)
+
+    monkeypatch.setattr(filesystem, "answer", recording)
+
+    assert _kefix("--format", "json", ".") == cold
+    assert served == [False, True]
+    assert not [path for question, path in asked if question == "hash"]
