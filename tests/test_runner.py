@@ -4,6 +4,7 @@ at once with the same results, in the same order, as one process."""
 from __future__ import annotations
 
 import importlib.util
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -203,3 +204,54 @@ def test_a_pool_checks_named_configs_and_deepspeed_files_as_one_process_does(
     assert any(name.endswith(".yaml") for name in shown)
     assert _summary(pooled) == _summary(serial)
     assert pooled.notes == serial.notes
+
+
+@pytest.mark.parametrize("held", [2, 4096])
+def test_a_pool_reads_the_projects_subclass_index_once_in_the_discovering_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, held: int
+) -> None:
+    """Python files wait for a pool to start on the scripts (all of them, or the first
+    ``held``); the discovering process then reads the index, and its workers take it from
+    there rather than reading the whole project again. Same results, in the same order."""
+    from kefix.sources.python import subclasses
+
+    tree = tmp_path / "tree"
+    _bench().make_tree(tree, 300, seed=6)
+    (tree / "src").mkdir(exist_ok=True)
+    (tree / "src" / "args.py").write_text(
+        "from transformers import TrainingArguments\n\nclass FtArgs(TrainingArguments):\n    pass\n"
+    )
+    (tree / "src" / "run_ft.py").write_text(
+        "from args import FtArgs\n\nargs = FtArgs(output_dir='o', fp16=True, bf16=True)\n"
+    )
+    (tree / "aaa_utils").mkdir()  # found first: Python files before any script
+    for index in range(3):
+        (tree / "aaa_utils" / f"io{index}.py").write_text("import os\nprint(os.sep)\n")
+    monkeypatch.chdir(tmp_path)
+    serial = run([Path("tree")], Settings(), apply=False, jobs=1)
+    readers = tmp_path / "readers"
+    real = subclasses.index_answer
+
+    def recording(root: str) -> str:
+        with open(readers, "a") as log:
+            log.write(f"{os.getpid()}\n")
+        return real(root)
+
+    monkeypatch.setattr(subclasses, "index_answer", recording)
+    monkeypatch.setattr(kefix.runner, "_HELD", held)
+    start_pool = FileChecker._start_pool
+
+    def starting(self: FileChecker) -> None:
+        with open(readers, "a") as log:
+            log.write("pool\n")
+        start_pool(self)
+
+    monkeypatch.setattr(FileChecker, "_start_pool", starting)
+    pooled = run([Path("tree")], Settings(), apply=False, jobs=2)
+
+    read = readers.read_text().split()
+    assert [line for line in read if line != "pool"] == [str(os.getpid())]
+    if held > 3:  # none of the Python files found first made the pool wait
+        assert read == ["pool", str(os.getpid())]
+    assert any(f.analysis.display.endswith("run_ft.py") for f in pooled.files)
+    assert _summary(pooled) == _summary(serial)

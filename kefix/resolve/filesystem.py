@@ -42,6 +42,10 @@ _DERIVED = {
     "note": "kefix.resolve.filesystem:said",
 }
 
+# Derived questions whose answers a run's processes share (``answers_to``): the project's
+# subclass index reads every Python file of the project.
+_SHARED = frozenset({"subclasses"})
+
 _K = TypeVar("_K", bound=Hashable)
 _V = TypeVar("_V")
 
@@ -127,6 +131,20 @@ def snapshot() -> Iterator[None]:
         _answers, _memos = outer, outer_memos
 
 
+def answers_to(question: str) -> dict[tuple[str, str], object]:
+    """The run's answers to ``question`` (one of ``_SHARED``) so far, for another process of
+    the run to adopt."""
+    return dict(run_memo(f"shared {question}"))
+
+
+def adopt_answers(answers: Mapping[tuple[str, str], object]) -> None:
+    """Take answers another process of the run got (``answers_to``) for those not asked yet:
+    the project as that process read it, within the run's reading of it."""
+    if _answers is not None:
+        for key, found in answers.items():
+            _answers.setdefault(key, found)
+
+
 def run_memo(name: str) -> dict[Any, Any]:
     """A memo named ``name`` for deriving an answer (``_DERIVED``) that shares reads between
     subjects, kept as long as the run's snapshot: within a run the project is read as it was
@@ -176,6 +194,8 @@ def recheck(question: str, path: str) -> object:
     found = _answers.get((question, path), _MISSING)
     if found is _MISSING:
         found = _answers[(question, path)] = answer(question, path)
+        if question in _SHARED:
+            run_memo(f"shared {question}")[(question, path)] = found
     return found
 
 
@@ -235,6 +255,8 @@ def _ask(question: str, path: Path | str) -> object:
         found = _answers.get(key, _MISSING)
         if found is _MISSING:
             found = _answers[key] = answer(*key)
+            if question in _SHARED:
+                run_memo(f"shared {question}")[key] = found
     if _observing:
         _observing[-1].facts[key] = found
     return found
