@@ -802,17 +802,13 @@ class ResultCache:
             record = _read_json(record_path)
             # One snapshot: a path is stat'ed once, for its stamp and for the facts rechecked.
             with filesystem.snapshot():
-                stamped = set()
                 for path, recorded in record["stamps"]:
                     if _stamp_now(path) != recorded:
                         return None
-                    stamped.add(path)
                 for path, existed in record["exists"]:
                     if os.path.exists(path) != existed:
                         return None
                 for question, path, recorded in record["facts"]:
-                    if question in _STAMPED_ANSWERS and path in stamped:
-                        continue  # the same inode, the same bytes: the same answer
                     if _kept(filesystem.recheck(question, path)) != recorded:
                         return None
             files: list[FileResult] = []
@@ -871,7 +867,12 @@ class ResultCache:
         if any(file_result.written for file_result in result.files):
             return None
         paths = sorted(witness.directories | witness.files | targets.searched() | targets.read)
-        facts = [[*key, answer] for key, answer in sorted(self._run_facts.items())]
+        stamped = set(paths)
+        facts = [
+            [*key, answer]
+            for key, answer in sorted(self._run_facts.items())
+            if not _vouched_for(*key, stamped)  # the stamps answer it: not asked again
+        ]
         exists = sorted([path, existed] for path, existed in witness.exists.items())
 
         def parts() -> Iterator[str]:
@@ -953,6 +954,21 @@ class ResultCache:
 # the same type, with the same bytes, as the cache trusts everywhere); whether it is reached
 # through symlinks ("real") is not among them.
 _STAMPED_ANSWERS = frozenset({"hash", "file", "dir", "exists"})
+
+
+def _vouched_for(question: str, path: str, stamped: set[str]) -> bool:
+    """Whether the stamps of a run's record (of the paths ``stamped``) answer a fact alone: a
+    question about a stamped path, or the project's subclass index when every directory it
+    listed and every file it read is stamped."""
+    if question in _STAMPED_ANSWERS:
+        return path in stamped
+    if question == "subclasses":
+        from kefix.sources.python.subclasses import index_inputs
+
+        inputs = index_inputs(path)
+        return inputs is not None and all(where in stamped for listed in inputs for where in listed)
+    return False
+
 
 _NO_FACTS: list[list[Any]] = []  # what the stamp of a file that may hold a launch rests on
 

@@ -290,3 +290,27 @@ def test_a_served_run_hashes_no_dependency_its_stamps_vouch_for(
     assert _kefix("--format", "json", ".") == cold
     assert served == [False, True]
     assert not [path for question, path in asked if question == "hash"]
+
+
+@pytest.mark.usefixtures("settled")
+def test_a_served_run_over_the_whole_project_reads_no_subclass_index(
+    project: Path, served: list[bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every directory the index listed and every file it read is stamped by the record: the
+    stamps answer for it. (Given a part of the project, it is read again: see
+    test_prefilter.py.)"""
+    from kefix.sources.python import subclasses
+
+    cold = _kefix("--format", "json", ".")
+    read: list[str] = []
+    real = subclasses.index_answer
+
+    def recording(root: str) -> str:
+        read.append(root)
+        return real(root)
+
+    monkeypatch.setattr(subclasses, "index_answer", recording)
+
+    assert _kefix("--format", "json", ".") == cold
+    assert served == [False, True]
+    assert read == []

@@ -126,7 +126,10 @@ def _scan(root: Path) -> frozenset[str]:
         read_before = {}
     read_now: dict[str, Any] = {}
     settled = time.time_ns() - _SETTLED_NS
-    for path in _python_files(root):
+    files, directories, vouched = _python_files(root)
+    # What the index rests on, for a run's record (``index_inputs``).
+    filesystem.run_memo("index inputs")[os.fspath(root)] = (directories, files) if vouched else None
+    for path in files:
         try:
             stat = filesystem.stat(path)
         except OSError:
@@ -198,9 +201,18 @@ def _classes_in(path: str, size: int) -> list[list[Any]]:
     ]
 
 
-def _python_files(root: Path) -> list[str]:
+def index_inputs(root: str) -> tuple[list[str], list[str]] | None:
+    """The directories listed and the files read for ``root``'s index in this run, when their
+    stamps alone say whether the index is still the same (no symlink among them, none that
+    could not be listed); None otherwise, or when this process did not read it."""
+    found: tuple[list[str], list[str]] | None = filesystem.run_memo("index inputs").get(root)
+    return found
+
+
+def _python_files(root: Path) -> tuple[list[str], list[str], bool]:
     """The ``.py`` files under ``root`` in ``os.walk``'s order (sorted, skipped directories
-    pruned, symlinked directories not entered), at most ``_MAX_FILES``.
+    pruned, symlinked directories not entered), at most ``_MAX_FILES``; the directories
+    listed; whether their stamps vouch for the listings (no symlink, none unlistable).
 
     A directory still at the stamp the last scan saw, settled and holding no symlink, holds the
     same entries (its times change when one is added, removed or renamed in it, which the run
@@ -212,13 +224,18 @@ def _python_files(root: Path) -> list[str]:
     listed_now: dict[str, Any] = {}
     settled = time.time_ns() - _SETTLED_NS
     files: list[str] = []
+    directories: list[str] = []
+    vouched = True
     pending = [os.fspath(root)]
     while pending:
         directory = pending.pop()
+        directories.append(directory)
         listing = _listing(directory, listed_before, listed_now, settled)
         if listing is None:
+            vouched = False
             continue
-        subdirectories, names = listing
+        subdirectories, names, linked = listing
+        vouched = vouched and not linked
         for name in names:
             files.append(os.path.join(directory, name))
             if len(files) >= _MAX_FILES:
@@ -227,14 +244,14 @@ def _python_files(root: Path) -> list[str]:
         pending.extend(os.path.join(directory, name) for name in reversed(subdirectories))
     if listed_now != listed_before:
         filesystem.keep("listings", listed_now)
-    return files
+    return files, directories, vouched
 
 
 def _listing(
     directory: str, listed_before: dict[str, Any], listed_now: dict[str, Any], settled: int
-) -> tuple[list[str], list[str]] | None:
-    """The subdirectories to walk and the ``.py`` names of ``directory``, both sorted (None when
-    it cannot be listed, as ``os.walk`` skips it)."""
+) -> tuple[list[str], list[str], bool] | None:
+    """The subdirectories to walk and the ``.py`` names of ``directory``, both sorted, and
+    whether it holds a symlink (None when it cannot be listed, as ``os.walk`` skips it)."""
     try:
         stat = filesystem.stat(directory)
     except OSError:
@@ -253,7 +270,7 @@ def _listing(
             and all(isinstance(name, str) for name in before[2])
         ):
             listed_now[directory] = before
-            return before[1], before[2]
+            return before[1], before[2], False  # kept only when it held no symlink
     subdirectories: list[str] = []
     names: list[str] = []
     linked = False
@@ -284,7 +301,7 @@ def _listing(
     # A directory changed within the last seconds could change again with the same stamp.
     if stamp is not None and not linked and max(stamp[1], stamp[2]) < settled:
         listed_now[directory] = [stamp, subdirectories, names]
-    return subdirectories, names
+    return subdirectories, names, linked
 
 
 def _entered(name: str) -> bool:
