@@ -958,8 +958,9 @@ _STAMPED_ANSWERS = frozenset({"hash", "file", "dir", "exists"})
 
 def _vouched_for(question: str, path: str, stamped: set[str]) -> bool:
     """Whether the stamps of a run's record (of the paths ``stamped``) answer a fact alone: a
-    question about a stamped path, or the project's subclass index when every directory it
-    listed and every file it read is stamped."""
+    question about a stamped path; the project's subclass index when every directory it
+    listed and every file it read is stamped; a directory's project root when every
+    directory whose markers decided it is (a directory's times change with its entries)."""
     if question in _STAMPED_ANSWERS:
         return path in stamped
     if question == "subclasses":
@@ -967,6 +968,11 @@ def _vouched_for(question: str, path: str, stamped: set[str]) -> bool:
 
         inputs = index_inputs(path)
         return inputs is not None and all(where in stamped for listed in inputs for where in listed)
+    if question == "project":
+        from kefix.sources.python.subclasses import project_inputs
+
+        chain = project_inputs(path)
+        return chain is not None and all(where in stamped for where in chain)
     return False
 
 

@@ -296,21 +296,63 @@ def test_a_served_run_hashes_no_dependency_its_stamps_vouch_for(
 def test_a_served_run_over_the_whole_project_reads_no_subclass_index(
     project: Path, served: list[bool], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Every directory the index listed and every file it read is stamped by the record: the
-    stamps answer for it. (Given a part of the project, it is read again: see
-    test_prefilter.py.)"""
+    """Every directory the index listed and every file it read is stamped by the record, as
+    is every directory whose markers decided where the project starts: the stamps answer for
+    both. (Given a part of the project, the index is read again: see test_prefilter.py.)"""
     from kefix.sources.python import subclasses
 
     cold = _kefix("--format", "json", ".")
     read: list[str] = []
-    real = subclasses.index_answer
 
-    def recording(root: str) -> str:
-        read.append(root)
-        return real(root)
+    def recording(name: str) -> Callable[[str], str]:
+        real = getattr(subclasses, name)
 
-    monkeypatch.setattr(subclasses, "index_answer", recording)
+        def answer(subject: str) -> str:
+            read.append(subject)
+            return str(real(subject))
+
+        return answer
+
+    monkeypatch.setattr(subclasses, "index_answer", recording("index_answer"))
+    monkeypatch.setattr(subclasses, "project_answer", recording("project_answer"))
 
     assert _kefix("--format", "json", ".") == cold
     assert served == [False, True]
     assert read == []
+
+
+@pytest.mark.usefixtures("settled")
+def test_a_project_marker_that_is_a_symlink_is_asked_again(
+    tmp_path: Path, served: list[bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where a project starts is asked again unless the stamps answer it: here the symlinked
+    marker making sub/ a project of its own loses its target, the project becomes the
+    repository, and the class finetune.py calls a training class."""
+    outer = tmp_path / "repo"
+    (outer / ".git").mkdir(parents=True)
+    (outer / "other").mkdir()
+    (outer / "other" / "args.py").write_text(
+        "from transformers import TrainingArguments\n\n"
+        "class FinetuneArguments(TrainingArguments):\n    pass\n"
+    )
+    (outer / "sub" / "inner").mkdir(parents=True)
+    (outer / "sub" / "inner" / "finetune.py").write_text(
+        "from other.args import FinetuneArguments\n\n"
+        "args = FinetuneArguments(output_dir='o', fp16=True, bf16=True)\n"
+    )
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "pyproject.toml").write_text("")
+    (outer / "sub" / "pyproject.toml").symlink_to(tmp_path / "shared" / "pyproject.toml")
+    monkeypatch.chdir(outer)
+    monkeypatch.delenv("KEFIX_NO_CACHE", raising=False)
+    monkeypatch.setenv("KEFIX_CACHE_DIR", str(tmp_path / "cache"))
+    assert "KF201" not in _kefix("sub/inner")[1]
+    assert "KF201" not in _kefix("sub/inner")[1]
+    assert served == [False, True]
+
+    (tmp_path / "shared" / "pyproject.toml").unlink()
+    warm = _kefix("sub/inner")
+
+    assert served[-1] is False
+    assert "sub/inner/finetune.py:3:53: KF201" in warm[1]
+    assert warm == _kefix("--no-cache", "sub/inner")

@@ -70,6 +70,26 @@ def project_answer(directory: str) -> str:
     return _marked(directory, _MAX_LEVELS, os.getcwd()) or directory
 
 
+def project_inputs(directory: str) -> list[str] | None:
+    """The directories whose entries decided ``project_answer(directory)`` in this run (which
+    markers they hold), when their stamps alone say whether it still holds: None when this
+    process did not decide it, or a marker is a symlink (its target may come and go)."""
+    marked = filesystem.run_memo("markers")
+    here, parent, chain = os.getcwd(), directory, []
+    for _ in range(_MAX_LEVELS):
+        held = marked.get(parent)
+        if held is None:
+            return None
+        chain.append(parent)
+        if any(os.path.islink(os.path.join(parent, name)) for name in _PROJECT_MARKERS):
+            return None
+        above = os.path.dirname(parent)
+        if held or parent == here or above == parent:
+            break
+        parent = above
+    return chain
+
+
 def _marked(parent: str, levels: int, here: str) -> str | None:
     """The nearest of ``parent`` and at most ``levels - 1`` directories above it that holds a
     project marker, or is ``here`` (None: none). Kept for the run's snapshot: the directories
