@@ -813,9 +813,7 @@ class ResultCache:
                         return None
             files: list[FileResult] = []
             for stored in record["results"]:
-                source = read_source(Path(stored["path"]))
-                if filesystem.content_hash(source.raw) != stored["digest"]:
-                    return None
+                source = read_source(Path(stored["path"]))  # stamped: the bytes checked
                 versions, reason, where = stored["target"]
                 target = TargetVersions(
                     tuple(versions), reason, None if where is None else Path(where)
@@ -871,7 +869,7 @@ class ResultCache:
         facts = [
             [*key, answer]
             for key, answer in sorted(self._run_facts.items())
-            if not _vouched_for(*key, stamped)  # the stamps answer it: not asked again
+            if not _vouched_for(*key, answer, stamped)  # the stamps answer it: not asked again
         ]
         exists = sorted([path, existed] for path, existed in witness.exists.items())
 
@@ -951,18 +949,20 @@ class ResultCache:
 
 
 # Questions a path's unchanged stamp answers as before (size, times, inode: the same file, of
-# the same type, with the same bytes, as the cache trusts everywhere); whether it is reached
-# through symlinks ("real") is not among them.
+# the same type, with the same bytes, as the cache trusts everywhere), and an absent path's
+# the stamp of the directory it would be in; whether a path is reached through symlinks
+# ("real") is not among them.
 _STAMPED_ANSWERS = frozenset({"hash", "file", "dir", "exists"})
 
 
-def _vouched_for(question: str, path: str, stamped: set[str]) -> bool:
-    """Whether the stamps of a run's record (of the paths ``stamped``) answer a fact alone: a
-    question about a stamped path; the project's subclass index when every directory it
+def _vouched_for(question: str, path: str, found: object, stamped: set[str]) -> bool:
+    """Whether the stamps of a run's record (of the paths ``stamped``) answer a fact (whose
+    answer was ``found``) alone: a question about a stamped path or an absent one in a
+    stamped directory; the project's subclass index when every directory it
     listed and every file it read is stamped; a directory's project root when every
     directory whose markers decided it is (a directory's times change with its entries)."""
     if question in _STAMPED_ANSWERS:
-        return path in stamped
+        return path in stamped or (found is False and _absent_within(path, stamped))
     if question == "subclasses":
         from kefix.sources.python.subclasses import index_inputs
 
@@ -974,6 +974,22 @@ def _vouched_for(question: str, path: str, stamped: set[str]) -> bool:
         chain = project_inputs(path)
         return chain is not None and all(where in stamped for where in chain)
     return False
+
+
+def _absent_within(path: str, stamped: set[str]) -> bool:
+    """Whether ``path`` (absent) is missing from a stamped directory: the nearest of its
+    ancestors that exists is stamped (an entry added there changes its times)."""
+    if not os.path.isabs(path) or os.path.normpath(path) != path or os.path.lexists(path):
+        return False  # "a/../b": which directory holds it is not the lexical parent
+    parent = os.path.dirname(path)
+    while not os.path.isdir(parent):
+        if os.path.lexists(parent):
+            return False  # a file, or a dangling symlink, where a directory would be
+        above = os.path.dirname(parent)
+        if above == parent:
+            return False
+        parent = above
+    return parent in stamped
 
 
 _NO_FACTS: list[list[Any]] = []  # what the stamp of a file that may hold a launch rests on

@@ -113,6 +113,16 @@ def _edit_the_entry_script(project: Path) -> None:
     _later(entry)
 
 
+def _add_a_nearer_entry_script(project: Path) -> None:
+    """ft_scripts/src/finetune.py did not exist, nor did ft_scripts/src: a launch written in
+    ft_scripts/ that runs src/finetune.py now finds it there first."""
+    (project / "ft_scripts" / "src").mkdir()
+    (project / "ft_scripts" / "src" / "finetune.py").write_text(
+        "from transformers import HfArgumentParser, TrainingArguments\n\n"
+        "(args,) = HfArgumentParser(TrainingArguments).parse_args_into_dataclasses()\n"
+    )
+
+
 def _change_the_pin(project: Path) -> None:
     requirements = project / "requirements.txt"
     requirements.write_text(requirements.read_text().replace("4.33.0", "4.46.0"))
@@ -139,6 +149,7 @@ CHANGES: list[Callable[[Path], None]] = [
     _exclude_in_config,
     _edit_the_dataclass_module,
     _edit_the_entry_script,
+    _add_a_nearer_entry_script,
     _change_the_pin,
     _add_a_nearer_pin,
     _edit_a_script,
@@ -256,15 +267,26 @@ def test_a_cache_keeps_a_bounded_number_of_run_records(
     assert len(list(cache.rglob("run-*.json"))) == 3
 
 
+def _shadow_the_dataclass_module(project: Path) -> None:
+    """A package src/utils/args/ now comes before src/utils/args.py (where nothing was)."""
+    module = project / "src" / "utils" / "args.py"
+    (project / "src" / "utils" / "args").mkdir()
+    (project / "src" / "utils" / "args" / "__init__.py").write_text(
+        module.read_text().replace("field(default=True", "field(default=False", 1)
+    )
+
+
 @pytest.mark.usefixtures("settled")
-@pytest.mark.parametrize("change", [_edit_the_dataclass_module, _edit_the_entry_script])
+@pytest.mark.parametrize(
+    "change", [_edit_the_dataclass_module, _edit_the_entry_script, _shadow_the_dataclass_module]
+)
 def test_a_dependency_outside_the_given_paths_is_asked_again(
     project: Path, served: list[bool], change: Callable[[Path], None]
 ) -> None:
     """Inside the given paths a file's stamp answers for its bytes; the entry script and its
     dataclass module outside them (``kefix ft_scripts``) are read and hashed again."""
-    _kefix("--format", "json", "ft_scripts")
-    assert _kefix("--format", "json", "ft_scripts")[1]
+    before = _kefix("--format", "json", "ft_scripts")
+    assert _kefix("--format", "json", "ft_scripts") == before
     change(project)
 
     after = _kefix("--format", "json", "ft_scripts")
