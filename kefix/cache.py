@@ -866,10 +866,12 @@ class ResultCache:
             return None
         paths = sorted(witness.directories | witness.files | targets.searched() | targets.read)
         stamped = set(paths)
+        nearest: dict[str, str | None] = {}
         facts = [
             [*key, answer]
             for key, answer in sorted(self._run_facts.items())
-            if not _vouched_for(*key, answer, stamped)  # the stamps answer it: not asked again
+            # What the stamps answer is not asked again.
+            if not _vouched_for(*key, answer, stamped, nearest)
         ]
         exists = sorted([path, existed] for path, existed in witness.exists.items())
 
@@ -949,20 +951,32 @@ class ResultCache:
 
 
 # Questions a path's unchanged stamp answers as before (size, times, inode: the same file, of
-# the same type, with the same bytes, as the cache trusts everywhere), and an absent path's
+# the same type, with the same bytes, as the cache trusts everywhere) and, for an absent path,
 # the stamp of the directory it would be in; whether a path is reached through symlinks
 # ("real") is not among them.
 _STAMPED_ANSWERS = frozenset({"hash", "file", "dir", "exists"})
 
 
-def _vouched_for(question: str, path: str, found: object, stamped: set[str]) -> bool:
+def _vouched_for(
+    question: str, path: str, found: object, stamped: set[str], nearest: dict[str, str | None]
+) -> bool:
     """Whether the stamps of a run's record (of the paths ``stamped``) answer a fact (whose
     answer was ``found``) alone: a question about a stamped path or an absent one in a
     stamped directory; the project's subclass index when every directory it
     listed and every file it read is stamped; a directory's project root when every
-    directory whose markers decided it is (a directory's times change with its entries)."""
+    directory whose markers decided it is (a directory's times change with its entries).
+    ``nearest``: the record's memo of ``_nearest_directory``."""
     if question in _STAMPED_ANSWERS:
-        return path in stamped or (found is False and _absent_within(path, stamped))
+        if path in stamped:
+            return True
+        if found is not False or not os.path.isabs(path) or os.path.normpath(path) != path:
+            return False  # "a/../b": which directory holds it is not the lexical parent
+        if os.path.lexists(path):
+            return False  # there after all (a directory asked whether it is a file)
+        parent = os.path.dirname(path)
+        if parent not in nearest:
+            nearest[parent] = _nearest_directory(parent)
+        return nearest[parent] in stamped
     if question == "subclasses":
         from kefix.sources.python.subclasses import index_inputs
 
@@ -976,20 +990,15 @@ def _vouched_for(question: str, path: str, found: object, stamped: set[str]) -> 
     return False
 
 
-def _absent_within(path: str, stamped: set[str]) -> bool:
-    """Whether ``path`` (absent) is missing from a stamped directory: the nearest of its
-    ancestors that exists is stamped (an entry added there changes its times)."""
-    if not os.path.isabs(path) or os.path.normpath(path) != path or os.path.lexists(path):
-        return False  # "a/../b": which directory holds it is not the lexical parent
-    parent = os.path.dirname(path)
-    while not os.path.isdir(parent):
-        if os.path.lexists(parent):
-            return False  # a file, or a dangling symlink, where a directory would be
-        above = os.path.dirname(parent)
-        if above == parent:
-            return False
-        parent = above
-    return parent in stamped
+def _nearest_directory(path: str) -> str | None:
+    """``path`` or its nearest ancestor that is a directory (None: a file, or a dangling
+    symlink, stands where a directory would be)."""
+    while not os.path.isdir(path):
+        above = os.path.dirname(path)
+        if os.path.lexists(path) or above == path:
+            return None
+        path = above
+    return path
 
 
 _NO_FACTS: list[list[Any]] = []  # what the stamp of a file that may hold a launch rests on

@@ -160,7 +160,7 @@ _NOTHING = _Nothing()
 
 # Kinds whose pre-filter may ask for the project's subclass index (see ``_run``).
 _NEED_PROJECT_CLASSES = frozenset({"python", "notebook"})
-_HELD = 4096  # such files waiting for a pool to start, at most (read again when taken)
+_HELD = 4096  # such files waiting, unread, for the index to be worth reading (at most)
 
 
 def _add(result: RunResult, checked: Checked) -> None:
@@ -343,10 +343,10 @@ def _run(
             return cached if hit else checker.submit(job)
 
         # Python files (and notebooks) need the project's subclass index, which reads every
-        # Python file of the project. With a pool, the first _HELD of them wait (and are read
-        # again): the pool starts on the scripts found meanwhile and the index is read while
-        # its workers check them (a pool that waited for the index started ~0.15 s later at
-        # 10,000 files, ~0.7 s at 50,000).
+        # Python file of the project. With a pool, the first _HELD of them wait, unread: the
+        # pool starts on the scripts found meanwhile and the index is read while its workers
+        # check them (a pool that waited for the index started ~0.15 s later at 10,000 files,
+        # ~0.7 s at 50,000).
         held: list[tuple[int, SourceFile]] = []
         holding = checker.may_use_pool
 
