@@ -526,6 +526,7 @@ class ResultCache:
         # One list for each set of facts stamps rest on (the same for every Python file of a
         # directory): a monorepo's stamps wait for ``flush`` in memory.
         self._fact_lists: dict[tuple[tuple[tuple[str, str], object], ...], list[list[Any]]] = {}
+        self._group_texts: dict[str, str] = {}  # shared fact groups as written, by name
         self._answers: dict[tuple[str, str], object] = {}  # facts checked this run
         self._groups: dict[tuple[str, str], bool] = {}  # (shard, group) checked: still true?
         # What derived answers keep between runs (e.g. the classes of each Python file).
@@ -680,7 +681,14 @@ class ResultCache:
             inline = dict(seen.facts)
             for group, facts in seen.groups.items():
                 if len(facts) > _INLINE_FACTS:
-                    pending["groups"][group] = _compact(_fact_list(facts))
+                    # The same group (an entry script read once) comes with many entries:
+                    # written out, and taken for the run's facts, once.
+                    text = self._group_texts.get(group)
+                    if text is None:
+                        fact_list = _fact_list(facts)
+                        text = self._group_texts[group] = _compact(fact_list)
+                        self._take_facts(fact_list)
+                    pending["groups"][group] = text
                     shared.append(group)
                 else:
                     inline.update(facts)
@@ -695,7 +703,7 @@ class ResultCache:
             # would take several times the memory (and cost more to send from a worker).
             pending["entries"][name] = (entry["groups"], _compact(entry))
             self._pending_count += 1
-            self._take_facts(_fact_list(seen.all_facts()))
+            self._take_facts(entry["facts"])
             self._flush_if_large()
         except Exception:  # a result the cache cannot hold is just not kept
             self._run_complete = False
