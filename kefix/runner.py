@@ -273,88 +273,10 @@ def _run(
     result = RunResult()
     roots = Roots.of(paths)
     targets = TargetCache(settings.target_transformers)
-    # Results in discovery order: a result from the cache, the index of a file being checked,
-    # or _NOTHING (a file with nothing to report).
-    found: list[Checked | int | _Nothing] = []
     with FileChecker(
         search_roots(paths), settings, jobs=jobs, store=cache, keep_resolutions=keep_resolutions
     ) as checker:
-        cwd = os.getcwd()
-
-        def take(source_file: SourceFile) -> Checked | int | _Nothing:
-            """The file's place in the results: read, pre-filtered, hashed, sent to be checked
-            (or taken from the cache); errors go to the run's."""
-            absolute = source_file.location
-            display = display_absolute(absolute, cwd)
-            quiet = source_file.kind in QUIET_KINDS  # a data file, not a config: nothing to say
-            if witness is not None:
-                witness.files.add(absolute)
-            try:
-                stat = os.stat(absolute)
-                if stat.st_size > MAX_FILE_BYTES:
-                    if witness is not None:
-                        witness.unsure = True
-                    if not quiet:
-                        result.errors.append(f"{display}:1:1: KF902 skipped: larger than 2 MiB")
-                    return _NOTHING
-                # An unchanged file (by its stamp) need not be read: the cache knows its hash,
-                # whether it may hold a launch, and maybe that it has nothing to report.
-                known = None if cache is None else cache.known_hash(absolute, stat)
-                if known is not None:
-                    digest, launches = known
-                    if not launches:
-                        return _NOTHING
-                    target = targets.for_file(absolute)
-                    assert cache is not None
-                    if cache.get_unread(absolute, display, target, source_file.kind, digest):
-                        return _NOTHING
-                raw = read_bytes(absolute)
-            except OSError as error:
-                if witness is not None:
-                    witness.unsure = True
-                if not quiet:
-                    reason = error.strerror or error
-                    result.errors.append(f"{display}:1:1: KF902 could not read: {reason}")
-                return _NOTHING
-            if len(raw) > MAX_FILE_BYTES:  # grew between stat and read
-                if witness is not None:
-                    witness.unsure = True
-                if not quiet:
-                    result.errors.append(f"{display}:1:1: KF902 skipped: larger than 2 MiB")
-                return _NOTHING
-            # Files that cannot give a result (most of a monorepo) stop here: not sent to a
-            # worker, no cache entry; the cache keeps their stamp and what the answer rests on.
-            with filesystem.observing() as seen:
-                launches = may_hold_launch(source_file.kind, absolute, raw)
-            digest = ""
-            if cache is not None:
-                digest = filesystem.content_hash(raw)
-                if known is None or known[0] != digest:
-                    rests_on = {} if launches else seen.all_facts()
-                    cache.remember_hash(absolute, stat, digest, launches, rests_on)
-            if not launches:
-                return _NOTHING
-            target = targets.for_file(absolute)
-            source = source_text(source_file.path, raw)
-            job = CheckJob(source, display, target, source_file.kind, digest)
-            hit, cached = False, None
-            if cache is not None:
-                hit, cached = cache.get(job)
-            return cached if hit else checker.submit(job)
-
-        # Python files (and notebooks) need the project's subclass index, which reads every
-        # Python file of the project. With a pool, the first _HELD of them wait, unread: the
-        # pool starts on the scripts found meanwhile and the index is read while its workers
-        # check them (a pool that waited for the index started ~0.15 s later at 10,000 files,
-        # ~0.7 s at 50,000).
-        held: list[tuple[int, SourceFile]] = []
-        holding = checker.may_use_pool
-
-        def take_held() -> None:
-            for position, waiting in held:
-                found[position] = take(waiting)
-            held.clear()
-
+        intake = _Intake(result, checker, cache, targets, witness)
         found_files = (
             discover(paths, settings) if witness is None else (discover(paths, settings, witness))
         )
@@ -362,16 +284,9 @@ def _run(
             if isinstance(source_file, Skipped):
                 display = display_path(source_file.path)
                 result.errors.append(f"{display}:1:1: KF902 {source_file.reason}")
-                continue
-            if holding and source_file.kind in _NEED_PROJECT_CLASSES:
-                held.append((len(found), source_file))
-                found.append(_NOTHING)
-                if len(held) >= _HELD:
-                    take_held()
-                    holding = False
-                continue
-            found.append(take(source_file))
-        take_held()
+            else:
+                intake.add(source_file)
+        found = intake.found()
         checked = checker.results()
         for item in found:
             if not isinstance(item, _Nothing):
@@ -403,6 +318,108 @@ def _run(
                 continue
             result.files[index] = replace(file_result, written=True)
     return result
+
+
+class _Intake:
+    """Files as discovery finds them, into a run: read, pre-filtered, hashed, and sent to be
+    checked or taken from the cache; each one's place in the results kept in discovery order
+    (a result from the cache, the index of a file being checked, or _NOTHING). Errors go to
+    the run's ``result``."""
+
+    def __init__(
+        self,
+        result: RunResult,
+        checker: FileChecker,
+        cache: ResultStore | None,
+        targets: TargetCache,
+        witness: Witness | None,
+    ) -> None:
+        self.result, self.checker, self.cache = result, checker, cache
+        self.targets, self.witness = targets, witness
+        self.cwd = os.getcwd()
+        self._found: list[Checked | int | _Nothing] = []
+        # Python files (and notebooks) need the project's subclass index, which reads every
+        # Python file of the project. With a pool, the first _HELD of them wait, unread: the
+        # pool starts on the scripts found meanwhile and the index is read while its workers
+        # check them (a pool that waited for the index started ~0.15 s later at 10,000 files,
+        # ~0.7 s at 50,000).
+        self._held: list[tuple[int, SourceFile]] = []
+        self._holding = checker.may_use_pool
+
+    def add(self, source_file: SourceFile) -> None:
+        if self._holding and source_file.kind in _NEED_PROJECT_CLASSES:
+            self._held.append((len(self._found), source_file))
+            self._found.append(_NOTHING)
+            if len(self._held) >= _HELD:
+                self._take_held()
+                self._holding = False
+            return
+        self._found.append(self._take(source_file))
+
+    def found(self) -> list[Checked | int | _Nothing]:
+        """Every file's place in the results, once discovery has ended."""
+        self._take_held()
+        return self._found
+
+    def _take_held(self) -> None:
+        for position, waiting in self._held:
+            self._found[position] = self._take(waiting)
+        self._held.clear()
+
+    def _unread(self, display: str, quiet: bool, why: str) -> _Nothing:
+        """A file the run could not read whole: said (but for a data file), never recorded."""
+        if self.witness is not None:
+            self.witness.unsure = True
+        if not quiet:
+            self.result.errors.append(f"{display}:1:1: KF902 {why}")
+        return _NOTHING
+
+    def _take(self, source_file: SourceFile) -> Checked | int | _Nothing:
+        cache = self.cache
+        absolute = source_file.location
+        display = display_absolute(absolute, self.cwd)
+        quiet = source_file.kind in QUIET_KINDS  # a data file, not a config: nothing to say
+        if self.witness is not None:
+            self.witness.files.add(absolute)
+        try:
+            stat = os.stat(absolute)
+            if stat.st_size > MAX_FILE_BYTES:
+                return self._unread(display, quiet, "skipped: larger than 2 MiB")
+            # An unchanged file (by its stamp) need not be read: the cache knows its hash,
+            # whether it may hold a launch, and maybe that it has nothing to report.
+            known = None if cache is None else cache.known_hash(absolute, stat)
+            if known is not None:
+                digest, launches = known
+                if not launches:
+                    return _NOTHING
+                target = self.targets.for_file(absolute)
+                assert cache is not None
+                if cache.get_unread(absolute, display, target, source_file.kind, digest):
+                    return _NOTHING
+            raw = read_bytes(absolute)
+        except OSError as error:
+            return self._unread(display, quiet, f"could not read: {error.strerror or error}")
+        if len(raw) > MAX_FILE_BYTES:  # grew between stat and read
+            return self._unread(display, quiet, "skipped: larger than 2 MiB")
+        # Files that cannot give a result (most of a monorepo) stop here: not sent to a
+        # worker, no cache entry; the cache keeps their stamp and what the answer rests on.
+        with filesystem.observing() as seen:
+            launches = may_hold_launch(source_file.kind, absolute, raw)
+        digest = ""
+        if cache is not None:
+            digest = filesystem.content_hash(raw)
+            if known is None or known[0] != digest:
+                rests_on = {} if launches else seen.all_facts()
+                cache.remember_hash(absolute, stat, digest, launches, rests_on)
+        if not launches:
+            return _NOTHING
+        target = self.targets.for_file(absolute)
+        source = source_text(source_file.path, raw)
+        job = CheckJob(source, display, target, source_file.kind, digest)
+        hit, cached = False, None
+        if cache is not None:
+            hit, cached = cache.get(job)
+        return cached if hit else self.checker.submit(job)
 
 
 def run_notes(files: Sequence[FileResult]) -> list[str]:
