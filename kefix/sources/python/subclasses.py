@@ -75,13 +75,18 @@ def project_inputs(directory: str) -> list[str] | None:
     markers they hold), when their stamps alone say whether it still holds: None when this
     process did not decide it, or a marker is a symlink (its target may come and go)."""
     marked = filesystem.run_memo("markers")
+    linked = filesystem.run_memo("linked markers")  # the directories of a monorepo are shared
     here, parent, chain = os.getcwd(), directory, []
     for _ in range(_MAX_LEVELS):
         held = marked.get(parent)
         if held is None:
             return None
         chain.append(parent)
-        if any(os.path.islink(os.path.join(parent, name)) for name in _PROJECT_MARKERS):
+        if parent not in linked:
+            linked[parent] = any(
+                os.path.islink(os.path.join(parent, name)) for name in _PROJECT_MARKERS
+            )
+        if linked[parent]:
             return None
         above = os.path.dirname(parent)
         if held or parent == here or above == parent:
