@@ -74,6 +74,8 @@ def test_a_chunk_holds_a_projects_worth_of_files_or_fewer_large_ones(
     assert chunk_length(jobs(*[10] * 5)) == 5
     assert chunk_length(jobs(400, 400, 400, 400)) == 3  # up to the first past 1000 bytes
     assert chunk_length(jobs(5000, 10)) == 1  # a large file goes alone
+    # Once discovery has ended, smaller chunks, so that the workers end together.
+    assert chunk_length(jobs(*[1] * 300), kefix.runner._CHUNK_AT_END) == 16
 
 
 def test_a_pool_of_one_file_chunks_gives_the_results_of_one_process(
