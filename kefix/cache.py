@@ -571,9 +571,9 @@ class ResultCache:
         facts = _NO_FACTS
         if rests_on:
             kind = tuple(rests_on.items())
-            facts = self._fact_lists.get(kind) or self._fact_lists.setdefault(
-                kind, _fact_list(rests_on)
-            )
+            if kind not in self._fact_lists:
+                self._fact_lists[kind] = _fact_list(rests_on)
+            facts = self._fact_lists[kind]
             self._take_facts(facts)  # the run's record rests on them too
         if max(stat.st_mtime_ns, stat.st_ctime_ns) >= self._settled:
             return
@@ -712,8 +712,7 @@ class ResultCache:
     def pending(self) -> dict[str, Any]:
         """The entries ``put`` gathered since the last call, the facts their results depend
         on, and what derived answers keep if that changed (a worker sends them back)."""
-        pending, self._pending, self._pending_count = self._pending, {}, 0
-        self._pending_stamps = 0
+        pending = self._take_pending()
         facts = [[*key, answer] for key, answer in self._run_facts.items()]
         complete, self._run_facts, self._run_complete = self._run_complete, {}, True
         kept = filesystem.changed_kept()
@@ -754,8 +753,7 @@ class ResultCache:
             future.exception()  # waited for; a shard a worker could not write is no cache
 
     def _write_shards_in(self, pool: Executor) -> list[Future[None]]:
-        pending, self._pending = self._pending, {}
-        self._pending_count = self._pending_stamps = 0
+        pending = self._take_pending()
         if not pending:
             return []
         try:
@@ -793,9 +791,13 @@ class ResultCache:
             return
 
     def _write_shards(self) -> None:
+        _write_shard_files(self.directory, sorted(self._take_pending().items()))
+
+    def _take_pending(self) -> dict[str, dict[str, Any]]:
+        """The entries, groups and stamps waiting to be written, by shard; none wait after."""
         pending, self._pending = self._pending, {}
         self._pending_count = self._pending_stamps = 0
-        _write_shard_files(self.directory, sorted(pending.items()))
+        return pending
 
     # -- the run's record
 

@@ -490,7 +490,7 @@ class FileChecker:
     @property
     def may_use_pool(self) -> bool:
         """Whether this run may check files in a pool (one started, or may start)."""
-        return self._may_pool()
+        return not (self.keep or self.jobs == 1 or (self.jobs is None and self._cores < 2))
 
     def submit(self, job: CheckJob) -> int:
         """Queue ``job``; returns its index in ``results()``."""
@@ -537,11 +537,8 @@ class FileChecker:
         pairs = zip(checked, jobs, strict=True)
         self._done.extend(_with_source(result, job) for result, job in pairs)
 
-    def _may_pool(self) -> bool:
-        return not (self.keep or self.jobs == 1 or (self.jobs is None and self._cores < 2))
-
     def _wants_pool(self) -> bool:
-        if not self._may_pool():
+        if not self.may_use_pool:
             return False
         needed = POOL_THRESHOLD if self.jobs is None else _WARM_UP + 1
         return len(self._waiting) >= needed
@@ -591,12 +588,12 @@ class FileChecker:
         # Chunks follow discovery order: a project's scripts mostly go to one worker, which
         # then reads their entry script once for all of them.
         assert self._pool is not None
+        # The project's subclass index, as this process read it: a worker forked before it
+        # was read would read the whole project again.
+        known = filesystem.answers_to("subclasses")
         while self._waiting:
             count = chunk_length(self._waiting, most)
             chunk, self._waiting = self._waiting[:count], self._waiting[count:]
-            # The project's subclass index, as this process read it: a worker forked before
-            # it was read would read the whole project again.
-            known = filesystem.answers_to("subclasses")
             self._chunks.append((chunk, self._pool.submit(_check_chunk, chunk, known)))
         # Discovery reads files faster than the workers check them: without a bound, the texts
         # of a whole monorepo would wait in memory. Beyond a few chunks per worker, collect.

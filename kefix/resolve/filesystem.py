@@ -248,17 +248,10 @@ def _note(question: str, path: Path | str, answer: object) -> None:
 
 def _ask(question: str, path: Path | str) -> object:
     """The answer to ``question``, from the run's snapshot when there is one; noted."""
-    key = (question, str(path))
-    if _answers is None:
-        found = answer(*key)
-    else:
-        found = _answers.get(key, _MISSING)
-        if found is _MISSING:
-            found = _answers[key] = answer(*key)
-            if question in _SHARED:
-                run_memo(f"shared {question}")[key] = found
+    subject = str(path)
+    found = recheck(question, subject)
     if _observing:
-        _observing[-1].facts[key] = found
+        _observing[-1].facts[(question, subject)] = found
     return found
 
 
