@@ -190,9 +190,9 @@ class ResultStore(Protocol):
         self, job: CheckJob, result: FileResult | None, seen: Observation, variant: str = ""
     ) -> None: ...
 
-    def pending(self) -> Any: ...
+    def pending(self, results: Sequence[Checked] = ()) -> Any: ...
 
-    def absorb(self, pending: Any) -> None: ...
+    def absorb(self, pending: Any, results: Sequence[Checked] = ()) -> None: ...
 
     def served_run(self, paths: Sequence[Path]) -> RunResult | None: ...
 
@@ -532,10 +532,11 @@ class FileChecker:
         """Wait for the oldest chunk in the pool and keep its results (with their texts)."""
         jobs, chunk = self._chunks.popleft()
         checked, pending = chunk.result()
-        if self.store is not None:
-            self.store.absorb(pending)
         pairs = zip(checked, jobs, strict=True)
-        self._done.extend(_with_source(result, job) for result, job in pairs)
+        results = [_with_source(result, job) for result, job in pairs]
+        if self.store is not None:
+            self.store.absorb(pending, results)
+        self._done.extend(results)
 
     def _wants_pool(self) -> bool:
         if not self.may_use_pool:
@@ -661,7 +662,7 @@ def _check_chunk(chunk: list[CheckJob], known: dict[tuple[str, str], object]) ->
     with filesystem.snapshot():
         filesystem.adopt_answers(known)
         results = [_check_stored(job, resolver, settings, store, False) for job in chunk]
-    pending = store.pending() if store is not None else None
+    pending = store.pending(results) if store is not None else None
     return [_without_source(result) for result in results], pending
 
 

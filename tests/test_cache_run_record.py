@@ -6,6 +6,7 @@ and reports what a run without cache reports."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from kefix import cache as cache_module
 from kefix import runner
 from kefix.cache import ResultCache
 from kefix.cli import main
+from kefix.config import Settings
 from kefix.resolve import filesystem
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -378,3 +380,64 @@ def test_a_project_marker_that_is_a_symlink_is_asked_again(
     assert served[-1] is False
     assert "sub/inner/finetune.py:3:53: KF201" in warm[1]
     assert warm == _kefix("--no-cache", "sub/inner")
+
+
+def _record_of(cache: Path) -> dict[str, object]:
+    (record,) = cache.glob("*/run-*.json")
+    loaded: dict[str, object] = json.loads(record.read_text())
+    return loaded
+
+
+@pytest.mark.usefixtures("settled")
+def test_a_record_written_with_a_pool_stamps_and_holds_what_one_process_records(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, served: list[bool]
+) -> None:
+    """The pool's workers stamp the record's paths, and each result is stored as the process
+    that checked it encoded it for its entry: the record lists the same stamps and results as
+    one written by a single process, and serves the same report."""
+    monkeypatch.setattr(runner, "_WARM_UP", 0)  # every file goes to the workers
+    for copy in ("a.bash", "b.bash", "c.bash"):  # a chunk of several results
+        shutil.copy(project / "ft_scripts" / "fine_llama.bash", project / "ft_scripts" / copy)
+    settings = Settings()
+    records = {}
+    for jobs in (1, 2):
+        cache = tmp_path / f"cache-{jobs}"
+        cold = runner.run(
+            [project],
+            settings,
+            apply=False,
+            cache=ResultCache(cache, settings, [project]),
+            jobs=jobs,
+        )
+        records[jobs] = _record_of(cache)
+        warm = runner.run(
+            [project],
+            settings,
+            apply=False,
+            cache=ResultCache(cache, settings, [project]),
+            jobs=jobs,
+        )
+        assert _findings(warm) == _findings(cold)
+    assert served == [False, True, False, True]
+    assert records[2]["stamps"] == records[1]["stamps"]
+    assert len(records[2]["stamps"]) > 2  # both workers' halves
+    assert records[2]["results"] == records[1]["results"]
+
+
+def _findings(result: runner.RunResult) -> list[object]:
+    return [(file.analysis.display, file.analysis.findings, file.diff) for file in result.files]
+
+
+def test_a_pool_never_records_a_tree_written_within_the_racily_clean_window(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The workers stamping the record see files written just now (the fixture's copy): no
+    record, as without a pool."""
+    monkeypatch.setattr(runner, "_WARM_UP", 0)
+    settings = Settings()
+    cache = tmp_path / "cache"
+    runner.run(
+        [project], settings, apply=False, cache=ResultCache(cache, settings, [project]), jobs=2
+    )
+    assert list(cache.glob("*/*.json"))  # the shards are written
+    assert not list(cache.glob("*/run-*.json"))
