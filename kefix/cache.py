@@ -733,17 +733,23 @@ class ResultCache:
         kept = filesystem.changed_kept()
         encodings = [self._encoding(result) for result in results]
         self._encodings = {}
+        derived = filesystem.inputs()
+        inputs = dict(derived)
+        derived.clear()
         return {
             "shards": pending,
             "facts": facts,
             "complete": complete,
             "kept": kept,
             "encodings": encodings,
+            "inputs": inputs,
         }
 
     def absorb(self, pending: dict[str, Any], results: Sequence[Checked] = ()) -> None:
         """Entries a worker gathered, to be written by ``flush``; ``results``: those it sent
-        with them, as this process holds them (their encodings serve the run's record)."""
+        with them, as this process holds them (their encodings serve the run's record). What
+        its derived answers rest on serves the record as this process's own would."""
+        filesystem.inputs().update(pending.get("inputs") or {})
         encodings = pending.get("encodings")
         if encodings:
             for result, text in zip(results, encodings, strict=True):
@@ -1023,8 +1029,10 @@ def _vouched_for(
     answer was ``found``) alone: a question about a stamped path or an absent one in a
     stamped directory; the project's subclass index when every directory it
     listed and every file it read is stamped; a directory's project root when every
-    directory whose markers decided it is (a directory's times change with its entries).
-    ``nearest``: the record's memo of ``_nearest_directory``."""
+    directory whose markers decided it is (a directory's times change with its entries); any
+    other derived answer whose deriving named the paths it rests on (``filesystem.inputs``:
+    a framework's pins) when they all are. ``nearest``: the record's memo of
+    ``_nearest_directory``."""
     if question in _STAMPED_ANSWERS:
         if path in stamped:
             return True
@@ -1046,7 +1054,8 @@ def _vouched_for(
 
         chain = project_inputs(path)
         return chain is not None and all(where in stamped for where in chain)
-    return False
+    derived = filesystem.inputs().get((question, path))
+    return derived is not None and all(where in stamped for where in derived)
 
 
 def _nearest_directory(path: str) -> str | None:

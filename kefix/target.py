@@ -54,13 +54,16 @@ _read_paths: set[str] | None = None
 
 @contextlib.contextmanager
 def recording_reads(paths: set[str]) -> Iterator[None]:
-    """Add to ``paths`` every pin file read (or looked for) until the block ends."""
+    """Add to ``paths`` every pin file read (or looked for) until the block ends (and to the
+    paths of an enclosing block)."""
     global _read_paths
     outer, _read_paths = _read_paths, paths
     try:
         yield
     finally:
         _read_paths = outer
+        if outer is not None:
+            outer.update(paths)
 
 
 def _read(path: Path) -> None:
@@ -99,9 +102,10 @@ class TargetVersions(msgspec.Struct, frozen=True):
     source: Path | None
 
 
-# Pins a directory declares, the notes reading them gave, and whether the search stops there
-# (a repository's root), per package and directory (one run's memo).
-DirectoryPins = dict[tuple[str, Path], tuple[list["_Pin"], list[str], bool]]
+# Pins a directory declares, the notes reading them gave, whether the search stops there (a
+# repository's root) and the files read (or looked for) besides its listing, per package and
+# directory (one run's memo).
+DirectoryPins = dict[tuple[str, Path], tuple[list["_Pin"], list[str], bool, frozenset[str]]]
 
 
 def target_versions(
@@ -141,9 +145,7 @@ def _target_versions(
     catalogue = _Catalogue.of(known)
     if explicit is not None:
         return _from_explicit(explicit, catalogue)
-    start_dir = Path(os.path.abspath(start))
-    if not start_dir.is_dir():
-        start_dir = start_dir.parent
+    start_dir = _search_start(start)
     notes: list[str] = []
     here = start_dir
     while True:
@@ -153,8 +155,11 @@ def _target_versions(
             key = (_package(), here)
             if key not in read:
                 found: list[str] = []
-                read[key] = (_pins_in_directory(here, found), found, _is_top(here))
-            pins, found, last = read[key]
+                looked_at: set[str] = set()
+                with recording_reads(looked_at):
+                    pins_here = _pins_in_directory(here, found)
+                read[key] = (pins_here, found, _is_top(here), frozenset(looked_at))
+            pins, found, last, _ = read[key]
             notes.extend(found)
         if pins:
             return _from_pins(pins, catalogue, notes)
@@ -166,6 +171,31 @@ def _target_versions(
     searched = where if top == where else f"{where} or its parents up to {top}"
     main = f"no {_package()} pin found in {searched}; assuming newest known release"
     return catalogue.newest(_with_notes(f"{main} {catalogue.newest_name}", notes))
+
+
+def _search_start(start: Path) -> Path:
+    """The directory a search for the pins of ``start`` (a directory or file) begins in."""
+    start_dir = Path(os.path.abspath(start))
+    return start_dir if start_dir.is_dir() else start_dir.parent
+
+
+def searched_paths(start: Path, read: DirectoryPins, package: str = PACKAGE) -> list[str] | None:
+    """What the pins ``target_versions(start, ..., package=package, read=read)`` found rest
+    on, besides the releases kefix knows: the directories it searched (their listings decided
+    which files hold pins, and where the search stops) and the files it read or looked for.
+    None when ``read`` lacks a directory of that search (it was not made with ``read``)."""
+    paths: list[str] = []
+    here = _search_start(start)
+    while True:
+        entry = read.get((canonical_name(package), here))
+        if entry is None:
+            return None
+        pins, _, last, looked_at = entry
+        paths.append(os.fspath(here))
+        paths.extend(looked_at)
+        if pins or last:
+            return paths
+        here = here.parent
 
 
 # --- known releases -------------------------------------------------------------------------------

@@ -441,3 +441,97 @@ def test_a_pool_never_records_a_tree_written_within_the_racily_clean_window(
     )
     assert list(cache.glob("*/*.json"))  # the shards are written
     assert not list(cache.glob("*/run-*.json"))
+
+
+@pytest.fixture
+def framework_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A LLaMA-Factory launch in scripts/, whose requirements pin transformers only: the search
+    for transformers pins stops in scripts/, the one for LLaMA-Factory's goes up to the
+    repository, whose own requirements file only that search reads."""
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "scripts").mkdir()
+    shutil.copy(
+        ROOT / "fixtures" / "rules" / "KF036" / "llamafactory_eval_without_val_size.sh",
+        repo / "scripts" / "train.sh",
+    )
+    (repo / "scripts" / "requirements.txt").write_text("transformers==4.46.0\n")
+    monkeypatch.chdir(repo)
+    monkeypatch.delenv("KEFIX_NO_CACHE", raising=False)
+    monkeypatch.setenv("KEFIX_CACHE_DIR", str(tmp_path / "cache"))
+    return repo
+
+
+def _asking(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    asked: list[tuple[str, str]] = []
+    real = filesystem.answer
+
+    def recording(question: str, path: str) -> object:
+        asked.append((question, path))
+        return real(question, path)
+
+    monkeypatch.setattr(filesystem, "answer", recording)
+    return asked
+
+
+@pytest.mark.usefixtures("settled")
+def test_a_served_run_asks_no_framework_pins_its_stamps_vouch_for(
+    framework_project: Path, served: list[bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every directory the LLaMA-Factory pin search went through and every file it read is
+    stamped by the record (the repository is walked, scripts/requirements.txt read for
+    transformers too): the stamps answer for the release in use."""
+    cold = _kefix("--format", "json", ".")
+    asked = _asking(monkeypatch)
+
+    assert _kefix("--format", "json", ".") == cold
+    assert served == [False, True]
+    assert [path for question, path in asked if question == "pins"] == []
+
+
+@pytest.mark.usefixtures("settled")
+def test_a_framework_pin_in_a_file_the_record_does_not_stamp_is_asked_again(
+    framework_project: Path, served: list[bool]
+) -> None:
+    """The repository's requirements file is read by the LLaMA-Factory pin search alone, so
+    the record does not stamp it: pinning LLaMA-Factory there (an edit in place, which leaves
+    the directory's stamp alone) changes the release in use, and the error message with it."""
+    requirements = framework_project / "requirements.txt"
+    requirements.write_text("datasets\n")
+    _later(requirements)
+    before = _kefix("--format", "json", ".")
+    assert _kefix("--format", "json", ".") == before
+    requirements.write_text("llamafactory==0.8.3\n")
+    _later(requirements)
+
+    after = _kefix("--format", "json", ".")
+
+    assert served == [False, True, False]
+    assert after == _kefix("--no-cache", "--format", "json", ".")
+    assert after != before
+
+
+@pytest.mark.usefixtures("settled")
+def test_what_a_worker_derived_framework_pins_from_serves_the_record_too(
+    framework_project: Path,
+    tmp_path: Path,
+    served: list[bool],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The pins are searched by a worker of the pool: what that search read comes back with
+    its results, and the record stamps it as if the parent had searched."""
+    monkeypatch.setattr(runner, "_WARM_UP", 0)  # every file goes to the workers
+    settings = Settings()
+    cache = tmp_path / "pool-cache"
+
+    def checked() -> runner.RunResult:
+        store = ResultCache(cache, settings, [framework_project])
+        return runner.run([framework_project], settings, apply=False, cache=store, jobs=2)
+
+    cold = checked()
+    asked = _asking(monkeypatch)
+    warm = checked()
+
+    assert served == [False, True]
+    assert _findings(warm) == _findings(cold)
+    assert [path for question, path in asked if question == "pins"] == []

@@ -154,6 +154,13 @@ def run_memo(name: str) -> dict[Any, Any]:
     return _memos.setdefault(name, {})
 
 
+def inputs() -> dict[tuple[str, str], list[str] | None]:
+    """The paths whose stamps alone decide a derived answer, by (question, subject), for the
+    answers this process derived in the run whose deriving says so (None: it cannot say). A
+    run's record leaves such facts out when it stamps those paths (``kefix.cache``)."""
+    return run_memo("inputs")
+
+
 @contextmanager
 def observing() -> Iterator[Observation]:
     """Record every question asked until the block ends (nested blocks record separately)."""

@@ -55,7 +55,7 @@ from kefix.paths import display_path
 from kefix.resolve import filesystem, hide_values
 from kefix.resolve.config_files import NamedConfig
 from kefix.resolve.filesystem import Facts
-from kefix.target import TargetVersionError, target_versions
+from kefix.target import TargetVersionError, searched_paths, target_versions
 
 # Launcher (as ``kefix.sources.bash.launchers`` names it) -> framework and command.
 LAUNCH_COMMANDS: Mapping[str, tuple[str, str]] = {
@@ -277,15 +277,16 @@ def pins_answer(subject: str) -> str:
     """What the pins of a framework (``subject``: "framework\\0directory") say, as JSON: the
     reason and the newest version they admit, or null when the directory pins nothing."""
     framework, _, directory = subject.partition("\0")
+    read = filesystem.run_memo("pins")  # a project's subjects share its directories
     try:
         pinned = target_versions(
-            Path(directory),
-            known_versions(framework),
-            package=distribution(framework),
-            read=filesystem.run_memo("pins"),  # a project's subjects share its directories
+            Path(directory), known_versions(framework), package=distribution(framework), read=read
         )
     except (TargetVersionError, ValueError):
         return "null"
+    filesystem.inputs()[("pins", subject)] = searched_paths(
+        Path(directory), read, distribution(framework)
+    )
     if pinned.source is None:
         return "null"
     return json.dumps([pinned.reason, pinned.versions[-1]])
