@@ -171,6 +171,8 @@ class FrameworkCatalogue(msgspec.Struct):
     _chosen: dict[
         tuple[str, str, Path], tuple[tuple[FrameworkUse, CommandOptions | None], str, Facts]
     ] = msgspec.field(default_factory=dict)
+    # A script's directory -> where it really is (a project's launches share a few directories)
+    _real: dict[Path, Path] = msgspec.field(default_factory=dict)
 
     def use_for(self, launch: Launch, script: Path) -> tuple[FrameworkUse, CommandOptions | None]:
         """The framework ``launch`` runs (``framework_command`` must name it), the release and
@@ -183,7 +185,9 @@ class FrameworkCatalogue(msgspec.Struct):
         self, framework: str, command: str, script: Path
     ) -> tuple[FrameworkUse, CommandOptions | None]:
         """The release of ``framework`` a launch in ``script`` runs, and ``command``'s options."""
-        directory = script.parent.resolve()
+        directory = self._real.get(script.parent)
+        if directory is None:
+            directory = self._real[script.parent] = script.parent.resolve()
         choose = functools.partial(self._choose, framework, command, directory)
         return filesystem.remembered(self._chosen, (framework, command, directory), choose)
 
