@@ -51,15 +51,7 @@ from kefix.digests import sha256
 from kefix.fix import DroppedFix, FixOutcome
 from kefix.resolve import filesystem
 from kefix.resolve.filesystem import Facts, Observation
-from kefix.runner import (
-    Checked,
-    CheckJob,
-    FileResult,
-    RunResult,
-    TargetCache,
-    run_notes,
-    search_roots,
-)
+from kefix.runner import CheckJob, FileResult, RunResult, TargetCache, run_notes, search_roots
 from kefix.target import TargetVersions
 from kefix.witness import Witness
 from kefix.write import read_source
@@ -548,9 +540,6 @@ class ResultCache:
         self._run_facts: dict[tuple[str, str], object] = {}
         self._run_complete = True
         self._groups_taken: set[tuple[str, str]] = set()
-        # Each result put this run (by identity: a result is frozen) with its entry's encoding,
-        # which the run's record reuses instead of encoding every result again at the end.
-        self._encodings: dict[int, tuple[Checked, str]] = {}
 
     # -- lookup
 
@@ -703,36 +692,30 @@ class ResultCache:
                     shared.append(group)
                 else:
                     inline.update(facts)
-            groups, entry_facts = sorted(shared), _fact_list(inline)
-            result_text = _compact(encode_result(result))
             entry = {
                 "path": os.path.abspath(job.source.path),
                 "key": self._key(job, variant),
-                "groups": groups,
-                "facts": entry_facts,
+                "groups": sorted(shared),
+                "facts": _fact_list(inline),
+                "result": encode_result(result),
             }
             # Kept as JSON text until ``flush``: a monorepo's entries as Python lists and dicts
             # would take several times the memory (and cost more to send from a worker).
-            pending["entries"][name] = (groups, _with_result(entry, result_text))
-            if result is not None:
-                self._encodings[id(result)] = (result, result_text)
+            pending["entries"][name] = (entry["groups"], _compact(entry))
             self._pending_count += 1
-            self._take_facts(entry_facts)
+            self._take_facts(entry["facts"])
             self._flush_if_large()
         except Exception:  # a result the cache cannot hold is just not kept
             self._run_complete = False
             return
 
-    def pending(self, results: Sequence[Checked] = ()) -> dict[str, Any]:
+    def pending(self) -> dict[str, Any]:
         """The entries ``put`` gathered since the last call, the facts their results depend
-        on, what derived answers keep if that changed, and how ``results`` were encoded for
-        their entries (a worker sends them back)."""
+        on, and what derived answers keep if that changed (a worker sends them back)."""
         pending = self._take_pending()
         facts = [[*key, answer] for key, answer in self._run_facts.items()]
         complete, self._run_facts, self._run_complete = self._run_complete, {}, True
         kept = filesystem.changed_kept()
-        encodings = [self._encoding(result) for result in results]
-        self._encodings = {}
         derived = filesystem.inputs()
         inputs = dict(derived)
         derived.clear()
@@ -741,20 +724,13 @@ class ResultCache:
             "facts": facts,
             "complete": complete,
             "kept": kept,
-            "encodings": encodings,
             "inputs": inputs,
         }
 
-    def absorb(self, pending: dict[str, Any], results: Sequence[Checked] = ()) -> None:
-        """Entries a worker gathered, to be written by ``flush``; ``results``: those it sent
-        with them, as this process holds them (their encodings serve the run's record). What
-        its derived answers rest on serves the record as this process's own would."""
+    def absorb(self, pending: dict[str, Any]) -> None:
+        """Entries a worker gathered, to be written by ``flush``; what its derived answers
+        rest on serves the run's record as this process's own would."""
         filesystem.inputs().update(pending.get("inputs") or {})
-        encodings = pending.get("encodings")
-        if encodings:
-            for result, text in zip(results, encodings, strict=True):
-                if text is not None:
-                    self._encodings[id(result)] = (result, text)
         for shard_name, new in pending["shards"].items():
             mine = self._pending.setdefault(shard_name, _empty_pending())
             for part in ("entries", "groups", "stamps"):
@@ -778,18 +754,12 @@ class ResultCache:
     ) -> None:
         """Write what the run learnt: its record (``record_run``, for a check with a
         ``witness``), the shards, the kept state. The ``pool``'s workers, idle once every file
-        is checked, stamp the record's paths and write the shards while this process writes
-        the rest of the record (at 10,000 files the three took a quarter of a second after the
-        last check, one after the other)."""
+        is checked, write the shards while this process writes the record (at 10,000 files the
+        two took a quarter of a second after the last check, one after the other)."""
         writing = self._write_shards_in(pool) if pool is not None else []
-        record = None
         if witness is not None:
-            with contextlib.suppress(Exception):  # a result the cache cannot hold: no record
-                record = self._run_record(result, witness, targets, pool)
-        if witness is not None:
-            self.record_run(paths, record)
+            self.record_run(paths, result, witness, targets)
         self.flush()
-        self._encodings = {}
         for future in writing:
             future.exception()  # waited for; a shard a worker could not write is no cache
 
@@ -881,12 +851,15 @@ class ResultCache:
             os.utime(record_path)  # used: the last to be pruned (see _prune_run_records)
         return RunResult(files=files, notes=run_notes(files))
 
-    def record_run(self, paths: Sequence[Path], record: Iterator[str] | None) -> None:
-        """Keep ``record`` (``_run_record``'s) as the record of this run over ``paths`` (see
-        ``served_run``); None, or a path that proves unsettled, drops any older record. Never
+    def record_run(
+        self, paths: Sequence[Path], result: RunResult, witness: Witness, targets: TargetCache
+    ) -> None:
+        """Keep ``result`` as the record of this run over ``paths`` (see ``served_run``), when
+        everything it depends on is known and settled; otherwise drop any older record. Never
         raises."""
         try:
             where = self._run_path(paths)
+            record = self._run_record(result, witness, targets)
             if record is None:
                 with contextlib.suppress(OSError):
                     os.unlink(where)
@@ -901,34 +874,17 @@ class ResultCache:
             return
 
     def _run_record(
-        self,
-        result: RunResult,
-        witness: Witness,
-        targets: TargetCache,
-        pool: Executor | None = None,
+        self, result: RunResult, witness: Witness, targets: TargetCache
     ) -> Iterator[str] | None:
-        """The record's JSON text in parts, each result's text joined in only as it is written
-        (a monorepo's results at once, as Python data and then as one string, took ~80 MB at
-        50,000 files); None when the run cannot be recorded. The ``pool``'s workers, if any,
-        start stamping the paths now. Writing the parts raises ``_Unsettled`` when a path
-        changed too recently to be vouched for."""
+        """The record's JSON text in parts, each result encoded only as it is written (a
+        monorepo's results at once, as Python data and then as one string, took ~80 MB at
+        50,000 files); None when the run cannot be recorded. Writing the parts raises
+        ``_Unsettled`` when a path changed too recently to be vouched for."""
         if witness.unsure or result.errors or not self._run_complete:
             return None
         if any(file_result.written for file_result in result.files):
             return None
         paths = sorted(witness.directories | witness.files | targets.searched() | targets.read)
-        # Taken after the run read everything: a path changed since the run began (or just
-        # before: a stamp cannot tell then) has a time past ``_settled``.
-        if pool is not None:
-            half = -(-len(paths) // 2)
-            halves = [paths[:half], paths[half:]]
-            stamping = [pool.submit(_stamps_text, part, self._settled) for part in halves]
-            stamps: Iterable[str | None] = (future.result() for future in stamping)
-        else:  # a few thousand at once: all at once held a 50,000-file tree's stamps
-            stamps = (
-                _stamps_text(paths[start : start + _STAMPS_AT_ONCE], self._settled)
-                for start in range(0, len(paths), _STAMPS_AT_ONCE)
-            )
         stamped = set(paths)
         nearest: dict[str, str | None] = {}
         facts = [
@@ -940,14 +896,19 @@ class ResultCache:
         exists = sorted([path, existed] for path, existed in witness.exists.items())
 
         def parts() -> Iterator[str]:
+            # Taken now, after the run read everything: a path changed since the run began
+            # (or just before: a stamp cannot tell then) has a time past ``_settled``.
+            # Encoded a few thousand at once: one json.dumps per stamp was most of the time, all
+            # at once held a 50,000-file tree's stamps in memory.
             yield '{"stamps":['
-            separator = ""
-            for text in stamps:
-                if text is None:
-                    raise _Unsettled
-                if text:
-                    yield separator + text
-                    separator = ","
+            for start in range(0, len(paths), _STAMPS_AT_ONCE):
+                stamps = []
+                for path in paths[start : start + _STAMPS_AT_ONCE]:
+                    stamp = _stamp_now(path)
+                    if stamp is not None and max(stamp[1], stamp[2]) >= self._settled:
+                        raise _Unsettled(path)
+                    stamps.append([path, stamp])
+                yield ("," if start else "") + _compact(stamps)[1:-1]
             yield f'],"exists":{_compact(exists)},"facts":{_compact(facts)},"results":['
             for index, file_result in enumerate(result.files):
                 target = file_result.target
@@ -961,17 +922,12 @@ class ResultCache:
                         None if target.source is None else os.fspath(target.source),
                     ],
                     "digest": filesystem.content_hash(file_result.source.raw),
+                    "result": encode_result(file_result),
                 }
-                text = self._encoding(file_result) or _compact(encode_result(file_result))
-                yield ("," if index else "") + _with_result(stored, text)
+                yield ("," if index else "") + _compact(stored)
             yield "]}"
 
         return parts()
-
-    def _encoding(self, result: Checked) -> str | None:
-        """How ``result`` was encoded for its entry, if it was put (or sent) in this process."""
-        held = self._encodings.get(id(result))
-        return held[1] if held is not None and held[0] is result else None
 
     def _run_path(self, paths: Sequence[Path]) -> Path:
         """Where the record of a run over ``paths`` from this working directory lives."""
@@ -1210,7 +1166,7 @@ def _stamp_now(path: str) -> list[int] | None:
 def _stamps_hold(stamps: list[list[Any]]) -> bool:
     """Whether every path of a run's record still has the stamp it recorded (None: nothing
     there). Each is stat'ed into the run's snapshot (facts asked next may stat it again), in
-    one loop: through ``filesystem.stat`` one by one, a warm run's 10,000 took ~50% longer."""
+    one loop: through ``filesystem.stat`` one by one, a warm run's 10,000 took ~20% longer."""
     taken = filesystem.run_memo("stat")
     for path, recorded in stamps:
         try:
@@ -1222,24 +1178,6 @@ def _stamps_hold(stamps: list[list[Any]]) -> bool:
         if filesystem.stamp(found) != recorded:
             return False
     return True
-
-
-def _stamps_text(paths: Sequence[str], settled: int) -> str | None:
-    """The stamps of ``paths`` as a run record lists them (JSON items, no brackets), taken
-    now; None when one changed at ``settled`` or later (too recently to vouch for it)."""
-    stamps = []
-    for path in paths:
-        stamp = _stamp_now(path)
-        if stamp is not None and max(stamp[1], stamp[2]) >= settled:
-            return None
-        stamps.append([path, stamp])
-    return _compact(stamps)[1:-1]
-
-
-def _with_result(fields: dict[str, Any], result_text: str) -> str:
-    """``fields`` (a non-empty dict) as compact JSON with a last key, "result", whose value
-    is already encoded as ``result_text``."""
-    return f'{_compact(fields)[:-1]},"result":{result_text}}}'
 
 
 def _read_kept(path: Path) -> dict[str, Any]:

@@ -190,9 +190,9 @@ class ResultStore(Protocol):
         self, job: CheckJob, result: FileResult | None, seen: Observation, variant: str = ""
     ) -> None: ...
 
-    def pending(self, results: Sequence[Checked] = ()) -> Any: ...
+    def pending(self) -> Any: ...
 
-    def absorb(self, pending: Any, results: Sequence[Checked] = ()) -> None: ...
+    def absorb(self, pending: Any) -> None: ...
 
     def served_run(self, paths: Sequence[Path]) -> RunResult | None: ...
 
@@ -532,11 +532,10 @@ class FileChecker:
         """Wait for the oldest chunk in the pool and keep its results (with their texts)."""
         jobs, chunk = self._chunks.popleft()
         checked, pending = chunk.result()
-        pairs = zip(checked, jobs, strict=True)
-        results = [_with_source(result, job) for result, job in pairs]
         if self.store is not None:
-            self.store.absorb(pending, results)
-        self._done.extend(results)
+            self.store.absorb(pending)
+        pairs = zip(checked, jobs, strict=True)
+        self._done.extend(_with_source(result, job) for result, job in pairs)
 
     def _wants_pool(self) -> bool:
         if not self.may_use_pool:
@@ -662,7 +661,7 @@ def _check_chunk(chunk: list[CheckJob], known: dict[tuple[str, str], object]) ->
     with filesystem.snapshot():
         filesystem.adopt_answers(known)
         results = [_check_stored(job, resolver, settings, store, False) for job in chunk]
-    pending = store.pending(results) if store is not None else None
+    pending = store.pending() if store is not None else None
     return [_without_source(result) for result in results], pending
 
 

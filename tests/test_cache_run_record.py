@@ -389,12 +389,12 @@ def _record_of(cache: Path) -> dict[str, object]:
 
 
 @pytest.mark.usefixtures("settled")
-def test_a_record_written_with_a_pool_stamps_and_holds_what_one_process_records(
+def test_a_record_written_after_a_pool_holds_what_one_process_records(
     project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, served: list[bool]
 ) -> None:
-    """The pool's workers stamp the record's paths, and each result is stored as the process
-    that checked it encoded it for its entry: the record lists the same stamps and results as
-    one written by a single process, and serves the same report."""
+    """Results checked by the pool's workers come back to the parent, which records them:
+    the record lists the same stamps and results as one written by a single process, and
+    serves the same report."""
     monkeypatch.setattr(runner, "_WARM_UP", 0)  # every file goes to the workers
     for copy in ("a.bash", "b.bash", "c.bash"):  # a chunk of several results
         shutil.copy(project / "ft_scripts" / "fine_llama.bash", project / "ft_scripts" / copy)
@@ -431,8 +431,8 @@ def _findings(result: runner.RunResult) -> list[object]:
 def test_a_pool_never_records_a_tree_written_within_the_racily_clean_window(
     project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The workers stamping the record see files written just now (the fixture's copy): no
-    record, as without a pool."""
+    """Files written just now (the fixture's copy), checked by a pool's workers: no record,
+    as without a pool."""
     monkeypatch.setattr(runner, "_WARM_UP", 0)
     settings = Settings()
     cache = tmp_path / "cache"
