@@ -832,12 +832,16 @@ class ResultCache:
                     if _kept(filesystem.recheck(question, path)) != recorded:
                         return None
             files: list[FileResult] = []
+            # The files of a directory share their target (a Path each was ~5% of the run).
+            targets: dict[tuple[tuple[str, ...], str, str | None], TargetVersions] = {}
             for stored in record["results"]:
                 source = read_source(Path(stored["path"]))  # stamped: the bytes checked
                 versions, reason, where = stored["target"]
-                target = TargetVersions(
-                    tuple(versions), reason, None if where is None else Path(where)
-                )
+                key = (tuple(versions), reason, where)
+                target = targets.get(key)
+                if target is None:
+                    source_path = None if where is None else Path(where)
+                    target = targets[key] = TargetVersions(key[0], reason, source_path)
                 job = CheckJob(source, stored["display"], target, stored["kind"], stored["digest"])
                 found = decode_result(stored["result"], job)
                 if found is None:
