@@ -47,10 +47,15 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     project = tmp_path / "deepke"
     shutil.copytree(DEEPKE, project)
     (project / ".git").mkdir()
-    monkeypatch.chdir(project)
-    monkeypatch.delenv("KEFIX_NO_CACHE", raising=False)
-    monkeypatch.setenv("KEFIX_CACHE_DIR", str(tmp_path / "cache"))
+    _work_in(project, tmp_path / "cache", monkeypatch)
     return project
+
+
+def _work_in(repository: Path, cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run kefix from ``repository``, its cache in ``cache`` (outside it)."""
+    monkeypatch.chdir(repository)
+    monkeypatch.delenv("KEFIX_NO_CACHE", raising=False)
+    monkeypatch.setenv("KEFIX_CACHE_DIR", str(cache))
 
 
 @pytest.fixture
@@ -302,6 +307,15 @@ def test_a_served_run_hashes_no_dependency_its_stamps_vouch_for(
     project: Path, served: list[bool], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cold = _kefix("--format", "json", ".")
+    asked = _asking(monkeypatch)
+
+    assert _kefix("--format", "json", ".") == cold
+    assert served == [False, True]
+    assert not [path for question, path in asked if question == "hash"]
+
+
+def _asking(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """Every file-system question answered from now on, as (question, path)."""
     asked: list[tuple[str, str]] = []
     real = filesystem.answer
 
@@ -310,10 +324,7 @@ def test_a_served_run_hashes_no_dependency_its_stamps_vouch_for(
         return real(question, path)
 
     monkeypatch.setattr(filesystem, "answer", recording)
-
-    assert _kefix("--format", "json", ".") == cold
-    assert served == [False, True]
-    assert not [path for question, path in asked if question == "hash"]
+    return asked
 
 
 @pytest.mark.usefixtures("settled")
@@ -367,9 +378,7 @@ def test_a_project_marker_that_is_a_symlink_is_asked_again(
     (tmp_path / "shared").mkdir()
     (tmp_path / "shared" / "pyproject.toml").write_text("")
     (outer / "sub" / "pyproject.toml").symlink_to(tmp_path / "shared" / "pyproject.toml")
-    monkeypatch.chdir(outer)
-    monkeypatch.delenv("KEFIX_NO_CACHE", raising=False)
-    monkeypatch.setenv("KEFIX_CACHE_DIR", str(tmp_path / "cache"))
+    _work_in(outer, tmp_path / "cache", monkeypatch)
     assert "KF201" not in _kefix("sub/inner")[1]
     assert "KF201" not in _kefix("sub/inner")[1]
     assert served == [False, True]
@@ -398,30 +407,24 @@ def test_a_record_written_after_a_pool_holds_what_one_process_records(
     monkeypatch.setattr(runner, "_WARM_UP", 0)  # every file goes to the workers
     for copy in ("a.bash", "b.bash", "c.bash"):  # a chunk of several results
         shutil.copy(project / "ft_scripts" / "fine_llama.bash", project / "ft_scripts" / copy)
-    settings = Settings()
     records = {}
     for jobs in (1, 2):
         cache = tmp_path / f"cache-{jobs}"
-        cold = runner.run(
-            [project],
-            settings,
-            apply=False,
-            cache=ResultCache(cache, settings, [project]),
-            jobs=jobs,
-        )
+        cold = _checked(project, cache, jobs)
         records[jobs] = _record_of(cache)
-        warm = runner.run(
-            [project],
-            settings,
-            apply=False,
-            cache=ResultCache(cache, settings, [project]),
-            jobs=jobs,
-        )
+        warm = _checked(project, cache, jobs)
         assert _findings(warm) == _findings(cold)
     assert served == [False, True, False, True]
     assert records[2]["stamps"] == records[1]["stamps"]
-    assert len(records[2]["stamps"]) > 2  # both workers' halves
+    assert len(records[2]["stamps"]) > 2  # the tree's directories and files
     assert records[2]["results"] == records[1]["results"]
+
+
+def _checked(tree: Path, cache: Path, jobs: int) -> runner.RunResult:
+    """A check of ``tree`` by ``jobs`` processes, with its cache in ``cache``."""
+    settings = Settings()
+    store = ResultCache(cache, settings, [tree])
+    return runner.run([tree], settings, apply=False, cache=store, jobs=jobs)
 
 
 def _findings(result: runner.RunResult) -> list[object]:
@@ -434,11 +437,8 @@ def test_a_pool_never_records_a_tree_written_within_the_racily_clean_window(
     """Files written just now (the fixture's copy), checked by a pool's workers: no record,
     as without a pool."""
     monkeypatch.setattr(runner, "_WARM_UP", 0)
-    settings = Settings()
     cache = tmp_path / "cache"
-    runner.run(
-        [project], settings, apply=False, cache=ResultCache(cache, settings, [project]), jobs=2
-    )
+    _checked(project, cache, jobs=2)
     assert list(cache.glob("*/*.json"))  # the shards are written
     assert not list(cache.glob("*/run-*.json"))
 
@@ -456,22 +456,8 @@ def framework_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         repo / "scripts" / "train.sh",
     )
     (repo / "scripts" / "requirements.txt").write_text("transformers==4.46.0\n")
-    monkeypatch.chdir(repo)
-    monkeypatch.delenv("KEFIX_NO_CACHE", raising=False)
-    monkeypatch.setenv("KEFIX_CACHE_DIR", str(tmp_path / "cache"))
+    _work_in(repo, tmp_path / "cache", monkeypatch)
     return repo
-
-
-def _asking(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
-    asked: list[tuple[str, str]] = []
-    real = filesystem.answer
-
-    def recording(question: str, path: str) -> object:
-        asked.append((question, path))
-        return real(question, path)
-
-    monkeypatch.setattr(filesystem, "answer", recording)
-    return asked
 
 
 @pytest.mark.usefixtures("settled")
@@ -521,16 +507,9 @@ def test_what_a_worker_derived_framework_pins_from_serves_the_record_too(
     """The pins are searched by a worker of the pool: what that search read comes back with
     its results, and the record stamps it as if the parent had searched."""
     monkeypatch.setattr(runner, "_WARM_UP", 0)  # every file goes to the workers
-    settings = Settings()
-    cache = tmp_path / "pool-cache"
-
-    def checked() -> runner.RunResult:
-        store = ResultCache(cache, settings, [framework_project])
-        return runner.run([framework_project], settings, apply=False, cache=store, jobs=2)
-
-    cold = checked()
+    cold = _checked(framework_project, tmp_path / "pool-cache", jobs=2)
     asked = _asking(monkeypatch)
-    warm = checked()
+    warm = _checked(framework_project, tmp_path / "pool-cache", jobs=2)
 
     assert served == [False, True]
     assert _findings(warm) == _findings(cold)
