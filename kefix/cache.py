@@ -832,7 +832,7 @@ class ResultCache:
                     if _kept(filesystem.recheck(question, path)) != recorded:
                         return None
             files: list[FileResult] = []
-            # The files of a directory share their target (a Path each was ~5% of the run).
+            # The files of a directory share their target: one TargetVersions (and Path) each.
             targets: dict[tuple[tuple[str, ...], str, str | None], TargetVersions] = {}
             for stored in record["results"]:
                 source = read_source(Path(stored["path"]))  # stamped: the bytes checked
