@@ -278,8 +278,14 @@ def exists(path: Path | str) -> bool:
 
 
 def realpath(path: Path) -> Path:
-    """``path`` with every symlink resolved (``Path.resolve()``, which never raises here)."""
-    return Path(str(_ask("real", path)))
+    """``path`` with every symlink resolved (``Path.resolve()``, which never raises here): one
+    Path per answer and run (entry-script searches ask for the same few roots per launch)."""
+    answer = str(_ask("real", path))
+    made = run_memo("real paths")
+    found = made.get(answer)
+    if found is None:
+        found = made[answer] = Path(answer)
+    return found
 
 
 def read_text(path: Path) -> str:
