@@ -495,18 +495,29 @@ def _transformers_defaults(version: str) -> Mapping[str, ResolvedValue]:
 
 
 def _default_layer(spec: ParserSpec | None, version: str) -> dict[str, ResolvedValue]:
+    """transformers' defaults under the parser's dataclass defaults: built once per parser and
+    release in a run (a project's launches share a few parsers), copied for each launch."""
+    if spec is None:
+        return dict(_transformers_defaults(version))
+    built = filesystem.run_memo("default layers")
+    held = built.get((id(spec), version))
+    if held is None or held[0] is not spec:  # keyed by identity, the spec held alive
+        held = built[(id(spec), version)] = (spec, _dataclass_defaults(spec, version))
+    return dict(held[1])
+
+
+def _dataclass_defaults(spec: ParserSpec, version: str) -> dict[str, ResolvedValue]:
     values = dict(_transformers_defaults(version))
-    if spec is not None:
-        for name, default in spec.training_defaults().items():
-            if not default.has_default:
-                continue
-            previous = values.get(name)
-            values[name] = ResolvedValue(
-                name,
-                default.value,
-                Origin(Layer.DATACLASS_DEFAULT, display_path(default.path), default.line),
-                overrides=() if previous is None else (previous,),
-            )
+    for name, default in spec.training_defaults().items():
+        if not default.has_default:
+            continue
+        previous = values.get(name)
+        values[name] = ResolvedValue(
+            name,
+            default.value,
+            Origin(Layer.DATACLASS_DEFAULT, display_path(default.path), default.line),
+            overrides=() if previous is None else (previous,),
+        )
     return values
 
 
