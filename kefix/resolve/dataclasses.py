@@ -25,6 +25,7 @@ import msgspec
 from kefix.knowledge.training_classes import TRAINING_CLASS_NAMES
 from kefix.model import FieldValue, Unknown
 from kefix.resolve import filesystem
+from kefix.sources.python.nodes import dotted_name
 
 __all__ = [
     "TRL_CONFIGS",
@@ -219,15 +220,6 @@ class _Module(msgspec.Struct, frozen=True, eq=False, dict=True):
 
 
 _LINE_END = re.compile(rb"\r\n|\r|\n")
-
-
-def _dotted(expr: ast.expr) -> str | None:
-    if isinstance(expr, ast.Name):
-        return expr.id
-    if isinstance(expr, ast.Attribute):
-        head = _dotted(expr.value)
-        return None if head is None else f"{head}.{expr.attr}"
-    return None
 
 
 def _target_names(target: ast.expr) -> Iterator[str]:
@@ -704,7 +696,7 @@ class _Resolver:
     def _resolve_expr(
         self, module: _Module, scope: Mapping[str, _Binding], expr: ast.expr, depth: int
     ) -> _Target:
-        dotted = _dotted(expr)
+        dotted = dotted_name(expr)
         if dotted is None:
             return _Unresolved(f"{module.code(expr)} is not a plain name")
         head, *rest = dotted.split(".")
@@ -740,7 +732,7 @@ class _Resolver:
         if isinstance(binding, _FunctionBinding):
             return _LocalDefinition(module)
         if isinstance(binding, _Assigned):
-            if binding.value is not None and _dotted(binding.value) is not None:
+            if binding.value is not None and dotted_name(binding.value) is not None:
                 return self._resolve_expr(module, scope, binding.value, depth + 1)
             return _LocalDefinition(module)
         if isinstance(binding, _FromImport):
@@ -791,7 +783,7 @@ class _Resolver:
             element = ast.parse(written, mode="eval").body
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             element = None  # odd input (a null byte, unbalanced brackets): nothing to follow
-        if element is None or _dotted(element) is None:
+        if element is None or dotted_name(element) is None:
             return ParserSpec(self.entry, (), (f"{callee} is not a name kefix can follow",))
         parsed = self._dataclass_at(module, {}, 1, element, written)
         return ParserSpec(self.entry, (parsed,), self._unique_notes())
@@ -863,7 +855,7 @@ class _Resolver:
         training_base: str | None = None
         inherited: list[tuple[FieldDefault, ...]] = []
         for base in node.bases:  # metaclass=... is a keyword, not a base
-            if isinstance(base, ast.Starred) or _dotted(base) in (None, "object"):
+            if isinstance(base, ast.Starred) or dotted_name(base) in (None, "object"):
                 continue  # *bases, Generic[T], object
             target = self._resolve_expr(module, {}, base, 0)
             if isinstance(target, _LocalClass):
@@ -883,7 +875,7 @@ class _Resolver:
         for base_fields in reversed(inherited):
             fields.update((item.name, item) for item in base_fields)
         is_dataclass = any(
-            (_dotted(decorator) or _dotted(_callee(decorator)) or "").rsplit(".", 1)[-1]
+            (dotted_name(decorator) or dotted_name(_callee(decorator)) or "").rsplit(".", 1)[-1]
             == "dataclass"
             for decorator in node.decorator_list
         )
@@ -925,7 +917,10 @@ class _Resolver:
         value: FieldValue = _NO_DEFAULT
         has_default = False
         expr = statement.value
-        if isinstance(expr, ast.Call) and (_dotted(expr.func) or "").rsplit(".", 1)[-1] == "field":
+        if (
+            isinstance(expr, ast.Call)
+            and (dotted_name(expr.func) or "").rsplit(".", 1)[-1] == "field"
+        ):
             for keyword in expr.keywords:
                 if keyword.arg == "default":
                     value, has_default = _literal(module, keyword.value, frozenset()), True

@@ -80,6 +80,16 @@ def _node_fields(kind: type) -> tuple[str, ...]:
     return tuple(name for name in fields if name not in _NOT_NODES)
 
 
+def dotted_name(node: ast.expr) -> str | None:
+    """``a.b.c`` for a name or a chain of attributes on a name; None for anything else."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = dotted_name(node.value)
+        return None if base is None else f"{base}.{node.attr}"
+    return None
+
+
 def last_name(node: ast.expr) -> str:
     """The name a call or base class is spelt with: ``Trainer`` of ``transformers.Trainer``."""
     if isinstance(node, ast.Name):

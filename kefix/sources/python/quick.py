@@ -30,7 +30,7 @@ from kefix.sources.python.bindings import (
     names_through_bindings,
 )
 from kefix.sources.python.lines import PythonLines
-from kefix.sources.python.nodes import ModuleNodes, last_name, module_nodes
+from kefix.sources.python.nodes import ModuleNodes, dotted_name, last_name, module_nodes
 from kefix.sources.python.sites import Container, ContainerKind, Element, Site, SiteKind
 
 _POSITIONAL_FIELDS = ("output_dir",)  # as ``kefix.sources.python.calls``
@@ -115,7 +115,7 @@ class QuickReading:
 
     def qualified_names(self, node: ast.expr) -> set[str]:
         """``syntax.PythonSyntax.qualified_names`` where the module's bindings answer it."""
-        full = _dotted_name(node)
+        full = dotted_name(node)
         names = None
         if full is not None:
             names = names_through_bindings(
@@ -412,12 +412,3 @@ def _position(node: ast.AST) -> tuple[int, int, int, int]:
         -(getattr(node, "end_lineno", 0) or 0),
         -(getattr(node, "end_col_offset", 0) or 0),
     )
-
-
-def _dotted_name(node: ast.expr) -> str | None:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        base = _dotted_name(node.value)
-        return None if base is None else f"{base}.{node.attr}"
-    return None
