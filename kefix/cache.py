@@ -140,6 +140,9 @@ class _Encoder:
         return [self.encode(getattr(value, name)) for name in _FIELD_NAMES[type(value).__name__]]
 
 
+_SCALARS = frozenset({str, int, bool, float, type(None)})
+
+
 class _Decoder:
     def __init__(self, launches: list[Any]) -> None:
         self._encoded = launches
@@ -147,7 +150,11 @@ class _Decoder:
 
     def decode(self, data: Any) -> Any:
         if isinstance(data, list):
-            return tuple([self.decode(item) for item in data])
+            # Most items (a finding's code, message, line) are JSON scalars: taken as they are,
+            # without a call each (a warm run decodes ~100,000 values).
+            return tuple(
+                [item if item.__class__ in _SCALARS else self.decode(item) for item in data]
+            )
         if not isinstance(data, dict):
             return data
         ((name, value),) = data.items()
