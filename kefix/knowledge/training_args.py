@@ -264,6 +264,7 @@ def _option_index(version: str, seq2seq: bool) -> Mapping[str, tuple[FieldSpec, 
     return MappingProxyType(index)
 
 
+@functools.lru_cache(maxsize=8192)  # asked for every flag of every launch, again per fix
 def field_for_option(
     option: str, seq2seq: bool = True, version: str | None = None
 ) -> tuple[FieldSpec, bool] | None:
