@@ -14,7 +14,7 @@ import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import msgspec
 from msgspec.structs import replace
@@ -649,17 +649,29 @@ def _option_names(version: str | None) -> frozenset[str]:
 
 
 def _arg_value(arg: Arg, spec: FieldSpec, negated: bool) -> tuple[FieldValue, str]:
-    """The value HfArgumentParser gives the field, and its error message if it rejects it."""
-    words: list[str] = []
+    """The value HfArgumentParser gives the field, and its error message if it rejects it:
+    converted once per field, words and spelling in a run (a monorepo's launches write the same
+    few values, and each fix analyses its launch again)."""
     for word in arg.values:
         if isinstance(word, Unknown):
             return word, ""
-        words.append(word)
+    words = cast("tuple[str, ...]", arg.values)
+    attached = arg.style is ArgStyle.EQUALS
+    converted = filesystem.run_memo("flag values")
+    key = (id(spec), words, negated, attached)
+    held = converted.get(key)
+    if held is None or held[0] is not spec:  # keyed by identity, the spec held alive
+        held = converted[key] = (spec, _converted(spec, words, negated, attached))
+    return held[1]
+
+
+def _converted(
+    spec: FieldSpec, words: tuple[str, ...], negated: bool, attached: bool
+) -> tuple[FieldValue, str]:
     try:
-        value = convert_value(spec, words, negated=negated, attached=arg.style is ArgStyle.EQUALS)
+        return convert_value(spec, words, negated=negated, attached=attached), ""
     except InvalidFlagValue as error:
         return Unknown(" ".join(words)), str(error)
-    return value, ""
 
 
 def field_arg(config: EffectiveConfig, name: str) -> Arg | None:
