@@ -993,12 +993,10 @@ def _vouched_for(
 ) -> bool:
     """Whether the stamps of a run's record (of the paths ``stamped``) answer a fact (whose
     answer was ``found``) alone: a question about a stamped path or an absent one in a
-    stamped directory; the project's subclass index when every directory it
-    listed and every file it read is stamped; a directory's project root when every
-    directory whose markers decided it is (a directory's times change with its entries); any
-    other derived answer whose deriving named the paths it rests on (``filesystem.inputs``:
-    a framework's pins) when they all are. ``nearest``: the record's memo of
-    ``_nearest_directory``."""
+    stamped directory; a directory's project root when every directory whose markers decided
+    it is (a directory's times change with its entries); a derived answer whose deriving named
+    the paths it rests on (``filesystem.inputs``: the project's subclass index, a framework's
+    pins) when they all are. ``nearest``: the record's memo of ``_nearest_directory``."""
     if question in _STAMPED_ANSWERS:
         if path in stamped:
             return True
@@ -1010,11 +1008,6 @@ def _vouched_for(
         if parent not in nearest:
             nearest[parent] = _nearest_directory(parent)
         return nearest[parent] in stamped
-    if question == "subclasses":
-        from kefix.sources.python.subclasses import index_inputs
-
-        inputs = index_inputs(path)
-        return inputs is not None and all(where in stamped for listed in inputs for where in listed)
     if question == "project":
         from kefix.sources.python.subclasses import project_inputs
 

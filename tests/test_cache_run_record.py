@@ -357,6 +357,37 @@ def test_a_served_run_over_the_whole_project_reads_no_subclass_index(
 
 
 @pytest.mark.usefixtures("settled")
+def test_a_subclass_added_in_a_directory_outside_the_given_paths_is_asked_again(
+    tmp_path: Path, served: list[bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The subclass index lists every directory of the project, and other/ lies outside the
+    paths checked: its stamp is not in the record, so the index is asked again when a module
+    appears there, and the call it makes a TrainingArguments subclass is checked."""
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "other").mkdir()
+    (repo / "sub").mkdir()
+    (repo / "sub" / "finetune.py").write_text(
+        "from other.args import FinetuneArguments\n\n"
+        "args = FinetuneArguments(output_dir='o', fp16=True, bf16=True)\n"
+    )
+    _work_in(repo, tmp_path / "cache", monkeypatch)
+    assert "KF201" not in _kefix("sub")[1]
+    assert "KF201" not in _kefix("sub")[1]
+    assert served == [False, True]
+
+    (repo / "other" / "args.py").write_text(
+        "from transformers import TrainingArguments\n\n"
+        "class FinetuneArguments(TrainingArguments):\n    pass\n"
+    )
+    after = _kefix("sub")
+
+    assert served[-1] is False
+    assert "sub/finetune.py:3:53: KF201" in after[1]
+    assert after == _kefix("--no-cache", "sub")
+
+
+@pytest.mark.usefixtures("settled")
 def test_a_project_marker_that_is_a_symlink_is_asked_again(
     tmp_path: Path, served: list[bool], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -152,8 +152,10 @@ def _scan(root: Path) -> frozenset[str]:
     read_now: dict[str, Any] = {}
     settled = time.time_ns() - _SETTLED_NS
     files, directories, vouched = _python_files(root)
-    # What the index rests on, for a run's record (``index_inputs``).
-    filesystem.run_memo("index inputs")[os.fspath(root)] = (directories, files) if vouched else None
+    # What the index rests on, for a run's record: the directories listed and the files read.
+    filesystem.inputs()[("subclasses", os.fspath(root))] = (
+        [*directories, *files] if vouched else None
+    )
     for path in files:
         try:
             stat = filesystem.stat(path)
@@ -224,14 +226,6 @@ def _classes_in(path: str, size: int) -> list[list[Any]]:
         ]
         for match in _CLASS.finditer(data)
     ]
-
-
-def index_inputs(root: str) -> tuple[list[str], list[str]] | None:
-    """The directories listed and the files read for ``root``'s index in this run, when their
-    stamps alone say whether the index is still the same (no symlink among them, none that
-    could not be listed); None otherwise, or when this process did not read it."""
-    found: tuple[list[str], list[str]] | None = filesystem.run_memo("index inputs").get(root)
-    return found
 
 
 def _python_files(root: Path) -> tuple[list[str], list[str], bool]:
