@@ -167,8 +167,8 @@ def observing() -> _Observing:
 
 
 class _Observing:
-    """``observing``'s block: a class, not a generator (every file discovered opens one, and a
-    generator-based context manager cost three times as much)."""
+    """``observing``'s block: a class, not a generator-based context manager (every file
+    discovered opens one, ~12,800 at 10,000 files; the class cut a run's instructions 0.3%)."""
 
     __slots__ = ()
 
