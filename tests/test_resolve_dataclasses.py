@@ -16,6 +16,7 @@ from kefix.resolve.dataclasses import (
     ParserSpec,
     read_parser_spec,
 )
+from kefix.sources.python.module_trees import forget_trees
 
 CASES = Path(__file__).parent / "data" / "entry_scripts"
 
@@ -463,6 +464,7 @@ def test_each_file_is_parsed_once_until_it_changes(
             """,
         },
     )
+    forget_trees()  # texts an earlier test parsed (_ARGS_MODULE) are parsed here again
     parsed: list[str] = []
     real_parse = ast.parse
 

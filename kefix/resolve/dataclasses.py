@@ -25,6 +25,7 @@ import msgspec
 from kefix.knowledge.training_classes import TRAINING_CLASS_NAMES
 from kefix.model import FieldValue, Unknown
 from kefix.resolve import filesystem
+from kefix.sources.python.module_trees import parse_module
 from kefix.sources.python.nodes import dotted_name
 
 __all__ = [
@@ -397,7 +398,7 @@ def _load(path: Path) -> _Module | str:
 def _parse(path: Path, source: bytes) -> _Module | str:
     try:
         text = _decoded(source)
-        tree = ast.parse(text, filename=str(path))
+        tree = parse_module(text)
     except SyntaxError as error:
         return f"cannot parse {path}: syntax error at line {error.lineno}"
     except Exception as error:  # null bytes, deep nesting, bad encodings: none may escape

@@ -17,6 +17,7 @@ from typing import ClassVar
 
 from kefix.knowledge.training_classes import TRAINING_CLASS_NAMES
 from kefix.partial_equality import PartlyCompared
+from kefix.sources.python.module_trees import parse_module
 from kefix.sources.python.nodes import ModuleNodes, last_name, module_nodes
 from kefix.word_set import word_pattern
 
@@ -74,7 +75,7 @@ def screen(text: str, known: frozenset[str]) -> Screening:
     if not training and not may_start_commands(text):
         return Screening(False)
     try:
-        tree = ast.parse(text)
+        tree = parse_module(text)
     except SyntaxError as error:
         # Only a file about training is worth a finding: one that merely mentions subprocess
         # may be anything (Python 2, a template).
