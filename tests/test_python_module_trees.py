@@ -103,3 +103,16 @@ def test_a_text_larger_than_what_is_kept_is_parsed_each_time(
     parse_module(text)
 
     assert parsed == Counter({text: 2})
+
+
+def test_only_the_last_few_trees_are_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    parsed = _counting_parses(monkeypatch)
+    monkeypatch.setattr(module_trees, "_KEPT_TREES", 2)
+    texts = [f"value_{index} = {index}\n" for index in range(3)]
+
+    for text in texts:
+        parse_module(text)
+    for text in reversed(texts):  # the last two are kept, the first was let go
+        parse_module(text)
+
+    assert parsed == Counter({texts[0]: 2, texts[1]: 1, texts[2]: 1})

@@ -12,9 +12,12 @@ from __future__ import annotations
 import ast
 from collections import OrderedDict
 
-# A tree takes ~30 times its text's size: the texts of the trees kept stay under this many
-# characters (~15 MB of trees), the most recently parsed first to stay.
-_KEPT_CHARACTERS = 1 << 19
+# The trees of the last few texts parsed: an entry script's second reading comes soon after
+# its first (one process over a 10,000-file tree found every one of them within the last 8).
+# A tree takes ~30 times its text's size: the texts kept stay under _KEPT_CHARACTERS too (~4 MB
+# of trees; bounded by size alone, 2 KB scripts filled ~15 MB in each worker).
+_KEPT_TREES = 8
+_KEPT_CHARACTERS = 1 << 17
 
 _trees: OrderedDict[str, ast.Module] = OrderedDict()
 _kept_characters = 0
@@ -32,7 +35,7 @@ def parse_module(text: str) -> ast.Module:
     if len(text) <= _KEPT_CHARACTERS:
         _trees[text] = tree
         _kept_characters += len(text)
-        while _kept_characters > _KEPT_CHARACTERS:
+        while _kept_characters > _KEPT_CHARACTERS or len(_trees) > _KEPT_TREES:
             oldest, _ = _trees.popitem(last=False)
             _kept_characters -= len(oldest)
     return tree
