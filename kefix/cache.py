@@ -37,7 +37,7 @@ import math
 import os
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -763,12 +763,22 @@ class ResultCache:
         ``witness``), the shards, the kept state. The ``pool``'s workers, idle once every file
         is checked, write the shards while this process writes the record (at 10,000 files the
         two took a quarter of a second after the last check, one after the other)."""
+        taken = self._stamps_taken() if witness is not None else {}
         writing = self._write_shards_in(pool) if pool is not None else []
         if witness is not None:
-            self.record_run(paths, result, witness, targets)
+            self.record_run(paths, result, witness, targets, taken)
         self.flush()
         for future in writing:
             future.exception()  # waited for; a shard a worker could not write is no cache
+
+    def _stamps_taken(self) -> dict[str, list[int]]:
+        """The stamps ``remember_hash`` keeps for the shards (not yet written), by path: each
+        taken before the file was read, of a file that had settled then."""
+        return {
+            path: kept[:-3]  # [*stamp, digest, may hold a launch, the facts a "no" rests on]
+            for shard in self._pending.values()
+            for path, kept in shard["stamps"].items()
+        }
 
     def _write_shards_in(self, pool: Executor) -> list[Future[None]]:
         pending = self._take_pending()
@@ -863,14 +873,19 @@ class ResultCache:
         return RunResult(files=files, notes=run_notes(files))
 
     def record_run(
-        self, paths: Sequence[Path], result: RunResult, witness: Witness, targets: TargetCache
+        self,
+        paths: Sequence[Path],
+        result: RunResult,
+        witness: Witness,
+        targets: TargetCache,
+        taken: Mapping[str, list[int]],
     ) -> None:
         """Keep ``result`` as the record of this run over ``paths`` (see ``served_run``), when
-        everything it depends on is known and settled; otherwise drop any older record. Never
-        raises."""
+        everything it depends on is known and settled; otherwise drop any older record.
+        ``taken``: stamps taken during the run, before the files were read. Never raises."""
         try:
             where = self._run_path(paths)
-            record = self._run_record(result, witness, targets)
+            record = self._run_record(result, witness, targets, taken)
             if record is None:
                 with contextlib.suppress(OSError):
                     os.unlink(where)
@@ -885,7 +900,11 @@ class ResultCache:
             return
 
     def _run_record(
-        self, result: RunResult, witness: Witness, targets: TargetCache
+        self,
+        result: RunResult,
+        witness: Witness,
+        targets: TargetCache,
+        taken: Mapping[str, list[int]],
     ) -> Iterator[str] | None:
         """The record's JSON text in parts, each result encoded only as it is written (a
         monorepo's results at once, as Python data and then as one string, took ~80 MB at
@@ -907,15 +926,18 @@ class ResultCache:
         exists = sorted([path, existed] for path, existed in witness.exists.items())
 
         def parts() -> Iterator[str]:
-            # Taken now, after the run read everything: a path changed since the run began
-            # (or just before: a stamp cannot tell then) has a time past ``_settled``.
+            # A file's stamp taken before the run read it, when there is one: a change since
+            # shows next time, as a different stamp (at 10,000 files, 9,000 stats fewer after
+            # the last check; a stat took 5-10 us on this machine). Others are taken now, after
+            # the run read everything: a path changed since the run began (or just before: a
+            # stamp cannot tell then) has a time past ``_settled``.
             # Encoded a few thousand at once: one json.dumps per stamp was most of the time, all
             # at once held a 50,000-file tree's stamps in memory.
             yield '{"stamps":['
             for start in range(0, len(paths), _STAMPS_AT_ONCE):
                 stamps = []
                 for path in paths[start : start + _STAMPS_AT_ONCE]:
-                    stamp = _stamp_now(path)
+                    stamp = taken.get(path) or _stamp_now(path)
                     if stamp is not None and max(stamp[1], stamp[2]) >= self._settled:
                         raise _Unsettled(path)
                     stamps.append([path, stamp])

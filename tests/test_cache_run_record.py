@@ -224,6 +224,33 @@ def test_files_changed_within_the_racily_clean_window_are_never_recorded(
 
 
 @pytest.mark.usefixtures("settled")
+def test_a_file_changed_after_the_run_read_it_is_checked_again(
+    project: Path, served: list[bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """kefix read the script, then it changed before the run ended: the record keeps the stamp
+    the script had when it was read, and the next run checks it again."""
+    script = project / "ft_scripts" / "fine_baichuan.bash"
+    real = runner._check_file
+
+    def edited_once_checked(job: runner.CheckJob, *args: object) -> object:
+        checked = real(job, *args)  # type: ignore[arg-type]
+        if Path(job.display).name == script.name:
+            text = script.read_text()
+            script.write_text(text.replace('--evaluation_strategy "no"', "--do_eval", 1))
+        return checked
+
+    monkeypatch.setattr(runner, "_check_file", edited_once_checked)
+    first = _kefix("--format", "json", ".")
+    monkeypatch.setattr(runner, "_check_file", real)
+
+    second = _kefix("--format", "json", ".")
+
+    assert served == [False, False]
+    assert second == _kefix("--no-cache", "--format", "json", ".")
+    assert second != first
+
+
+@pytest.mark.usefixtures("settled")
 def test_a_run_with_a_symlink_in_the_tree_is_not_recorded(
     project: Path, served: list[bool]
 ) -> None:
