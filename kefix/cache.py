@@ -572,9 +572,10 @@ class ResultCache:
         self, path: str, stat: os.stat_result, digest: str, launches: bool, rests_on: Facts
     ) -> None:
         """Record that the file at ``path``, stamped ``stat`` (taken before it was read), held
-        bytes hashing to ``digest`` (``launches``: whether it may hold a launch; the answer
-        ``rests_on`` these facts besides the bytes). A file that changed too recently to trust
-        its stamp is not recorded: it is read again next time."""
+        bytes hashing to ``digest``, and whether it may hold a launch (``launches``; the answer
+        ``rests_on`` these facts besides the bytes). ``digest`` is '' for a file that may hold
+        none: nothing looks it up by its hash. A file that changed too recently to trust its
+        stamp is not recorded: it is read again next time."""
         facts = _NO_FACTS
         if rests_on:
             kind = tuple(rests_on.items())

@@ -408,7 +408,9 @@ class _Intake:
             launches = may_hold_launch(source_file.kind, absolute, raw)
         digest = ""
         if cache is not None:
-            digest = filesystem.content_hash(raw)
+            # Only what may hold a launch is looked up by its hash; of the other files (most of
+            # a monorepo) the cache keeps the stamp alone.
+            digest = filesystem.content_hash(raw) if launches else ""
             if known is None or known[0] != digest:
                 rests_on = {} if launches else seen.all_facts()
                 cache.remember_hash(absolute, stat, digest, launches, rests_on)

@@ -85,6 +85,29 @@ def test_an_unchanged_file_with_a_trusted_stamp_is_not_read_on_a_warm_run(
     assert warm == _kefix("--no-cache", "--format", "json", ".")
 
 
+def test_a_file_that_may_hold_no_launch_is_kept_by_its_stamp_alone(
+    project: Path, reads: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing looks up notes.sh by its hash (it names no launcher): a cold run does not hash
+    it, and the next run still leaves it unread."""
+    monkeypatch.setattr(cache_module, "_SETTLED_NS", 0)
+    hashed: list[bytes] = []
+    real_hash = filesystem.content_hash
+
+    def recording(data: bytes) -> str:
+        hashed.append(data)
+        return real_hash(data)
+
+    monkeypatch.setattr(filesystem, "content_hash", recording)
+    _kefix("--format", "json", ".")
+
+    assert (project / "notes.sh").read_bytes() not in hashed
+    assert (project / "quiet.sh").read_bytes() in hashed
+    reads.clear()
+    _kefix("--format", "json", ".")
+    assert "notes.sh" not in reads
+
+
 def test_a_file_rewritten_within_the_same_mtime_tick_is_read_again(
     project: Path, reads: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
