@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 import msgspec
 
 from kefix.digests import sha256
+from kefix.write import read_bytes as read_file
 
 # (question, path) -> answer: "file"/"dir"/"exists" -> bool, "real" -> str, "hash" -> str | None,
 # and the answers of the derived questions below (``_DERIVED``), each a string.
@@ -307,7 +308,7 @@ def read_text(path: Path) -> str:
 def read_bytes(path: Path) -> bytes:
     """The file's bytes; an OSError propagates (and is remembered as "unreadable")."""
     try:
-        data = path.read_bytes()
+        data = read_file(path)
     except OSError:
         _note("hash", path, None)
         raise
@@ -398,8 +399,7 @@ def answer(question: str, path: str) -> object:
         return _realpath(path, run_memo("real"))
     if question == "hash":
         try:
-            with open(path, "rb") as handle:
-                return content_hash(handle.read())
+            return content_hash(read_file(path))
         except OSError:
             return None
     raise ValueError(f"unknown question {question!r}")

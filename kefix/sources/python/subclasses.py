@@ -18,6 +18,7 @@ from typing import Any
 
 from kefix.knowledge.training_classes import TRAINING_CLASS_NAMES
 from kefix.resolve import filesystem
+from kefix.write import read_bytes
 
 _CLASS = re.compile(rb"^[ \t]*class[ \t]+(\w+)[ \t]*\(([^)]*)\)", re.MULTILINE)
 _DOTTED_NAME = re.compile(rb"[A-Za-z_][\w.]*")
@@ -208,8 +209,7 @@ def _classes_in(path: str, size: int) -> list[list[Any]]:
     if size > _MAX_FILE_BYTES:
         return []
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data = read_bytes(path)
     except OSError:
         return []
     if b"class" not in data:
