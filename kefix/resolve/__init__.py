@@ -14,7 +14,7 @@ import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, TypeVar, cast
 
 import msgspec
 from msgspec.structs import replace
@@ -499,11 +499,24 @@ def _default_layer(spec: ParserSpec | None, version: str) -> dict[str, ResolvedV
     release in a run (a project's launches share a few parsers), copied for each launch."""
     if spec is None:
         return dict(_transformers_defaults(version))
-    built = filesystem.run_memo("default layers")
-    held = built.get((id(spec), version))
-    if held is None or held[0] is not spec:  # keyed by identity, the spec held alive
-        held = built[(id(spec), version)] = (spec, _dataclass_defaults(spec, version))
-    return dict(held[1])
+    return dict(_once_per_object("default layers", _dataclass_defaults, spec, version))
+
+
+_V = TypeVar("_V")
+
+
+def _once_per_object(memo: str, compute: Callable[..., _V], owner: object, *rest: object) -> _V:
+    """``compute(owner, *rest)``, once per ``owner`` and ``rest`` in a run (in
+    ``filesystem.run_memo(memo)``). ``owner`` (a parser's or a field's spec) is matched by
+    identity and kept alive with the answer, so no other object can come to have its id while
+    the memo holds it."""
+    answers = filesystem.run_memo(memo)
+    key = (id(owner), rest)
+    held = answers.get(key)
+    if held is None or held[0] is not owner:
+        held = answers[key] = (owner, compute(owner, *rest))
+    found: _V = held[1]
+    return found
 
 
 def _dataclass_defaults(spec: ParserSpec, version: str) -> dict[str, ResolvedValue]:
@@ -657,12 +670,7 @@ def _arg_value(arg: Arg, spec: FieldSpec, negated: bool) -> tuple[FieldValue, st
             return word, ""
     words = cast("tuple[str, ...]", arg.values)
     attached = arg.style is ArgStyle.EQUALS
-    converted = filesystem.run_memo("flag values")
-    key = (id(spec), words, negated, attached)
-    held = converted.get(key)
-    if held is None or held[0] is not spec:  # keyed by identity, the spec held alive
-        held = converted[key] = (spec, _converted(spec, words, negated, attached))
-    return held[1]
+    return _once_per_object("flag values", _converted, spec, words, negated, attached)
 
 
 def _converted(
