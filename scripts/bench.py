@@ -898,7 +898,7 @@ def _parse_seconds(script: Path) -> float:
 
 
 def _first_named(script: Path, names: list[str]) -> list[str]:
-    """The first of ``names`` that is a file, relative to the script's directory or one above."""
+    """The first of ``names`` that is a file, relative to the script's directory or any above."""
     return [
         str(candidate)
         for relative in names

@@ -281,16 +281,13 @@ def pins_answer(subject: str) -> str:
     """What the pins of a framework (``subject``: "framework\\0directory") say, as JSON: the
     reason and the newest version they admit, or null when the directory pins nothing."""
     framework, _, directory = subject.partition("\0")
+    start, package = Path(directory), distribution(framework)
     read = filesystem.run_memo("pins")  # a project's subjects share its directories
     try:
-        pinned = target_versions(
-            Path(directory), known_versions(framework), package=distribution(framework), read=read
-        )
+        pinned = target_versions(start, known_versions(framework), package=package, read=read)
     except (TargetVersionError, ValueError):
         return "null"
-    filesystem.inputs()[("pins", subject)] = searched_paths(
-        Path(directory), read, distribution(framework)
-    )
+    filesystem.inputs()[("pins", subject)] = searched_paths(start, read, package)
     if pinned.source is None:
         return "null"
     return json.dumps([pinned.reason, pinned.versions[-1]])
